@@ -1,0 +1,1 @@
+"""Handlers for the self-application process (workflows/self_application.bpmn)."""

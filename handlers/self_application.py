@@ -1,1 +1,71 @@
 """Handlers for the self-application process (workflows/self_application.bpmn)."""
+from __future__ import annotations
+
+from datetime import date
+
+from webapp.extensions import db
+from webapp.models import Application, ApplicationStatus, TitleHolding, utcnow
+
+from . import handler
+
+TITLE_RANK = {"none": 0, "junior": 1, "intermediate": 2, "senior": 3, "full_senior": 4}
+EDUCATION_RANK = {"secondary": 0, "associate": 1, "bachelor": 2, "master": 3, "doctor": 4}
+
+
+def _full_years(start: date, on: date) -> int:
+    """Whole years from `start` to `on` (an age, or years of service)."""
+    return on.year - start.year - ((on.month, on.day) < (start.month, start.day))
+
+
+def _application(application_id) -> Application:
+    """The application row the process is about."""
+    application = db.session.get(Application, int(application_id))
+    if application is None:
+        raise LookupError(f"application {application_id} does not exist")
+    return application
+
+
+@handler(
+    "applicant_facts",
+    "The applicant's facts that eligibility rules read (age, years of teaching, ranks, counts), "
+    "as on the cycle's deadline.",
+)
+def applicant_facts(application_id) -> dict:
+    """Facts about the applicant for the eligibility decision table."""
+    application = _application(application_id)
+    profile = application.teacher.profile
+    on = application.cycle.deadline_dt.date()
+    recent_years = range(on.year - 5, on.year)
+    excellent = sum(1 for a in profile.assessments if a.year in recent_years and a.rating == "excellent")
+    holds_same = db.session.query(TitleHolding.id).filter_by(
+        user_id=application.teacher_id, level=application.level, category=application.category, active=True
+    ).first() is not None
+    return {
+        "age": _full_years(profile.birth_date, on),
+        "years_teaching": _full_years(profile.teaching_start_date, on),
+        "title_rank": TITLE_RANK.get(profile.professional_title, 0),
+        "education_rank": EDUCATION_RANK.get(profile.education, 0),
+        "excellent_5y": excellent,
+        "open_classes_5y": profile.open_classes_5y,
+        "papers_awarded_5y": profile.papers_awarded_5y,
+        "projects_5y": profile.research_projects_5y,
+        "has_qualification": profile.has_teacher_qualification,
+        "has_it_certificate": profile.has_it_certificate,
+        "holds_same_title": holds_same,
+    }
+
+
+@handler("set_application_status", "Record where the application stands (submitted, returned, accepted, …).")
+def set_application_status(application_id, status: str, subject: str | None = None) -> str:
+    """Update the application row; returns the new status."""
+    application = _application(application_id)
+    new_status = ApplicationStatus(status)
+    application.status = new_status
+    if subject:
+        application.subject = str(subject)[:64]
+    now = utcnow()
+    if new_status is ApplicationStatus.submitted and application.submitted_dt is None:
+        application.submitted_dt = now
+    if new_status in (ApplicationStatus.accepted, ApplicationStatus.expired):
+        application.decided_dt = now
+    return new_status.value

@@ -1,0 +1,105 @@
+"""The Flask application: `create_app(config)` wires extensions, the engine and the blueprints."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from .config import Config, engine_options
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    """Build an app; `config` overrides the environment-derived settings (tests pass a dict)."""
+    app = Flask(__name__)
+    base = Config()
+    app.config.from_object(base)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not (isinstance(config, dict) and "SQLALCHEMY_ENGINE_OPTIONS" in config):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    _init_extensions(app)
+    _init_engine(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the extensions and the hooks they need."""
+    from . import models  # noqa: F401  (tables must be known before migrations or queries)
+    from .i18n import select_locale, select_timezone
+    from .models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        """Flask-Login: the logged-in user, if still active."""
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """SQLite: enforce foreign keys and let readers run beside a writer (WAL)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+
+def _init_engine(app: Flask) -> None:
+    """One workflow engine and one form library per app."""
+    from .engine.runtime import WorkflowEngine
+    from .forms import FormLibrary
+
+    app.extensions["workflow_engine"] = WorkflowEngine(app.config["WORKFLOWS_DIR"])
+    app.extensions["form_library"] = FormLibrary(app.config["FORMS_DIR"])
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Mount every page group and the error handlers."""
+    from .admin.blueprint import bp as admin_bp
+    from .applications.blueprint import bp as applications_bp
+    from .auth.blueprint import bp as auth_bp
+    from .errors import register_error_handlers
+    from .evidence.blueprint import bp as evidence_bp
+    from .labels import register_template_helpers
+    from .navigation import inject_navigation
+    from .workflow.blueprint import bp as workflow_bp
+
+    for blueprint in (auth_bp, workflow_bp, applications_bp, evidence_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    app.context_processor(inject_navigation)
+
+
+def _register_cli(app: Flask) -> None:
+    """`flask demo-data`, `flask workflows check`, …"""
+    from .cli import register_cli
+
+    register_cli(app)
+
+

@@ -1,0 +1,1 @@
+"""Administration: the state of diagrams, decision tables and forms."""

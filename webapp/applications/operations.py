@@ -1,0 +1,145 @@
+"""Start, withdraw and read applications; the process itself lives in workflows/self_application.bpmn."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..engine.runtime import WorkflowEngine
+from ..extensions import db
+from ..models import (
+    Application,
+    ApplicationCycle,
+    ApplicationStatus,
+    HumanTask,
+    Organisation,
+    ProcessInstance,
+    TaskState,
+    User,
+    utcnow,
+)
+from ..roles import Role
+from ..workflow.errors import Conflict, Forbidden, NotFound
+from ..workflow.operations import cancel_instance, start_instance
+from .vocabulary import category_label, level_label
+
+PROCESS_ID = "self_application"
+# A teacher may hold at most one live application per cycle.
+LIVE_STATUSES = (
+    ApplicationStatus.draft,
+    ApplicationStatus.submitted,
+    ApplicationStatus.returned,
+    ApplicationStatus.ineligible,
+    ApplicationStatus.accepted,
+)
+
+
+def teacher_school(teacher: User) -> Organisation:
+    """The school where the user teaches; Forbidden if they are not a teacher."""
+    if teacher.profile is None or not teacher.has_role(Role.teacher):
+        raise Forbidden(_("Only teachers can apply for a title."))
+    return teacher.profile.school
+
+
+def open_cycles(teacher: User) -> list[ApplicationCycle]:
+    """Cycles of the teacher's county that accept applications now."""
+    school = teacher_school(teacher)
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(ApplicationCycle)
+            .where(
+                ApplicationCycle.county_id == school.parent_id,
+                ApplicationCycle.opens_dt <= now,
+                ApplicationCycle.deadline_dt >= now,
+            )
+            .order_by(ApplicationCycle.level, ApplicationCycle.category)
+        )
+    )
+
+
+def start_application(engine: WorkflowEngine, teacher: User, cycle_id: int) -> Application:
+    """Open a draft application in a cycle; the declaration form becomes the teacher's first task."""
+    cycle = next((c for c in open_cycles(teacher) if c.id == cycle_id), None)
+    if cycle is None:
+        raise NotFound(_("This call for applications is not open to you."))
+    existing = db.session.scalar(
+        select(Application).where(
+            Application.teacher_id == teacher.id,
+            Application.cycle_id == cycle.id,
+            Application.status.in_(LIVE_STATUSES),
+        )
+    )
+    if existing is not None:
+        raise Conflict(_("You already have an application in this call."))
+    school = teacher_school(teacher)
+    application = Application(
+        teacher_id=teacher.id,
+        school_id=school.id,
+        cycle_id=cycle.id,
+        level=cycle.level,
+        category=cycle.category,
+        subject=teacher.profile.subject,
+        status=ApplicationStatus.draft,
+    )
+    db.session.add(application)
+    db.session.flush()
+    title = f"{teacher.display_name} · {level_label(cycle.level, english=False)}{category_label(cycle.category, english=False)}"
+    instance = start_instance(
+        engine,
+        PROCESS_ID,
+        org=school,
+        actor=teacher,
+        subject=teacher,
+        title=title,
+        data={
+            "application_id": application.id,
+            "level": cycle.level,
+            "category": cycle.category,
+            "cycle_year": cycle.year,
+            "application_deadline": cycle.deadline_dt.isoformat(),
+            "teacher_name": teacher.display_name,
+            "school_name": school.name,
+        },
+    )
+    application.instance_id = instance.id
+    db.session.flush()
+    return application
+
+
+def withdraw_application(engine: WorkflowEngine, teacher: User, application_id: int, reason: str | None) -> None:
+    """Withdraw an own application, allowed until the school has taken up its review."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.teacher_id != teacher.id:
+        raise NotFound(_("No such application."))
+    if application.status not in (
+        ApplicationStatus.draft,
+        ApplicationStatus.submitted,
+        ApplicationStatus.returned,
+        ApplicationStatus.ineligible,
+    ):
+        raise Conflict(_("This application can no longer be withdrawn."))
+    open_tasks = db.session.scalars(
+        select(HumanTask).filter_by(instance_id=application.instance_id, state=TaskState.open)
+    ).all()
+    if any(task.role is not Role.teacher and task.assignee_id is not None for task in open_tasks):
+        raise Conflict(_("The school is already reviewing this application; ask the school to return it."))
+    cancel_instance(engine, teacher, db.session.get(ProcessInstance, application.instance_id), "withdrawn", reason)
+    application.status = ApplicationStatus.withdrawn
+    application.decided_dt = utcnow()
+    db.session.flush()
+
+
+def my_applications(teacher: User) -> list[Application]:
+    """The teacher's applications, newest first."""
+    return list(
+        db.session.scalars(
+            select(Application).filter_by(teacher_id=teacher.id).order_by(Application.created_dt.desc(), Application.id.desc())
+        )
+    )
+
+
+def first_open_task(application: Application) -> HumanTask | None:
+    """The application's earliest open step (where a new application lands)."""
+    return db.session.scalar(
+        select(HumanTask).filter_by(instance_id=application.instance_id, state=TaskState.open).order_by(HumanTask.id)
+    )

@@ -1,0 +1,63 @@
+"""Login, logout and language choice."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import User
+from ..transaction import committing
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect to paths on this site after login."""
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("workflow.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; check the password; start the session."""
+    if current_user.is_authenticated:
+        return redirect(url_for("workflow.inbox"))
+    error = None
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()[:64]
+        password = request.form.get("password") or ""
+        user = db.session.scalar(select(User).filter_by(username=username))
+        if user is not None and user.is_active and user.check_password(password):
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        error = _("Wrong user name or password.")
+    return render_template("auth/login.html", error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+@committing
+def set_language():
+    """Switch the interface language (saved on the user when logged in)."""
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+    else:
+        flash(_("Unknown language."), "error")
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,54 @@
+"""Command-line tasks: `flask demo-data`, `flask check-files`, `flask advance-timers`."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from .extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+
+    @app.cli.command("demo-data")
+    @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
+    def demo_data(if_empty: bool) -> None:
+        """Load the demo organisation, people and open calls, and print the logins."""
+        from .demo import DEMO_PASSWORD, build_demo
+        from .models import User
+
+        if if_empty and db.session.scalar(select(func.count(User.id))):
+            click.echo("Database already has users; demo data not loaded.")
+            _print_logins()
+            return
+        logins = build_demo()
+        db.session.commit()
+        click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
+        for username, role, org in logins.rows:
+            click.echo(f"  {username:<10} {role:<18} {org}")
+
+    @app.cli.command("check-files")
+    def check_files() -> None:
+        """Parse every diagram, decision table and form; print errors with file and line."""
+        errors = current_app.extensions["workflow_engine"].library.errors
+        form_errors = current_app.extensions["form_library"].check_all()
+        for error in [*errors, *form_errors]:
+            click.echo(str(error), err=True)
+        if errors or form_errors:
+            raise SystemExit(1)
+        click.echo("All workflow and form files are valid.")
+
+    @app.cli.command("advance-timers")
+    def advance_timers() -> None:
+        """Fire every BPMN timer that is due now (one transaction per instance)."""
+        from .workflow.timer_jobs import advance_due_timers
+
+        click.echo(f"Advanced {advance_due_timers(current_app.extensions['workflow_engine'])} instances.")
+
+
+def _print_logins() -> None:
+    """Remind the person running `make run` how to log in."""
+    from .demo import DEMO_PASSWORD
+
+    click.echo(f"Demo logins (password {DEMO_PASSWORD}): admin, county, s1admin, s1c1, t001 (eligible), t002 (too old for academic leader), t003")

@@ -1,0 +1,105 @@
+"""Mirror the workflow's READY user tasks into the human-task table that inboxes read."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import HumanTask, Organisation, ProcessInstance, TaskState, utcnow
+from ..roles import Role
+from .errors import WorkflowConfigurationError
+from .instructions import render_instructions
+
+
+def sync_human_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None) -> list[HumanTask]:
+    """Create rows for newly READY user tasks and close rows whose task moved on; return new rows."""
+    now = now or utcnow()
+    ready = {str(task.id): task for task in workflow.get_tasks(state=SpiffState.READY, manual=True)}
+    open_rows = db.session.scalars(
+        select(HumanTask).filter_by(instance_id=instance.id, state=TaskState.open)
+    ).all()
+    for row in open_rows:
+        if row.bpmn_task_id not in ready:
+            row.state = TaskState.cancelled
+            row.completed_dt = now
+    known = {row.bpmn_task_id for row in open_rows}
+    created = [
+        _new_row(instance, task, workflow, now) for task_id, task in ready.items() if task_id not in known
+    ]
+    db.session.add_all(created)
+    return created
+
+
+def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datetime) -> HumanTask:
+    """Build the inbox row for one READY user task."""
+    spec = task.task_spec
+    role = _role_of(spec)
+    properties = spec.extensions.get("properties", {})
+    row = HumanTask(
+        instance_id=instance.id,
+        process_id=instance.process_id,
+        bpmn_task_id=str(task.id),
+        task_name=spec.name,
+        title=(spec.bpmn_name or spec.name)[:200],
+        title_en=(properties.get("nameEn") or None),
+        role=role,
+        org_id=scope_org_for(instance, role).id,
+        subject_user_id=instance.subject_user_id,
+        subject_name=(instance.title or "")[:100],
+        form_file=properties.get("formJsonSchemaFilename"),
+        ui_form_file=properties.get("formUiSchemaFilename"),
+        instructions=render_instructions(spec.extensions.get("instructionsForEndUser"), task.data),
+        instructions_en=render_instructions(properties.get("instructionsEn"), task.data),
+        created_dt=now,
+        due_dt=_due_date(task, properties.get("dueIn"), workflow, now),
+        state=TaskState.open,
+    )
+    if role is Role.teacher:
+        # A teacher's step belongs to the teacher the instance is about, nobody else.
+        row.assignee_id = instance.subject_user_id
+    return row
+
+
+def _role_of(spec) -> Role:
+    """The role named by the task's lane; a user task outside a known lane is a diagram error."""
+    lane = spec.lane
+    try:
+        return Role(lane)
+    except ValueError:
+        raise WorkflowConfigurationError(
+            f"user task {spec.name!r} is in lane {lane!r}, which names no role "
+            f"(expected one of: {', '.join(r.value for r in Role)})"
+        ) from None
+
+
+def scope_org_for(instance: ProcessInstance, role: Role) -> Organisation:
+    """The organisation, above or at the instance's, at which `role` acts on it."""
+    ids = [int(part) for part in instance.org_path.strip("/").split("/") if part]
+    orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))).all()
+    for org in orgs:
+        if org.kind.value == role.level:
+            return org
+    raise WorkflowConfigurationError(
+        f"role {role.value!r} acts at {role.level} level, but instance {instance.id} has no such organisation above it"
+    )
+
+
+def _due_date(task, due_in: str | None, workflow: BpmnWorkflow, now: datetime) -> datetime | None:
+    """Evaluate the task's `dueIn` property: an ISO duration or an absolute time, as an expression."""
+    if not due_in:
+        return None
+    value = workflow.script_engine.evaluate(task, due_in)
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    if value.upper().startswith("P"):
+        parsed = TimerEventDefinition.parse_iso_duration(value)
+        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    return TimerEventDefinition.get_datetime(value)
+
+

@@ -1,0 +1,104 @@
+"""The engine as the app uses it: the parsed process library, versions, load and store of instances."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import InstanceStatus, ProcessInstance, ProcessVersion, utcnow
+from .errors import WorkflowFileError
+from .loader import ProcessLibrary, load_library
+from .sandbox import ScriptEngine
+from .serialization import spec_to_json, workflow_from_json, workflow_state_to_json
+from .timers import next_timer_fire_time
+
+
+class UnknownProcess(LookupError):
+    """The process id is not defined by any loaded diagram (or its file has errors)."""
+
+
+class WorkflowEngine:
+    """One per app: parses `workflows/` once and turns instance rows into running workflows."""
+
+    def __init__(self, workflows_dir: Path) -> None:
+        self.workflows_dir = Path(workflows_dir)
+        self.script_engine = ScriptEngine()
+        self._library: ProcessLibrary | None = None
+        self._lock = threading.Lock()
+        self._version_ids: dict[str, int] = {}
+        self._spec_json: dict[int, str] = {}
+
+    @property
+    def library(self) -> ProcessLibrary:
+        """The parsed diagrams (parsed on first use)."""
+        if self._library is None:
+            with self._lock:
+                if self._library is None:
+                    self._library = load_library(self.workflows_dir)
+        return self._library
+
+    def reload(self) -> list[WorkflowFileError]:
+        """Parse the diagrams again (after an administrator changed them); return their errors."""
+        with self._lock:
+            self._library = load_library(self.workflows_dir)
+            self._version_ids.clear()
+        return self._library.errors
+
+    def current_version(self, process_id: str) -> ProcessVersion:
+        """The version row for the process as the files define it now, created on first use."""
+        cached = self._version_ids.get(process_id)
+        if cached is not None:
+            return db.session.get(ProcessVersion, cached)
+        if process_id not in self.library.process_ids():
+            raise UnknownProcess(process_id)
+        spec, subprocess_specs = self.library.spec(process_id)
+        spec_json, content_hash = spec_to_json(spec, subprocess_specs)
+        version = db.session.scalar(select(ProcessVersion).filter_by(content_hash=content_hash))
+        if version is None:
+            version = _insert_version(
+                ProcessVersion(
+                    process_id=process_id,
+                    content_hash=content_hash,
+                    name=self.library.process_name(process_id) or process_id,
+                    source_file=self.library.source_file(process_id),
+                    spec_json=spec_json,
+                )
+            )
+        self._version_ids[process_id] = version.id
+        return version
+
+    def new_workflow(self, version: ProcessVersion) -> BpmnWorkflow:
+        """A fresh workflow of `version`, ready for its first engine steps."""
+        spec, subprocess_specs = self.library.spec(version.process_id)
+        return BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+
+    def restore(self, instance: ProcessInstance) -> BpmnWorkflow:
+        """Deserialise an instance on the version it started with."""
+        spec_json = self._spec_json.get(instance.version_id)
+        if spec_json is None:
+            spec_json = instance.version.spec_json
+            self._spec_json[instance.version_id] = spec_json
+        return workflow_from_json(instance.state_json, spec_json, self.script_engine)
+
+    def store(self, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None) -> None:
+        """Write the workflow's state, status and next timer onto the instance row."""
+        instance.state_json = workflow_state_to_json(workflow)
+        instance.next_timer_dt = next_timer_fire_time(workflow)
+        if workflow.is_completed() and instance.status is InstanceStatus.running:
+            instance.status = InstanceStatus.completed
+            instance.completed_dt = now or utcnow()
+
+
+def _insert_version(version: ProcessVersion) -> ProcessVersion:
+    """Insert a version row; if another request inserted the same hash first, use theirs."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(version)
+        return version
+    except IntegrityError:
+        return db.session.scalar(select(ProcessVersion).filter_by(content_hash=version.content_hash))

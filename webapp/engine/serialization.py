@@ -1,0 +1,54 @@
+"""Turning workflows into JSON and back, with the spec stored once per process version."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    """A serializer that knows Spiff's task specs and the data types our forms produce."""
+    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    return BpmnWorkflowSerializer(registry)
+
+
+SERIALIZER = _make_serializer()
+
+
+def spec_to_json(spec, subprocess_specs) -> tuple[str, str]:
+    """Serialise a process spec and its called processes; return (json, content hash)."""
+    payload = {
+        "spec": SERIALIZER.to_dict(spec),
+        "subprocess_specs": {name: SERIALIZER.to_dict(sub) for name, sub in subprocess_specs.items()},
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def workflow_state_to_json(workflow: BpmnWorkflow) -> str:
+    """The per-instance part of a workflow's serialisation (the spec lives on the version row)."""
+    SERIALIZER.registry._encoder_mode = False
+    state = SERIALIZER.to_dict(workflow)
+    state.pop("spec", None)
+    state.pop("subprocess_specs", None)
+    state[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+    return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+
+
+def workflow_from_json(state_json: str, spec_json: str, script_engine) -> BpmnWorkflow:
+    """Rebuild a workflow from its state and its version's spec, and attach the script engine."""
+    state = json.loads(state_json)
+    state.update(json.loads(spec_json))
+    SERIALIZER.migrate(state)
+    workflow = SERIALIZER.from_dict(state)
+    # The script engine is not part of the serialisation: without this, scripts run unsandboxed.
+    # (Subprocesses ask their top workflow for it.)
+    workflow.script_engine = script_engine
+    return workflow

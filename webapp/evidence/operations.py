@@ -1,0 +1,151 @@
+"""Store uploads under their digest, check that a form only cites files its user may cite."""
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import tempfile
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from ..extensions import db
+from ..models import Evidence, EvidenceLink, ProcessInstance, User
+from ..workflow.permissions import can_view_instance
+
+DIGEST_PREFIX = "sha256-"
+# Magic numbers of the types we accept: the declared name is not trusted alone.
+_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+}
+
+
+def store_upload(user: User, upload: FileStorage, field_schema: dict) -> str:
+    """Save an upload and return its evidence id; ValueError (translated) if it is refused."""
+    name = os.path.basename(upload.filename or "")
+    suffix = Path(name).suffix.lower()
+    if suffix not in _SIGNATURES:
+        raise ValueError(_("Files of type %(type)s are not accepted.", type=suffix or "?"))
+    max_bytes = min(int(field_schema.get("x-max-bytes", current_app.config["EVIDENCE_MAX_BYTES"])), current_app.config["EVIDENCE_MAX_BYTES"])
+    digest, size, temp_path = _spool(upload, max_bytes)
+    try:
+        with open(temp_path, "rb") as handle:
+            head = handle.read(16)
+        if not any(head.startswith(sig) for sig in _SIGNATURES[suffix]):
+            raise ValueError(_("The file %(name)s is not a valid %(type)s file.", name=name, type=suffix))
+        target = evidence_path(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp_path, target)
+    finally:
+        if os.path.exists(temp_path):
+            os.unlink(temp_path)
+    evidence_id = DIGEST_PREFIX + digest
+    existing = db.session.scalar(select(Evidence).filter_by(digest=evidence_id, uploaded_by_id=user.id))
+    if existing is None:
+        db.session.add(
+            Evidence(
+                digest=evidence_id,
+                uploaded_by_id=user.id,
+                original_name=name[:255],
+                content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                size=size,
+            )
+        )
+        db.session.flush()
+    return evidence_id
+
+
+def _spool(upload: FileStorage, max_bytes: int) -> tuple[str, int, str]:
+    """Copy the upload to a temporary file while hashing it, refusing it past `max_bytes`."""
+    digest = hashlib.sha256()
+    size = 0
+    directory = Path(current_app.config["EVIDENCE_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".upload-")
+    with os.fdopen(handle, "wb") as out:
+        while chunk := upload.stream.read(64 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                out.close()
+                os.unlink(temp_path)
+                raise ValueError(_("The file is larger than %(mb)s MB.", mb=max_bytes // (1024 * 1024)))
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        os.unlink(temp_path)
+        raise ValueError(_("The file is empty."))
+    return digest.hexdigest(), size, temp_path
+
+
+def evidence_path(digest_hex: str) -> Path:
+    """Where the bytes with this digest live on disk."""
+    return Path(current_app.config["EVIDENCE_DIR"]) / digest_hex[:2] / digest_hex[2:4] / digest_hex
+
+
+def evidence_ids_in(schema: dict, data, depth: int = 0) -> set[str]:
+    """Every evidence id that `data` cites in fields the schema marks `format: x-evidence`."""
+    found: set[str] = set()
+    if depth > 8 or not isinstance(schema, dict):
+        return found
+    if schema.get("format") == "x-evidence" and isinstance(data, str):
+        found.add(data)
+    elif schema.get("type") == "array" and isinstance(data, list):
+        for item in data:
+            found |= evidence_ids_in(schema.get("items") or {}, item, depth + 1)
+    elif isinstance(data, dict):
+        for name, node in (schema.get("properties") or {}).items():
+            if name in data:
+                found |= evidence_ids_in(node, data[name], depth + 1)
+    return found
+
+
+def check_citable(user: User, instance: ProcessInstance, evidence_ids: set[str]) -> None:
+    """Refuse a form citing files the user neither uploaded nor can already see on this instance."""
+    for evidence_id in evidence_ids:
+        own = db.session.scalar(select(Evidence.id).filter_by(digest=evidence_id, uploaded_by_id=user.id))
+        if own is not None:
+            continue
+        linked = db.session.scalar(
+            select(EvidenceLink.evidence_id)
+            .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
+            .where(Evidence.digest == evidence_id, EvidenceLink.instance_id == instance.id)
+        )
+        if linked is None:
+            raise ValueError(_("An attached file is not available to you. Please upload it again."))
+
+
+def link_to_instance(instance: ProcessInstance, evidence_ids: set[str]) -> None:
+    """Record that the instance cites these files, so its readers may download them."""
+    if not evidence_ids:
+        return
+    rows = db.session.scalars(select(Evidence).where(Evidence.digest.in_(evidence_ids))).all()
+    existing = set(
+        db.session.scalars(select(EvidenceLink.evidence_id).where(EvidenceLink.instance_id == instance.id))
+    )
+    for row in rows:
+        if row.id not in existing:
+            db.session.add(EvidenceLink(evidence_id=row.id, instance_id=instance.id))
+            existing.add(row.id)
+
+
+def readable_evidence(user: User, evidence_id: str) -> Evidence | None:
+    """The file's record if the user uploaded it or may see an instance citing it."""
+    rows = db.session.scalars(select(Evidence).filter_by(digest=evidence_id)).all()
+    for row in rows:
+        if row.uploaded_by_id == user.id:
+            return row
+    for row in rows:
+        links = db.session.scalars(select(EvidenceLink.instance_id).filter_by(evidence_id=row.id)).all()
+        for instance_id in links:
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is not None and can_view_instance(user, instance):
+                return row
+    return None

@@ -1,0 +1,50 @@
+"""Translated names of statuses and history events, available in every template."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from .applications.vocabulary import APPLICATION_STATUS, title_label
+
+INSTANCE_STATUS = {
+    "running": _l("In progress"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Withdrawn or cancelled"),
+    "error": _l("Stopped by an error; an administrator has been told"),
+}
+
+EVENTS = {
+    "started": _l("Started"),
+    "completed": _l("Completed"),
+    "claimed": _l("Claimed"),
+    "unclaimed": _l("Released"),
+    "withdrawn": _l("Withdrawn"),
+    "cancelled": _l("Cancelled"),
+    "timer": _l("Deadline reached"),
+    "error": _l("Error"),
+}
+
+
+def status_label(value: str) -> str:
+    """An instance status in the page's language."""
+    return str(INSTANCE_STATUS.get(value, value))
+
+
+def event_label(value: str) -> str:
+    """A history event in the page's language."""
+    return str(EVENTS.get(value, value))
+
+
+def application_status(value: str) -> str:
+    """An application status in the page's language."""
+    return str(APPLICATION_STATUS.get(value, value))
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make the label functions available to every template."""
+    app.jinja_env.globals.update(
+        status_label=status_label,
+        event_label=event_label,
+        application_status=application_status,
+        title_label=title_label,
+    )

@@ -1,0 +1,7 @@
+"""Database models, one module per domain noun."""
+from .base import utcnow  # noqa: F401
+from .org import Organisation, OrgKind  # noqa: F401
+from .people import AnnualAssessment, RoleAssignment, TeacherProfile, TitleHolding, User  # noqa: F401
+from .application import Application, ApplicationCycle, ApplicationStatus  # noqa: F401
+from .workflow import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskState  # noqa: F401
+from .evidence import Evidence, EvidenceLink  # noqa: F401

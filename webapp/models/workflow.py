@@ -1,0 +1,147 @@
+"""Process versions, running instances, the human-task table that inboxes read, and the audit trail."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..roles import Role
+from .base import UTCDateTime, utcnow
+from .org import Organisation
+
+
+class ProcessVersion(db.Model):
+    """A parsed process as it was when an instance started, stored once per content hash."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    source_file: Mapped[str] = mapped_column(String(255))
+    spec_json: Mapped[str] = mapped_column(Text)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstanceStatus(enum.Enum):
+    """Life of an instance."""
+
+    running = "running"
+    completed = "completed"
+    cancelled = "cancelled"
+    error = "error"
+
+
+class ProcessInstance(db.Model):
+    """One run of a process about one subject (usually a teacher) inside one organisation."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_timer", "status", "next_timer_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[InstanceStatus] = mapped_column(
+        Enum(InstanceStatus, native_enum=False, length=16), default=InstanceStatus.running
+    )
+    subject_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    org_path: Mapped[str] = mapped_column(String(400), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    state_json: Mapped[str] = mapped_column(Text)
+    next_timer_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    error_message: Mapped[Optional[str]] = mapped_column(Text)
+    started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    completed_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    version: Mapped[ProcessVersion] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+    # Optimistic locking: an UPDATE from a stale copy matches no row and raises StaleDataError.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class TaskState(enum.Enum):
+    """A human task is open until someone completes it or the process moves past it."""
+
+    open = "open"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class HumanTask(db.Model):
+    """A user task as inboxes see it: a row per READY (then completed) BPMN user task."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "bpmn_task_id"),
+        Index("ix_human_task_queue", "state", "role", "org_id", "created_dt"),
+        Index("ix_human_task_assignee", "state", "assignee_id", "created_dt"),
+        Index("ix_human_task_due", "state", "due_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    bpmn_task_id: Mapped[str] = mapped_column(String(36))
+    task_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[Optional[str]] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    subject_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    subject_name: Mapped[Optional[str]] = mapped_column(String(100))
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    form_file: Mapped[Optional[str]] = mapped_column(String(200))
+    ui_form_file: Mapped[Optional[str]] = mapped_column(String(200))
+    instructions: Mapped[Optional[str]] = mapped_column(Text)
+    instructions_en: Mapped[Optional[str]] = mapped_column(Text)
+    state: Mapped[TaskState] = mapped_column(Enum(TaskState, native_enum=False, length=16), default=TaskState.open)
+    draft_json: Mapped[Optional[dict]] = mapped_column(JSON)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    completed_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+
+    instance: Mapped[ProcessInstance] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+    def display_title(self, english: bool) -> str:
+        """The step's name in the page's language."""
+        return (self.title_en or self.title) if english else self.title
+
+    def display_instructions(self, english: bool) -> str | None:
+        """The rendered instructions in the page's language."""
+        return (self.instructions_en or self.instructions) if english else self.instructions
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """True if the task is open past its due time."""
+        return self.state is TaskState.open and self.due_dt is not None and self.due_dt < (now or utcnow())
+
+
+class AuditEvent(db.Model):
+    """Who did what on an instance, with the form data they entered: the paper trail."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    task_name: Mapped[Optional[str]] = mapped_column(String(100))
+    task_title: Mapped[Optional[str]] = mapped_column(String(200))
+    form_file: Mapped[Optional[str]] = mapped_column(String(200))
+    data: Mapped[Optional[dict]] = mapped_column(JSON)
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+
+    actor = relationship("User")

@@ -1,0 +1,64 @@
+"""The roles people hold, and the level of organisation each one acts at."""
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+
+class Role(enum.Enum):
+    """A role as named in BPMN lanes (the lane name is the role's value)."""
+
+    teacher = "teacher"
+    school_committee = "school_committee"
+    school_admin = "school_admin"
+    research_staff = "research_staff"
+    expert = "expert"
+    county_office = "county_office"
+    training_centre = "training_centre"
+    city_office = "city_office"
+    province_office = "province_office"
+    sysadmin = "sysadmin"
+
+    @property
+    def level(self) -> str:
+        """The kind of organisation in which this role is held ('school', 'county', …)."""
+        return ROLE_LEVEL[self]
+
+    @property
+    def label(self) -> str:
+        """The role's name in the user's language."""
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LEVEL = {
+    Role.teacher: "school",
+    Role.school_committee: "school",
+    Role.school_admin: "school",
+    Role.research_staff: "county",
+    Role.expert: "county",
+    Role.county_office: "county",
+    Role.training_centre: "county",
+    Role.city_office: "city",
+    Role.province_office: "province",
+    Role.sysadmin: "province",
+}
+
+ROLE_LABELS = {
+    Role.teacher: _l("Teacher"),
+    Role.school_committee: _l("School qualification committee member"),
+    Role.school_admin: _l("School administrator / principal"),
+    Role.research_staff: _l("Subject research staff"),
+    Role.expert: _l("Expert reviewer"),
+    Role.county_office: _l("County leading-group office"),
+    Role.training_centre: _l("Training centre"),
+    Role.city_office: _l("City office"),
+    Role.province_office: _l("Province office"),
+    Role.sysadmin: _l("System administrator"),
+}
+
+# Roles that oversee every application inside their organisation (not only tasks given to them).
+OVERSEEING_ROLES = frozenset(
+    {Role.school_admin, Role.county_office, Role.city_office, Role.province_office, Role.sysadmin}
+)

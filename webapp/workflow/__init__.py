@@ -1,0 +1,1 @@
+"""Process instances and human tasks: the service layer, permissions, inbox queries and pages."""

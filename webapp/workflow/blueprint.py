@@ -1,0 +1,138 @@
+"""Pages: the inbox, a task's form, claiming, and an instance's history."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AuditEvent, HumanTask, TaskState
+from ..transaction import committing
+from . import operations
+from .display import describe
+from .permissions import is_sysadmin
+from .queries import InboxFilter, inbox_page, step_choices
+from .task_forms import current_form_data, submit_task_form
+
+bp = Blueprint("workflow", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Everyone starts at their inbox."""
+    return redirect(url_for("workflow.inbox"))
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    """Tasks assigned to me and tasks my roles can claim, soonest due first."""
+    view = request.args.get("view", "all")
+    filters = InboxFilter(
+        view=view if view in {"all", "mine", "queue"} else "all",
+        process=request.args.get("process") or None,
+        step=request.args.get("step") or None,
+        subject=(request.args.get("subject") or "").strip()[:50] or None,
+    )
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    per_page = current_app.config["INBOX_PAGE_SIZE"]
+    tasks, total = inbox_page(current_user, filters, page, per_page)
+    return render_template(
+        "workflow/inbox.html",
+        tasks=tasks,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // per_page)),
+        filters=filters,
+        steps=step_choices(current_user),
+    )
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def task(task_id: int):
+    """A task's form, prefilled with the draft or the data the process already holds."""
+    row = operations.get_actionable_task(current_user, task_id)
+    engine = current_app.extensions["workflow_engine"]
+    data = current_form_data(engine, row)
+    return _render_task(row, data, [])
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+@committing
+def submit(task_id: int):
+    """Save a draft or complete the task; invalid input is shown again and nothing is stored."""
+    row = operations.get_actionable_task(current_user, task_id)
+    engine = current_app.extensions["workflow_engine"]
+    action = request.form.get("_action", "submit")
+    outcome = submit_task_form(engine, current_user, row, action)
+    if outcome.errors:
+        db.session.rollback()
+        row = db.session.get(HumanTask, task_id)
+        return _render_task(row, outcome.data, outcome.errors), 422
+    if action == "save":
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("workflow.task", task_id=task_id))
+    flash(_("Submitted: %(step)s.", step=row.display_title(_english())), "success")
+    return redirect(url_for("workflow.instance", instance_id=row.instance_id))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+@committing
+def claim(task_id: int):
+    """Take the task from the role queue."""
+    row = operations.get_actionable_task(current_user, task_id)
+    operations.claim_task(current_user, row)
+    flash(_("The step is now yours."), "success")
+    return redirect(url_for("workflow.task", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+@login_required
+@committing
+def unclaim(task_id: int):
+    """Give the task back to the role queue."""
+    row = operations.get_actionable_task(current_user, task_id)
+    operations.unclaim_task(current_user, row)
+    flash(_("The step is back in the queue."), "success")
+    return redirect(url_for("workflow.inbox"))
+
+
+@bp.get("/instances/<int:instance_id>")
+@login_required
+def instance(instance_id: int):
+    """Who, what, where it stands, what was entered at each step, and the history."""
+    item = operations.get_visible_instance(current_user, instance_id)
+    open_tasks = db.session.scalars(
+        select(HumanTask).filter_by(instance_id=item.id, state=TaskState.open).order_by(HumanTask.id)
+    ).all()
+    events = db.session.scalars(
+        select(AuditEvent).filter_by(instance_id=item.id).order_by(AuditEvent.created_dt, AuditEvent.id)
+    ).all()
+    history = [(event, describe(event.form_file, event.data)) for event in events]
+    return render_template(
+        "workflow/instance.html",
+        instance=item,
+        open_tasks=open_tasks,
+        history=history,
+        my_roles={role for role, _org in current_user.role_scopes()},
+        can_see_errors=is_sysadmin(current_user) or item.subject_user_id != current_user.id,
+    )
+
+
+def _render_task(row: HumanTask, data: dict, errors: list):
+    """The task page with its form."""
+    library = current_app.extensions["form_library"]
+    form_html = library.render(row.form_file, row.ui_form_file, data, errors) if row.form_file else None
+    return render_template("workflow/task.html", task=row, form_html=form_html, errors=errors)
+
+
+def _english() -> bool:
+    """True when the page speaks English."""
+    from ..i18n import is_english
+
+    return is_english()

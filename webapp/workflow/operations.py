@@ -1,0 +1,220 @@
+"""The service layer for processes: start, claim, save a draft, complete, cancel, fire timers.
+
+Functions here only flush; the request (or job) that calls them commits or rolls back, so each
+action is one transaction. Concurrent actions on one instance are serialised by the instance's
+optimistic lock: the loser gets `Conflict` and nothing it did is kept.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from uuid import UUID
+
+from flask_babel import gettext as _
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..engine.human_tasks import sync_human_tasks
+from ..engine.runtime import WorkflowEngine
+from ..extensions import db
+from ..models import AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
+from .errors import Conflict, Forbidden, NotFound
+from .permissions import can_act_on_task, can_view_instance, holds_task_role
+
+log = logging.getLogger(__name__)
+
+
+def start_instance(
+    engine: WorkflowEngine,
+    process_id: str,
+    *,
+    org: Organisation,
+    actor: User | None,
+    title: str,
+    subject: User | None = None,
+    data: dict | None = None,
+) -> ProcessInstance:
+    """Start a process about `subject` inside `org` and run it to its first wait."""
+    version = engine.current_version(process_id)
+    workflow = engine.new_workflow(version)
+    workflow.data.update(data or {})
+    workflow.get_tasks(state=SpiffState.READY)[0].data.update(data or {})
+    instance = ProcessInstance(
+        version_id=version.id,
+        process_id=process_id,
+        subject_user_id=subject.id if subject else None,
+        org_id=org.id,
+        org_path=org.path,
+        title=title,
+        started_by_id=actor.id if actor else None,
+        state_json="{}",
+    )
+    db.session.add(instance)
+    db.session.flush()
+    _audit(instance, actor, "started")
+    _advance(engine, instance, workflow)
+    return instance
+
+
+def get_visible_instance(user: User, instance_id: int) -> ProcessInstance:
+    """The instance if the user may see it; otherwise NotFound (never reveal that it exists)."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or not can_view_instance(user, instance):
+        raise NotFound(_("No such process instance."))
+    return instance
+
+
+def get_actionable_task(user: User, task_id: int) -> HumanTask:
+    """The task if the user may see it; Forbidden if they see it but may not act on it."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not can_view_instance(user, task.instance):
+        raise NotFound(_("No such task."))
+    if task.state is not TaskState.open:
+        raise Conflict(_("This step has already been completed by %(name)s.", name=_completer_name(task)))
+    if not can_act_on_task(user, task):
+        raise Forbidden(_("This step is assigned to someone else."))
+    return task
+
+
+def claim_task(user: User, task: HumanTask) -> None:
+    """Take a task from the role queue; exactly one of several simultaneous claims wins."""
+    if not holds_task_role(user, task):
+        raise Forbidden(_("You do not hold the role this step needs."))
+    result = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == TaskState.open, HumanTask.assignee_id.is_(None))
+        .values(assignee_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("Someone else has already taken this step."))
+    db.session.refresh(task)
+    _audit(task.instance, user, "claimed", task)
+
+
+def unclaim_task(user: User, task: HumanTask) -> None:
+    """Put a claimed task back into the role queue (teachers' own steps cannot be released)."""
+    if task.assignee_id != user.id or task.subject_user_id == user.id and task.role.value == "teacher":
+        raise Forbidden(_("You cannot release this step."))
+    task.assignee_id = None
+    _audit(task.instance, user, "unclaimed", task)
+    db.session.flush()
+
+
+def save_draft(user: User, task: HumanTask, data: dict) -> None:
+    """Keep unfinished form data on the task without completing it."""
+    task.draft_json = data
+    if task.assignee_id is None:
+        claim_task(user, task)
+    db.session.flush()
+
+
+def complete_task(engine: WorkflowEngine, user: User, task: HumanTask, data: dict) -> ProcessInstance:
+    """Complete a READY user task with validated form data and run the process to its next wait."""
+    instance = task.instance
+    if instance.status is not InstanceStatus.running:
+        raise Conflict(_("This process is no longer running."))
+    workflow = engine.restore(instance)
+    spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
+    # task.run() does not check state itself: a completed task would run twice.
+    if spiff_task is None or spiff_task.state != SpiffState.READY:
+        raise Conflict(_("This step is no longer waiting for input."))
+    spiff_task.task_spec.add_data_from_form(spiff_task, data)
+    spiff_task.run()
+    now = utcnow()
+    task.state = TaskState.completed
+    task.completed_dt = now
+    task.completed_by_id = user.id
+    task.assignee_id = task.assignee_id or user.id
+    task.draft_json = None
+    _audit(instance, user, "completed", task, data=data)
+    _advance(engine, instance, workflow, now)
+    return instance
+
+
+def cancel_instance(engine: WorkflowEngine, user: User | None, instance: ProcessInstance, action: str, comment: str | None = None) -> None:
+    """Stop an instance (withdrawal, cancellation): its open tasks leave every inbox."""
+    if instance.status is not InstanceStatus.running:
+        raise Conflict(_("This process is no longer running."))
+    workflow = engine.restore(instance)
+    workflow.cancel()
+    now = utcnow()
+    instance.status = InstanceStatus.cancelled
+    instance.completed_dt = now
+    engine.store(instance, workflow, now)
+    instance.next_timer_dt = None
+    for row in db.session.scalars(select(HumanTask).filter_by(instance_id=instance.id, state=TaskState.open)):
+        row.state = TaskState.cancelled
+        row.completed_dt = now
+    _audit(instance, user, action, comment=comment)
+    _flush_or_conflict()
+
+
+def fire_due_timers(engine: WorkflowEngine, instance: ProcessInstance, now: datetime | None = None) -> None:
+    """Fire the instance's timers that are due and run the process on."""
+    workflow = engine.restore(instance)
+    workflow.refresh_timers()
+    _audit(instance, None, "timer")
+    _advance(engine, instance, workflow, now)
+
+
+def due_timer_instance_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of running instances whose next timer is due (an index scan, no workflow loaded)."""
+    now = now or utcnow()
+    query = (
+        select(ProcessInstance.id)
+        .where(ProcessInstance.status == InstanceStatus.running, ProcessInstance.next_timer_dt <= now)
+        .order_by(ProcessInstance.next_timer_dt)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def _advance(engine: WorkflowEngine, instance: ProcessInstance, workflow, now: datetime | None = None) -> None:
+    """Run engine steps; store state, inbox rows and errors; flush (a stale copy → Conflict)."""
+    now = now or utcnow()
+    try:
+        workflow.do_engine_steps()
+    except WorkflowException as error:
+        # A failing script or handler must not lose the user's step: keep the state, flag the instance.
+        log.warning("instance %s stopped with an error: %s", instance.id, error)
+        instance.status = InstanceStatus.error
+        instance.error_message = str(error)[:4000]
+        _audit(instance, None, "error", comment=instance.error_message)
+    engine.store(instance, workflow, now)
+    if instance.status is InstanceStatus.running or instance.status is InstanceStatus.completed:
+        sync_human_tasks(instance, workflow, now)
+    _flush_or_conflict()
+
+
+def _flush_or_conflict() -> None:
+    """Flush; a concurrent update of the same instance turns into a Conflict."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("Someone else acted on this process at the same time. Reload and try again.")) from None
+
+
+def _audit(instance: ProcessInstance, actor: User | None, action: str, task: HumanTask | None = None, data: dict | None = None, comment: str | None = None) -> None:
+    """Append to the instance's paper trail."""
+    db.session.add(
+        AuditEvent(
+            instance_id=instance.id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            task_name=task.task_name if task else None,
+            task_title=task.title if task else None,
+            form_file=task.form_file if task else None,
+            data=data,
+            comment=comment,
+        )
+    )
+
+
+def _completer_name(task: HumanTask) -> str:
+    """Display name of whoever completed the task (for the 'already done' message)."""
+    user = db.session.get(User, task.completed_by_id) if task.completed_by_id else None
+    return user.display_name if user else _("the process")

@@ -1,0 +1,83 @@
+"""Inbox queries: they read the indexed human-task table only, never the workflows."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from ..extensions import db
+from ..models import HumanTask, TaskState, User
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the user narrowed the inbox to."""
+
+    view: str = "all"  # all | mine | queue
+    process: str | None = None
+    step: str | None = None
+    subject: str | None = None
+
+
+def _queue_condition(user: User):
+    """Open tasks nobody has claimed, for a role the user holds at the task's organisation."""
+    scopes = [and_(HumanTask.role == role, HumanTask.org_id == org.id) for role, org in user.role_scopes()]
+    if not scopes:
+        return None
+    return and_(HumanTask.assignee_id.is_(None), or_(*scopes))
+
+
+def inbox_query(user: User, filters: InboxFilter) -> Select:
+    """Open tasks assigned to the user and/or claimable by them, filtered."""
+    mine = HumanTask.assignee_id == user.id
+    queue = _queue_condition(user)
+    if filters.view == "mine" or queue is None:
+        condition = mine
+    elif filters.view == "queue":
+        condition = queue
+    else:
+        condition = or_(mine, queue)
+    query = select(HumanTask).where(HumanTask.state == TaskState.open, condition)
+    if filters.process:
+        query = query.where(HumanTask.process_id == filters.process)
+    if filters.step:
+        query = query.where(HumanTask.task_name == filters.step)
+    if filters.subject:
+        query = query.where(HumanTask.subject_name.contains(filters.subject, autoescape=True))
+    return query
+
+
+def inbox_page(user: User, filters: InboxFilter, page: int, per_page: int) -> tuple[list[HumanTask], int]:
+    """One page of the inbox, soonest due first, and the total count."""
+    base = inbox_query(user, filters)
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    rows = db.session.scalars(
+        base.order_by(HumanTask.due_dt.is_(None), HumanTask.due_dt, HumanTask.created_dt, HumanTask.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return list(rows), int(total or 0)
+
+
+def inbox_counts(user: User) -> dict[str, int]:
+    """Counts for the navigation bar: assigned to me, and waiting in my roles' queues."""
+    mine = db.session.scalar(
+        select(func.count(HumanTask.id)).where(HumanTask.state == TaskState.open, HumanTask.assignee_id == user.id)
+    )
+    queue_condition = _queue_condition(user)
+    queue = 0
+    if queue_condition is not None:
+        queue = db.session.scalar(
+            select(func.count(HumanTask.id)).where(HumanTask.state == TaskState.open, queue_condition)
+        )
+    return {"mine": int(mine or 0), "queue": int(queue or 0)}
+
+
+def step_choices(user: User) -> list[tuple[str, str, str]]:
+    """Distinct (process, step, title) among the user's open tasks, for the filter menu."""
+    query = (
+        select(HumanTask.process_id, HumanTask.task_name, func.min(HumanTask.title))
+        .where(HumanTask.state == TaskState.open, or_(HumanTask.assignee_id == user.id, _queue_condition(user) or False))
+        .group_by(HumanTask.process_id, HumanTask.task_name)
+    )
+    return [tuple(row) for row in db.session.execute(query)]

@@ -1,0 +1,65 @@
+"""From an HTML form post to a completed task: parse, validate against the schema, check files."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from flask import current_app, request
+
+from ..engine.runtime import WorkflowEngine
+from ..evidence.operations import check_citable, evidence_ids_in, link_to_instance, store_upload
+from ..forms import FieldError
+from ..models import HumanTask, User
+from . import operations
+
+
+@dataclass
+class SubmitOutcome:
+    """The parsed data and the errors (empty when the action went through)."""
+
+    data: dict
+    errors: list = field(default_factory=list)
+
+
+def current_form_data(engine: WorkflowEngine, task: HumanTask) -> dict:
+    """The draft if there is one, else the values the process holds for the form's fields."""
+    if task.draft_json is not None:
+        return task.draft_json
+    if not task.form_file:
+        return {}
+    schema = current_app.extensions["form_library"].schema(task.form_file)
+    workflow = engine.restore(task.instance)
+    spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
+    if spiff_task is None:
+        return {}
+    fields = (schema.get("properties") or {}).keys()
+    return {name: spiff_task.data[name] for name in fields if name in spiff_task.data}
+
+
+def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action: str) -> SubmitOutcome:
+    """Save a draft (`action == 'save'`) or complete the task with the posted form."""
+    library = current_app.extensions["form_library"]
+    if not task.form_file:
+        data, errors = {}, []
+    else:
+        data, errors = library.parse_submission(
+            task.form_file, request.form, request.files, lambda upload, node: store_upload(user, upload, node)
+        )
+        schema = library.schema(task.form_file)
+        try:
+            check_citable(user, task.instance, evidence_ids_in(schema, data))
+        except ValueError as refusal:
+            errors.append(FieldError(path=(), label="", message=str(refusal)))
+        if action != "save" and not errors:
+            errors = library.validate(task.form_file, data)
+    if errors:
+        return SubmitOutcome(data=data, errors=errors)
+    if action == "save":
+        operations.save_draft(user, task, data)
+    else:
+        if task.form_file:
+            link_to_instance(task.instance, evidence_ids_in(library.schema(task.form_file), data))
+        operations.complete_task(engine, user, task, data)
+    return SubmitOutcome(data=data)
+
+

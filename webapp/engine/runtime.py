@@ -49,6 +49,11 @@ class WorkflowEngine:
             self._version_ids.clear()
         return self._library.errors
 
+    def forget_versions(self) -> None:
+        """Drop cached version rows (tests empty the database between cases)."""
+        self._version_ids.clear()
+        self._spec_json.clear()
+
     def current_version(self, process_id: str) -> ProcessVersion:
         """The version row for the process as the files define it now, created on first use."""
         cached = self._version_ids.get(process_id)

@@ -75,9 +75,11 @@ def inbox_counts(user: User) -> dict[str, int]:
 
 def step_choices(user: User) -> list[tuple[str, str, str]]:
     """Distinct (process, step, title) among the user's open tasks, for the filter menu."""
+    queue = _queue_condition(user)
+    mine = HumanTask.assignee_id == user.id
     query = (
         select(HumanTask.process_id, HumanTask.task_name, func.min(HumanTask.title))
-        .where(HumanTask.state == TaskState.open, or_(HumanTask.assignee_id == user.id, _queue_condition(user) or False))
+        .where(HumanTask.state == TaskState.open, mine if queue is None else or_(mine, queue))
         .group_by(HumanTask.process_id, HumanTask.task_name)
     )
     return [tuple(row) for row in db.session.execute(query)]

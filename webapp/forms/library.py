@@ -1,0 +1,190 @@
+"""FormLibrary: loads, checks and caches form files, and ties the pieces together."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import pathlib
+from collections.abc import Callable, Iterator
+
+import referencing.exceptions
+from markupsafe import Markup
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from werkzeug.datastructures import MultiDict
+
+from . import messages
+from .checks import check_form_schema, check_ui_schema, walk_objects
+from .errors import FieldError, FormFileError
+from .parsing import StoreFile, Submission, evidence_in, parse_object
+from .rendering import render_form
+from .source import file_stamp, is_plain_filename, is_ui_filename, read_json, safe_path
+from .spec import FieldSpec, build_fields, label_at
+from .validation import collect_errors
+
+CheckDocument = Callable[[object, str], None]
+
+
+class FormLibrary:
+    """The form files of one directory. Safe to share between threads and requests."""
+
+    def __init__(self, forms_dir: pathlib.Path):
+        """Serve the form files of ``forms_dir`` (nothing is read until asked)."""
+        self.forms_dir = pathlib.Path(forms_dir).resolve()
+        self._documents: dict[tuple[str, str], tuple[tuple, object]] = {}
+        # filename -> stamps of every file its $refs were resolved against.
+        self._refs_checked: dict[str, dict[str, tuple]] = {}
+        # Resolves $refs between form files; refuses everything else (see _retrieve).
+        self.registry = Registry(retrieve=self._retrieve)
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _document(self, filename: str, kind: str, check: CheckDocument) -> object:
+        """Parsed and checked file content, cached until the file changes."""
+        path = safe_path(self.forms_dir, filename)
+        stamp = file_stamp(path)
+        cached = self._documents.get((kind, filename))
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        document = read_json(path, filename)
+        check(document, filename)
+        self._documents[(kind, filename)] = (stamp, document)
+        return document
+
+    def _raw_schema(self, filename: str) -> dict:
+        """A schema file checked on its own (metaschema, $ref syntax, our rules)."""
+        return self._document(filename, "schema", check_form_schema)
+
+    def _retrieve(self, uri: str) -> Resource:
+        """referencing hook: only plain file names in the forms dir; never network or file://."""
+        if not is_plain_filename(uri):
+            raise referencing.exceptions.NoSuchResource(ref=uri)
+        try:
+            contents = self._raw_schema(uri)
+        except FormFileError as error:
+            raise referencing.exceptions.NoSuchResource(ref=uri) from error
+        return Resource.from_contents(contents, default_specification=DRAFT202012)
+
+    def _resolver(self, schema: dict):
+        """A $ref resolver rooted at a form schema."""
+        root = Resource.from_contents(schema, default_specification=DRAFT202012)
+        return self.registry.resolver_with_root(root)
+
+    def _checked_schema(self, filename: str) -> dict:
+        """A schema whose $refs all resolve, including those of the files it refers to."""
+        schema = self._raw_schema(filename)
+        stamps = self._refs_checked.get(filename)
+        if stamps is None or not self._stamps_current(stamps):
+            self._refs_checked[filename] = self._check_refs(filename)
+        return schema
+
+    def _stamps_current(self, stamps: dict[str, tuple]) -> bool:
+        """True if none of the files has changed since the stamps were taken."""
+        try:
+            return all(file_stamp(self.forms_dir / name) == stamp for name, stamp in stamps.items())
+        except OSError:
+            return False
+
+    def _check_refs(self, filename: str) -> dict[str, tuple]:
+        """Resolve every $ref of ``filename`` and of the files it reaches; stamps of all of them."""
+        pending, stamps = [filename], {}
+        while pending:
+            name = pending.pop()
+            if name in stamps:
+                continue
+            schema = self._raw_schema(name)
+            stamps[name] = file_stamp(self.forms_dir / name)
+            resolver = self._resolver(schema)
+            for _path, node in walk_objects(schema):
+                ref = node.get("$ref")
+                if not isinstance(ref, str):
+                    continue
+                target = ref.partition("#")[0]
+                if target:
+                    self._check_ref_target(name, ref, target)
+                    pending.append(target)
+                with self._as_form_file_error(name, ref):
+                    resolver.lookup(ref)
+        with self._as_form_file_error(filename):
+            collect_errors(self._raw_schema(filename), self.registry, {})  # catches $ref loops
+        return stamps
+
+    def _check_ref_target(self, filename: str, ref: str, target: str) -> None:
+        """Load the file a $ref names, reporting its problem on the referring file."""
+        try:
+            self._raw_schema(target)
+        except FormFileError as error:
+            raise FormFileError(filename, f"$ref {ref!r}: {error}") from None
+
+    @contextlib.contextmanager
+    def _as_form_file_error(self, filename: str, ref: str | None = None) -> Iterator[None]:
+        """Turn $ref and recursion failures into FormFileError (an admin's problem, not a 500)."""
+        try:
+            yield
+        except referencing.exceptions.Unresolvable as error:
+            ref = ref or getattr(error, "ref", "?")
+            raise FormFileError(
+                filename, f"$ref {ref!r} cannot be resolved (missing pointer or not allowed)"
+            ) from None
+        except RecursionError:
+            raise FormFileError(
+                filename, "schema refers to itself without end (or the data is nested too deeply)"
+            ) from None
+
+    # -- public API ---------------------------------------------------------------------
+
+    def schema(self, filename: str) -> dict:
+        """The checked JSON Schema of a form (a copy: callers may modify it)."""
+        return copy.deepcopy(self._checked_schema(filename))
+
+    def ui_schema(self, filename: str | None) -> dict:
+        """The checked UI schema, or {} when the form has none."""
+        if filename is None:
+            return {}
+        return copy.deepcopy(self._document(filename, "ui", check_ui_schema))
+
+    def check_all(self) -> list[FormFileError]:
+        """Problems of every *.json file in the forms directory (empty list: all good)."""
+        problems = []
+        for path in sorted(self.forms_dir.iterdir()):
+            if not path.name.endswith(".json"):
+                continue
+            try:
+                if is_ui_filename(path.name):
+                    self.ui_schema(path.name)
+                else:
+                    self._checked_schema(path.name)
+            except FormFileError as error:
+                problems.append(error)
+        return problems
+
+    def fields(self, filename: str, ui_filename: str | None = None) -> list[FieldSpec]:
+        """The field tree of a form, as used by render and parse_submission."""
+        schema = self._checked_schema(filename)
+        ui = self._document(ui_filename, "ui", check_ui_schema) if ui_filename else {}
+        with self._as_form_file_error(filename):
+            return build_fields(schema, ui, self._resolver(schema))
+
+    def parse_submission(self, filename: str, form: MultiDict, files: MultiDict,
+                         store_file: StoreFile, previous: dict | None = None,
+                         ) -> tuple[dict, list[FieldError]]:
+        """Typed data from a form post, plus problems found while reading it."""
+        # ``previous`` (the data saved before) limits which evidence ids may be kept from
+        # hidden inputs, so a user cannot attach someone else's file by posting its id.
+        specs = self.fields(filename)
+        allowed = None if previous is None else evidence_in(specs, previous)
+        submission = Submission(form, files, store_file, allowed)
+        data = parse_object(specs, "", (), submission)
+        return data, submission.errors
+
+    def validate(self, filename: str, data: dict) -> list[FieldError]:
+        """Full JSON Schema validation with translated messages, one per field."""
+        schema = self._checked_schema(filename)
+        resolver = self._resolver(schema)
+        with self._as_form_file_error(filename):
+            errors = collect_errors(schema, self.registry, data)
+            return messages.field_errors(errors, lambda path: label_at(schema, resolver, path))
+
+    def render(self, filename: str, ui_filename: str | None, data: dict,
+               errors: list[FieldError]) -> Markup:
+        """HTML of the form's fields (needs an app context; uses templates/forms/)."""
+        return render_form(self.fields(filename, ui_filename), data or {}, errors)

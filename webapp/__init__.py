@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import Config, engine_options
+from .config import PROJECT_ROOT, Config, engine_options
 from .extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -35,7 +35,7 @@ def _init_extensions(app: Flask) -> None:
     from .models import User
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine.human_tasks import sync_human_tasks
@@ -111,7 +112,9 @@ def save_draft(user: User, task: HumanTask, data: dict) -> None:
     db.session.flush()
 
 
-def complete_task(engine: WorkflowEngine, user: User, task: HumanTask, data: dict) -> ProcessInstance:
+def complete_task(
+    engine: WorkflowEngine, user: User, task: HumanTask, data: dict, form_keys: tuple[str, ...] = ()
+) -> ProcessInstance:
     """Complete a READY user task with validated form data and run the process to its next wait."""
     instance = task.instance
     if instance.status is not InstanceStatus.running:
@@ -121,6 +124,10 @@ def complete_task(engine: WorkflowEngine, user: User, task: HumanTask, data: dic
     # task.run() does not check state itself: a completed task would run twice.
     if spiff_task is None or spiff_task.state != SpiffState.READY:
         raise Conflict(_("This step is no longer waiting for input."))
+    _lock_instance(instance)
+    for key in form_keys:
+        # A field left empty this time must not keep the value from an earlier round.
+        spiff_task.data.pop(key, None)
     spiff_task.task_spec.add_data_from_form(spiff_task, data)
     spiff_task.run()
     now = utcnow()
@@ -134,11 +141,14 @@ def complete_task(engine: WorkflowEngine, user: User, task: HumanTask, data: dic
     return instance
 
 
-def cancel_instance(engine: WorkflowEngine, user: User | None, instance: ProcessInstance, action: str, comment: str | None = None) -> None:
+def cancel_instance(
+    engine: WorkflowEngine, user: User | None, instance: ProcessInstance, action: str, comment: str | None = None
+) -> None:
     """Stop an instance (withdrawal, cancellation): its open tasks leave every inbox."""
     if instance.status is not InstanceStatus.running:
         raise Conflict(_("This process is no longer running."))
     workflow = engine.restore(instance)
+    _lock_instance(instance)
     workflow.cancel()
     now = utcnow()
     instance.status = InstanceStatus.cancelled
@@ -155,6 +165,7 @@ def cancel_instance(engine: WorkflowEngine, user: User | None, instance: Process
 def fire_due_timers(engine: WorkflowEngine, instance: ProcessInstance, now: datetime | None = None) -> None:
     """Fire the instance's timers that are due and run the process on."""
     workflow = engine.restore(instance)
+    _lock_instance(instance)
     workflow.refresh_timers()
     _audit(instance, None, "timer")
     _advance(engine, instance, workflow, now)
@@ -178,6 +189,9 @@ def _advance(engine: WorkflowEngine, instance: ProcessInstance, workflow, now: d
     try:
         workflow.do_engine_steps()
     except WorkflowException as error:
+        if _caused_by_database(error):
+            raise  # not the diagram's fault: the whole request rolls back
+
         # A failing script or handler must not lose the user's step: keep the state, flag the instance.
         log.warning("instance %s stopped with an error: %s", instance.id, error)
         instance.status = InstanceStatus.error
@@ -187,6 +201,24 @@ def _advance(engine: WorkflowEngine, instance: ProcessInstance, workflow, now: d
     if instance.status is InstanceStatus.running or instance.status is InstanceStatus.completed:
         sync_human_tasks(instance, workflow, now)
     _flush_or_conflict()
+
+
+def _lock_instance(instance: ProcessInstance) -> None:
+    """Bump the instance's version now, so a concurrent actor fails fast instead of after the work."""
+    instance.updated_dt = utcnow()
+    _flush_or_conflict()
+
+
+def _caused_by_database(error: BaseException) -> bool:
+    """True if a database error lies anywhere in the exception's chain."""
+    seen = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, SQLAlchemyError):
+            return True
+        seen.add(id(current))
+        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
+    return False
 
 
 def _flush_or_conflict() -> None:

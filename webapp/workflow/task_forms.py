@@ -8,7 +8,7 @@ from flask import current_app, request
 
 from ..engine.runtime import WorkflowEngine
 from ..evidence.operations import check_citable, evidence_ids_in, link_to_instance, store_upload
-from ..forms import FieldError
+from ..forms import FieldError, merge_errors
 from ..models import HumanTask, User
 from . import operations
 
@@ -40,26 +40,32 @@ def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action
     """Save a draft (`action == 'save'`) or complete the task with the posted form."""
     library = current_app.extensions["form_library"]
     if not task.form_file:
-        data, errors = {}, []
-    else:
-        data, errors = library.parse_submission(
-            task.form_file, request.form, request.files, lambda upload, node: store_upload(user, upload, node)
-        )
-        schema = library.schema(task.form_file)
-        try:
-            check_citable(user, task.instance, evidence_ids_in(schema, data))
-        except ValueError as refusal:
-            errors.append(FieldError(path=(), label="", message=str(refusal)))
-        if action != "save" and not errors:
-            errors = library.validate(task.form_file, data)
+        if action != "save":
+            operations.complete_task(engine, user, task, {})
+        return SubmitOutcome(data={})
+    data, errors = library.parse_submission(
+        task.form_file,
+        request.form,
+        request.files,
+        lambda upload, node: store_upload(user, upload, node),
+        previous=current_form_data(engine, task),
+    )
+    schema = library.schema(task.form_file)
+    cited = evidence_ids_in(schema, data)
+    try:
+        check_citable(user, task.instance, cited)
+    except ValueError as refusal:
+        errors.append(FieldError(path=(), label="", message=str(refusal)))
+    if action != "save":
+        errors = merge_errors(errors, library.validate(task.form_file, data))
     if errors:
         return SubmitOutcome(data=data, errors=errors)
     if action == "save":
         operations.save_draft(user, task, data)
     else:
-        if task.form_file:
-            link_to_instance(task.instance, evidence_ids_in(library.schema(task.form_file), data))
-        operations.complete_task(engine, user, task, data)
+        form_keys = tuple(field.key for field in library.fields(task.form_file))
+        operations.complete_task(engine, user, task, data, form_keys)
+        link_to_instance(task.instance, cited)
     return SubmitOutcome(data=data)
 
 

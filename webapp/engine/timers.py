@@ -7,11 +7,17 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 
+# Note: the date timer's type does not end in "TimerEventDefinition", so match the names exactly.
+TIMER_EVENT_TYPES = frozenset(
+    {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition", "TimerEventDefinition"}
+)
+
+
 def next_timer_fire_time(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest fire time among the workflow's waiting timers, or None."""
     times = []
     for event in workflow.waiting_events():
-        if not event.event_type.endswith("TimerEventDefinition"):
+        if event.event_type not in TIMER_EVENT_TYPES:
             continue
         fire_time = _parse_fire_time(event.value)
         if fire_time is not None:

@@ -1,0 +1,52 @@
+# Two commands set everything up on a fresh machine:
+#   make run   — virtual environment, install, database with demo data, serve the app
+#   make test  — install, then the whole suite on SQLite and on a throwaway PostgreSQL
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app webapp:create_app
+
+.PHONY: install translations db run test test-sqlite test-postgresql check-files extract-messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+translations: install
+	$(BIN)/pybabel compile --use-fuzzy -q -d webapp/translations
+
+db: install
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+
+run: translations db
+	@echo ""
+	@echo "  Open http://$(HOST):$(PORT)/ — demo password: demo1234"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: translations
+	$(BIN)/python -m pytest -q --db=sqlite
+	$(BIN)/python -m pytest -q --db=postgresql
+
+test-sqlite: translations
+	$(BIN)/python -m pytest -q --db=sqlite
+
+test-postgresql: translations
+	$(BIN)/python -m pytest -q --db=postgresql
+
+check-files: install
+	$(FLASK) check-files
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -39,6 +39,8 @@ def test_draft_submit_return_correct_accept(app, login):
 
     # The school administrator sees it in the inbox and returns it with a comment.
     review_id = task_id_in_inbox(admin, "学校审核申报")
+    review_page = admin.get(f"/tasks/{review_id}").get_data(as_text=True)
+    assert "十余年来坚持课堂教学改革" in review_page and "/evidence/sha256-" in review_page
     response = submit(admin, review_id, {"review_decision": "return", "review_comment": "请补充公开课证明材料。"})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _application(app, "t001").status is ApplicationStatus.returned

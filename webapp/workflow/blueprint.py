@@ -110,10 +110,7 @@ def instance(instance_id: int):
     open_tasks = db.session.scalars(
         select(HumanTask).filter_by(instance_id=item.id, state=TaskState.open).order_by(HumanTask.id)
     ).all()
-    events = db.session.scalars(
-        select(AuditEvent).filter_by(instance_id=item.id).order_by(AuditEvent.created_dt, AuditEvent.id)
-    ).all()
-    history = [(event, describe(event.form_file, event.data)) for event in events]
+    history = _history(item.id)
     return render_template(
         "workflow/instance.html",
         instance=item,
@@ -124,11 +121,20 @@ def instance(instance_id: int):
     )
 
 
+def _history(instance_id: int) -> list:
+    """The instance's audit events with the answers entered at each step, oldest first."""
+    events = db.session.scalars(
+        select(AuditEvent).filter_by(instance_id=instance_id).order_by(AuditEvent.created_dt, AuditEvent.id)
+    ).all()
+    return [(event, describe(event.form_file, event.data)) for event in events]
+
+
 def _render_task(row: HumanTask, data: dict, errors: list):
-    """The task page with its form."""
+    """The task page: what was entered before (for a reviewer to read) and the step's form."""
     library = current_app.extensions["form_library"]
     form_html = library.render(row.form_file, row.ui_form_file, data, errors) if row.form_file else None
-    return render_template("workflow/task.html", task=row, form_html=form_html, errors=errors)
+    earlier = [(event, entries) for event, entries in _history(row.instance_id) if entries]
+    return render_template("workflow/task.html", task=row, form_html=form_html, errors=errors, earlier=earlier)
 
 
 def _english() -> bool:

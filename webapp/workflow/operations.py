@@ -22,6 +22,7 @@ from ..engine.runtime import WorkflowEngine
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
 from .errors import Conflict, Forbidden, NotFound
+from ..roles import Role
 from .permissions import can_act_on_task, can_view_instance, holds_task_role
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ def start_instance(
     """Start a process about `subject` inside `org` and run it to its first wait."""
     version = engine.current_version(process_id)
     workflow = engine.new_workflow(version)
-    workflow.data.update(data or {})
     workflow.get_tasks(state=SpiffState.READY)[0].data.update(data or {})
     instance = ProcessInstance(
         version_id=version.id,
@@ -97,7 +97,7 @@ def claim_task(user: User, task: HumanTask) -> None:
 
 def unclaim_task(user: User, task: HumanTask) -> None:
     """Put a claimed task back into the role queue (teachers' own steps cannot be released)."""
-    if task.assignee_id != user.id or task.subject_user_id == user.id and task.role.value == "teacher":
+    if task.assignee_id != user.id or task.role is Role.teacher:
         raise Forbidden(_("You cannot release this step."))
     task.assignee_id = None
     _audit(task.instance, user, "unclaimed", task)
@@ -113,13 +113,21 @@ def save_draft(user: User, task: HumanTask, data: dict) -> None:
 
 
 def complete_task(
-    engine: WorkflowEngine, user: User, task: HumanTask, data: dict, form_keys: tuple[str, ...] = ()
+    engine: WorkflowEngine,
+    user: User,
+    task: HumanTask,
+    data: dict,
+    form_keys: tuple[str, ...] = (),
+    workflow=None,
 ) -> ProcessInstance:
-    """Complete a READY user task with validated form data and run the process to its next wait."""
+    """Complete a READY user task with validated form data and run the process to its next wait.
+
+    `workflow` may be passed in when the caller already restored this instance in this transaction.
+    """
     instance = task.instance
     if instance.status is not InstanceStatus.running:
         raise Conflict(_("This process is no longer running."))
-    workflow = engine.restore(instance)
+    workflow = workflow or engine.restore(instance)
     spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
     # task.run() does not check state itself: a completed task would run twice.
     if spiff_task is None or spiff_task.state != SpiffState.READY:

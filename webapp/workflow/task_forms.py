@@ -21,14 +21,14 @@ class SubmitOutcome:
     errors: list = field(default_factory=list)
 
 
-def current_form_data(engine: WorkflowEngine, task: HumanTask) -> dict:
+def current_form_data(engine: WorkflowEngine, task: HumanTask, workflow=None) -> dict:
     """The draft if there is one, else the values the process holds for the form's fields."""
     if task.draft_json is not None:
         return task.draft_json
     if not task.form_file:
         return {}
     schema = current_app.extensions["form_library"].schema(task.form_file)
-    workflow = engine.restore(task.instance)
+    workflow = workflow or engine.restore(task.instance)
     spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
     if spiff_task is None:
         return {}
@@ -43,12 +43,15 @@ def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action
         if action != "save":
             operations.complete_task(engine, user, task, {})
         return SubmitOutcome(data={})
+    # Restored once per submission: the earlier answers limit which files may be kept, and
+    # completing the task continues from the same state.
+    workflow = engine.restore(task.instance)
     data, errors = library.parse_submission(
         task.form_file,
         request.form,
         request.files,
         lambda upload, node: store_upload(user, upload, node),
-        previous=current_form_data(engine, task),
+        previous=current_form_data(engine, task, workflow),
     )
     schema = library.schema(task.form_file)
     cited = evidence_ids_in(schema, data)
@@ -64,7 +67,7 @@ def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action
         operations.save_draft(user, task, data)
     else:
         form_keys = tuple(field.key for field in library.fields(task.form_file))
-        operations.complete_task(engine, user, task, data, form_keys)
+        operations.complete_task(engine, user, task, data, form_keys, workflow=workflow)
         link_to_instance(task.instance, cited)
     return SubmitOutcome(data=data)
 

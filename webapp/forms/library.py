@@ -164,6 +164,10 @@ class FormLibrary:
         with self._as_form_file_error(filename):
             return build_fields(schema, ui, self._resolver(schema))
 
+    def evidence_ids(self, filename: str, data: dict) -> set[str]:
+        """Every evidence id that `data` cites in the form's file fields."""
+        return evidence_in(self.fields(filename), data)
+
     def parse_submission(self, filename: str, form: MultiDict, files: MultiDict,
                          store_file: StoreFile, previous: dict | None = None,
                          ) -> tuple[dict, list[FieldError]]:

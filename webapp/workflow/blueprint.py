@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import AuditEvent, HumanTask, TaskState
 from ..transaction import committing
 from . import operations
+from ..i18n import is_english
 from .display import describe
 from .permissions import is_sysadmin
 from .queries import InboxFilter, inbox_page, step_choices
@@ -76,7 +77,7 @@ def submit(task_id: int):
     if action == "save":
         flash(_("Draft saved."), "success")
         return redirect(url_for("workflow.task", task_id=task_id))
-    flash(_("Submitted: %(step)s.", step=row.display_title(_english())), "success")
+    flash(_("Submitted: %(step)s.", step=row.display_title(is_english())), "success")
     return redirect(url_for("workflow.instance", instance_id=row.instance_id))
 
 
@@ -136,9 +137,3 @@ def _render_task(row: HumanTask, data: dict, errors: list):
     earlier = [(event, entries) for event, entries in _history(row.instance_id) if entries]
     return render_template("workflow/task.html", task=row, form_html=form_html, errors=errors, earlier=earlier)
 
-
-def _english() -> bool:
-    """True when the page speaks English."""
-    from ..i18n import is_english
-
-    return is_english()

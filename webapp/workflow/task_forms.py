@@ -7,7 +7,7 @@ from uuid import UUID
 from flask import current_app, request
 
 from ..engine.runtime import WorkflowEngine
-from ..evidence.operations import check_citable, evidence_ids_in, link_to_instance, store_upload
+from ..evidence.operations import check_citable, link_to_instance, store_upload
 from ..forms import FieldError, merge_errors
 from ..models import HumanTask, User
 from . import operations
@@ -53,8 +53,7 @@ def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action
         lambda upload, node: store_upload(user, upload, node),
         previous=current_form_data(engine, task, workflow),
     )
-    schema = library.schema(task.form_file)
-    cited = evidence_ids_in(schema, data)
+    cited = library.evidence_ids(task.form_file, data)
     try:
         check_citable(user, task.instance, cited)
     except ValueError as refusal:

@@ -5,3 +5,4 @@ from .people import AnnualAssessment, RoleAssignment, TeacherProfile, TitleHoldi
 from .application import Application, ApplicationCycle, ApplicationStatus  # noqa: F401
 from .workflow import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskState  # noqa: F401
 from .evidence import Evidence, EvidenceLink  # noqa: F401
+from .calendar import CalendarDay  # noqa: F401

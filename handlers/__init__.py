@@ -40,4 +40,4 @@ def get(name: str) -> Handler:
     return REGISTRY[name]
 
 
-from . import self_application  # noqa: E402,F401  (registers its handlers)
+from . import self_application, school_vote  # noqa: E402,F401  (register their handlers)

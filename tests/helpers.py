@@ -61,3 +61,46 @@ def task_id_in_inbox(session, step_title: str) -> int:
         if step_title in title:
             return int(task_id)
     raise AssertionError(f"no inbox row for {step_title!r} in {rows}")
+
+
+def accepted_applications(app, login, usernames, category="backbone", admin="s1admin") -> None:
+    """Teachers apply over HTTP and the school administrator accepts each application."""
+    cycle = cycle_id_for(app, category)
+    for username in usernames:
+        teacher = login(username)
+        response = submit(teacher, start_application(teacher, cycle), declaration())
+        assert response.status_code == 302, response.get_data(as_text=True)
+    reviewer = login(admin)
+    for _ in usernames:
+        response = submit(reviewer, task_id_in_inbox(reviewer, "学校审核申报"), {"review_decision": "accept"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def reach_timers(app, instance_id: int) -> int:
+    """Move the instance's waiting timers into the past (as if the clock had reached them) and fire them.
+
+    SpiffWorkflow compares timers with the real clock, so the stored fire times are moved instead;
+    then the operation the scheduler runs advances the instance. Returns how many instances advanced.
+    """
+    import json
+    from datetime import timedelta
+
+    from webapp.extensions import db
+    from webapp.models import ProcessInstance, VoteRound, utcnow
+    from webapp.workflow.timer_jobs import advance_due_timers
+
+    with app.test_request_context():
+        past = utcnow() - timedelta(minutes=1)
+        instance = db.session.get(ProcessInstance, instance_id)
+        state = json.loads(instance.state_json)
+        for task in state["tasks"].values():
+            if task.get("internal_data", {}).get("event_value"):
+                task["internal_data"]["event_value"] = past.isoformat()
+        instance.state_json = json.dumps(state)
+        instance.next_timer_dt = past
+        # The round's own record of its dates moves with the clock too.
+        round_ = db.session.query(VoteRound).filter_by(instance_id=instance_id).one_or_none()
+        if round_ is not None and round_.notice_end_dt is not None:
+            round_.notice_end_dt = past
+        db.session.commit()
+        return advance_due_timers(app.extensions["workflow_engine"])

@@ -87,9 +87,11 @@ def _register_blueprints(app: Flask) -> None:
     from .evidence.blueprint import bp as evidence_bp
     from .labels import register_template_helpers
     from .navigation import inject_navigation
+    from .vote import panels  # noqa: F401  (registers the vote's task panels)
+    from .vote.blueprint import bp as vote_bp
     from .workflow.blueprint import bp as workflow_bp
 
-    for blueprint in (auth_bp, workflow_bp, applications_bp, evidence_bp, admin_bp):
+    for blueprint in (auth_bp, workflow_bp, applications_bp, vote_bp, evidence_bp, admin_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -121,21 +121,26 @@ def build_demo(teachers: int = 40, seed: int = 7) -> DemoLogins:
         logins.add(admin, Role.school_admin, school)
         for member in range(1, 4):
             committee = _user(f"s{number}c{member}", _chinese_name(rng), Role.school_committee, school, password_hash)
-            if member == 1:
+            if number == 1 or member == 1:
                 logins.add(committee, Role.school_committee, school)
 
-    # The first teachers have facts chosen so the demo shows an eligible and an ineligible case.
-    fixed_profiles = [
-        dict(age=38, years=14, title="intermediate", education="bachelor", subject="mathematics", excellent_years={today.year - 2}),
-        dict(age=50, years=27, title="senior", education="bachelor", subject="chinese"),
-        dict(age=29, years=6, title="junior", education="master", subject="english"),
-    ]
+    # The first teachers have facts chosen so the demo shows an eligible and an ineligible case,
+    # and the first school has five eligible backbone applicants for its vote (t001, t004, …, t013).
+    fixed_profiles = {
+        0: dict(age=38, years=14, title="intermediate", education="bachelor", subject="mathematics", excellent_years={today.year - 2}),
+        1: dict(age=50, years=27, title="senior", education="bachelor", subject="chinese"),
+        2: dict(age=29, years=6, title="junior", education="master", subject="english"),
+        3: dict(age=42, years=18, title="senior", education="bachelor", subject="chinese", excellent_years={today.year - 1}),
+        6: dict(age=45, years=20, title="senior", education="master", subject="physics", excellent_years={today.year - 3}),
+        9: dict(age=40, years=16, title="intermediate", education="bachelor", subject="english", excellent_years={today.year - 2}),
+        12: dict(age=35, years=12, title="intermediate", education="bachelor", subject="history", excellent_years={today.year - 1}),
+    }
     for index in range(teachers):
         school = schools[index % len(schools)]
         user = _user(f"t{index + 1:03d}", _chinese_name(rng), Role.teacher, school, password_hash)
-        fixed = dict(fixed_profiles[index]) if index < len(fixed_profiles) else {}
+        fixed = dict(fixed_profiles.get(index, {}))
         _profile(user, school, rng, today, **fixed)
-        if index < len(fixed_profiles):
+        if index in fixed_profiles:
             logins.add(user, Role.teacher, school)
 
     open_calls(county)

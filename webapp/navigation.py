@@ -17,4 +17,7 @@ def inject_navigation() -> dict:
         context["nav_counts"] = inbox_counts(current_user)
         context["is_sysadmin"] = is_sysadmin(current_user)
         context["is_teacher"] = current_user.profile is not None
+        roles = {role.value for role, _org in current_user.role_scopes()}
+        context["is_county_office"] = "county_office" in roles
+        context["sees_county_lists"] = bool(roles & {"county_office", "city_office", "province_office", "sysadmin"})
     return context

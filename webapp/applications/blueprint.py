@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..transaction import committing
+from ..vote import operations as vote_operations
 from . import operations
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -20,6 +21,8 @@ def mine():
         "applications/mine.html",
         applications=operations.my_applications(current_user),
         cycles=operations.open_cycles(current_user),
+        candidacies=vote_operations.candidacies(current_user),
+        vote_stage_of=vote_operations.stage,
     )
 
 

@@ -69,3 +69,27 @@ def _label(table: dict, key: str, english: bool | None) -> str:
         with force_locale("zh_Hans_CN"):
             return str(table.get(key, key))
     return str(table.get(key, key))
+
+
+DECLARATION_FORM = "self_application_declaration.schema.json"
+
+
+def subject_label(code: str | None, english: bool | None = None) -> str:
+    """A subject's name as the declaration form lists it (administrators edit the list there)."""
+    if not code:
+        return ""
+    from flask import current_app
+
+    from ..forms import FormFileError
+    from ..forms.localize import localized
+
+    try:
+        field = current_app.extensions["form_library"].schema(DECLARATION_FORM)["properties"]["subject"]
+    except (KeyError, FormFileError):
+        return code
+    for option in field.get("oneOf", []):
+        if option.get("const") == code:
+            if english is None:
+                return localized(option, "title") or code
+            return str(option.get("x-title-en" if english else "title") or code)
+    return code

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import HumanTask, Organisation, ProcessInstance, TaskState, utcnow
+from ..models import HumanTask, Organisation, ProcessInstance, RoleAssignment, TaskState, utcnow
 from ..roles import Role
 from .errors import WorkflowConfigurationError
 from .instructions import render_instructions
@@ -57,11 +57,33 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         created_dt=now,
         due_dt=_due_date(task, properties.get("dueIn"), workflow, now),
         state=TaskState.open,
+        panel=properties.get("panel") or None,
+        secret_handler=properties.get("secretHandler") or None,
     )
     if role is Role.teacher:
         # A teacher's step belongs to the teacher the instance is about, nobody else.
         row.assignee_id = instance.subject_user_id
+    elif properties.get("assignee"):
+        # A step for one named person (one ballot per committee member): an expression giving a user id.
+        row.assignee_id = _assignee(task, properties["assignee"], workflow, role, row.org_id)
     return row
+
+
+def _assignee(task, expression: str, workflow: BpmnWorkflow, role: Role, org_id: int) -> int:
+    """Evaluate the `assignee` property; the user must hold the step's role at its organisation."""
+    value = workflow.script_engine.evaluate(task, expression)
+    try:
+        user_id = int(value)
+    except (TypeError, ValueError):
+        raise WorkflowConfigurationError(f"assignee of {task.task_spec.name!r} is {value!r}, not a user id") from None
+    holds = db.session.scalar(
+        select(RoleAssignment.id).filter_by(user_id=user_id, role=role, org_id=org_id).limit(1)
+    )
+    if holds is None:
+        raise WorkflowConfigurationError(
+            f"assignee {user_id} of {task.task_spec.name!r} does not hold the role {role.value!r} there"
+        )
+    return user_id
 
 
 def _role_of(spec) -> Role:

@@ -70,12 +70,14 @@ def evidence_path(digest_hex: str) -> Path:
     return Path(current_app.config["EVIDENCE_DIR"]) / digest_hex[:2] / digest_hex[2:4] / digest_hex
 
 
-def check_citable(user: User, instance: ProcessInstance, evidence_ids: set[str]) -> None:
+def check_citable(user: User, instance: ProcessInstance | None, evidence_ids: set[str]) -> None:
     """Refuse a form citing files the user neither uploaded nor can already see on this instance."""
     for evidence_id in evidence_ids:
         own = db.session.scalar(select(Evidence.id).filter_by(digest=evidence_id, uploaded_by_id=user.id))
         if own is not None:
             continue
+        if instance is None:
+            raise ValueError(_("An attached file is not available to you. Please upload it again."))
         linked = db.session.scalar(
             select(EvidenceLink.evidence_id)
             .join(Evidence, Evidence.id == EvidenceLink.evidence_id)

@@ -13,7 +13,7 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.datastructures import MultiDict
 
 from . import messages
-from .checks import check_form_schema, check_ui_schema, walk_objects
+from .checks import check_form_schema, check_ui_schema, json_path, walk_objects
 from .errors import FieldError, FormFileError
 from .parsing import StoreFile, Submission, evidence_in, parse_object
 from .rendering import render_form
@@ -157,9 +157,28 @@ class FormLibrary:
                 problems.append(error)
         return problems
 
-    def fields(self, filename: str, ui_filename: str | None = None) -> list[FieldSpec]:
-        """The field tree of a form, as used by render and parse_submission."""
+    def _bound_schema(self, filename: str, context: dict | None) -> dict:
+        """The checked schema with options and limits filled in from the process data.
+
+        ``"x-options": "name"`` takes the choices of a field from the list ``context[name]``
+        (items ``{"value", "title", "title_en"}``); ``"x-max-items"`` / ``"x-min-items"`` name a
+        number in the context. A ballot's candidates and its quota are bound this way.
+        """
         schema = self._checked_schema(filename)
+        if not context:
+            return schema
+        bound = copy.deepcopy(schema)
+        for path, node in walk_objects(bound):
+            if "x-options" in node:
+                node["oneOf"] = _choices(filename, path, node["x-options"], context)
+            for keyword, target in (("x-max-items", "maxItems"), ("x-min-items", "minItems")):
+                if keyword in node:
+                    node[target] = _count(filename, path, node[keyword], context)
+        return bound
+
+    def fields(self, filename: str, ui_filename: str | None = None, context: dict | None = None) -> list[FieldSpec]:
+        """The field tree of a form, as used by render and parse_submission."""
+        schema = self._bound_schema(filename, context)
         ui = self._document(ui_filename, "ui", check_ui_schema) if ui_filename else {}
         with self._as_form_file_error(filename):
             return build_fields(schema, ui, self._resolver(schema))
@@ -170,25 +189,57 @@ class FormLibrary:
 
     def parse_submission(self, filename: str, form: MultiDict, files: MultiDict,
                          store_file: StoreFile, previous: dict | None = None,
+                         context: dict | None = None,
                          ) -> tuple[dict, list[FieldError]]:
         """Typed data from a form post, plus problems found while reading it."""
         # ``previous`` (the data saved before) limits which evidence ids may be kept from
         # hidden inputs, so a user cannot attach someone else's file by posting its id.
-        specs = self.fields(filename)
+        specs = self.fields(filename, context=context)
         allowed = None if previous is None else evidence_in(specs, previous)
         submission = Submission(form, files, store_file, allowed)
         data = parse_object(specs, "", (), submission)
         return data, submission.errors
 
-    def validate(self, filename: str, data: dict) -> list[FieldError]:
+    def validate(self, filename: str, data: dict, context: dict | None = None) -> list[FieldError]:
         """Full JSON Schema validation with translated messages, one per field."""
-        schema = self._checked_schema(filename)
+        schema = self._bound_schema(filename, context)
         resolver = self._resolver(schema)
         with self._as_form_file_error(filename):
             errors = collect_errors(schema, self.registry, data)
             return messages.field_errors(errors, lambda path: label_at(schema, resolver, path))
 
     def render(self, filename: str, ui_filename: str | None, data: dict,
-               errors: list[FieldError]) -> Markup:
+               errors: list[FieldError], context: dict | None = None) -> Markup:
         """HTML of the form's fields (needs an app context; uses templates/forms/)."""
-        return render_form(self.fields(filename, ui_filename), data or {}, errors)
+        return render_form(self.fields(filename, ui_filename, context), data or {}, errors)
+
+
+def _choices(filename: str, path: tuple, name: object, context: dict) -> list[dict]:
+    """The oneOf list for an ``x-options`` field, from the named list in the process data."""
+    options = _lookup(context, name)
+    if not isinstance(options, list) or not options:
+        # Nothing to choose from: offer nothing, so any value is refused.
+        return [{"const": None, "title": "—", "x-title-en": "—"}]
+    return [
+        {"const": str(item.get("value")), "title": str(item.get("title", item.get("value"))),
+         "x-title-en": str(item.get("title_en") or item.get("title") or item.get("value"))}
+        for item in options if isinstance(item, dict)
+    ]
+
+
+def _count(filename: str, path: tuple, name: object, context: dict) -> int:
+    """A number named by ``x-max-items`` / ``x-min-items`` (an error if the data lacks it)."""
+    value = _lookup(context, name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FormFileError(filename, f"{json_path(path)}: {name!r} is not a count in the process data")
+    return value
+
+
+def _lookup(context: dict, name: object) -> object:
+    """A value of the process data by name; "a.b" reads key b of the dictionary a."""
+    if not isinstance(name, str):
+        return None
+    value: object = context
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

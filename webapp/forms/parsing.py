@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from . import messages
 from .checks import is_safe_key
 from .errors import FieldError
-from .spec import FieldSpec, main_type
+from .spec import MAX_ROWS, FieldSpec, main_type
 from .uploads import has_upload, upload_problem
 from .validation import EVIDENCE_ID_RE
 
@@ -176,7 +176,9 @@ def _choice(spec: FieldSpec, name: str, path: tuple, sub: Submission) -> object:
 def _checkboxes(spec: FieldSpec, name: str, path: tuple, sub: Submission) -> object:
     """Checkbox group: every ticked option, once, in posted order."""
     tokens = list(dict.fromkeys(token for token in sub.form.getlist(name) if token))
-    values = [_decode_choice(spec, token) for token in tokens[:spec.max_rows]]
+    # Not cut at maxItems: too many ticks must be refused by validation (a ballot naming too
+    # many candidates is invalid, not shortened). MAX_ROWS still bounds the work.
+    values = [_decode_choice(spec, token) for token in tokens[:MAX_ROWS]]
     return values or ABSENT
 
 

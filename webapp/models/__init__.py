@@ -6,3 +6,6 @@ from .application import Application, ApplicationCycle, ApplicationStatus  # noq
 from .workflow import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskState  # noqa: F401
 from .evidence import Evidence, EvidenceLink  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
+from .vote import (  # noqa: F401
+    BallotReceipt, CandidateStatus, NoticeChange, Objection, ObjectionStatus, RoundCandidate, RoundStatus, VoteRound,
+)

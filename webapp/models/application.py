@@ -26,8 +26,19 @@ class ApplicationCycle(db.Model):
     category: Mapped[str] = mapped_column(String(32))
     opens_dt: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The county's quota for each school's recommendations: a share of the school's teacher
+    # headcount ("ratio", e.g. 0.05) or a fixed number of candidates ("absolute", e.g. 2).
+    quota_mode: Mapped[str] = mapped_column(String(16), default="absolute", server_default="absolute")
+    quota_value: Mapped[float] = mapped_column(default=2, server_default="2")
 
     county: Mapped[Organisation] = relationship()
+
+    def school_quota(self, headcount: int) -> int:
+        """How many candidates a school of `headcount` teachers may recommend in this cycle."""
+        if self.quota_mode == "ratio":
+            # Half up, and at least one place for every school.
+            return max(1, int(headcount * float(self.quota_value) + 0.5))
+        return max(0, int(self.quota_value))
 
     def is_open(self, now: datetime | None = None) -> bool:
         """True while applications are accepted."""

@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false, JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -62,6 +62,9 @@ class ProcessInstance(db.Model):
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     completed_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Confidential instances (objections) are seen by their subject and the people who act on
+    # them, not by every overseer of the organisation.
+    confidential: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     version: Mapped[ProcessVersion] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -111,6 +114,11 @@ class HumanTask(db.Model):
     due_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     completed_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    # A page section shown above the form (registered by name, e.g. the candidates of a ballot).
+    panel: Mapped[Optional[str]] = mapped_column(String(64))
+    # Secret steps (ballots): the answers go to the named handler and are never stored with the
+    # task, the process data, a draft or the history.
+    secret_handler: Mapped[Optional[str]] = mapped_column(String(64))
 
     instance: Mapped[ProcessInstance] = relationship()
     organisation: Mapped[Organisation] = relationship()

@@ -14,7 +14,9 @@ from ..i18n import is_english
 from .display import describe
 from .permissions import is_sysadmin
 from .queries import InboxFilter, inbox_page, step_choices
-from .task_forms import current_form_data, submit_task_form
+from .errors import InstanceChanged
+from .panels import render_panel
+from .task_forms import current_form_data, submit_task_form, task_context
 
 bp = Blueprint("workflow", __name__)
 
@@ -56,9 +58,7 @@ def inbox():
 def task(task_id: int):
     """A task's form, prefilled with the draft or the data the process already holds."""
     row = operations.get_actionable_task(current_user, task_id)
-    engine = current_app.extensions["workflow_engine"]
-    data = current_form_data(engine, row)
-    return _render_task(row, data, [])
+    return _render_task(row, None, [])
 
 
 @bp.post("/tasks/<int:task_id>")
@@ -66,10 +66,9 @@ def task(task_id: int):
 @committing
 def submit(task_id: int):
     """Save a draft or complete the task; invalid input is shown again and nothing is stored."""
-    row = operations.get_actionable_task(current_user, task_id)
     engine = current_app.extensions["workflow_engine"]
     action = request.form.get("_action", "submit")
-    outcome = submit_task_form(engine, current_user, row, action)
+    row, outcome = _submit_with_retry(engine, task_id, action)
     if outcome.errors:
         db.session.rollback()
         row = db.session.get(HumanTask, task_id)
@@ -79,6 +78,26 @@ def submit(task_id: int):
         return redirect(url_for("workflow.task", task_id=task_id))
     flash(_("Submitted: %(step)s.", step=row.display_title(is_english())), "success")
     return redirect(url_for("workflow.instance", instance_id=row.instance_id))
+
+
+def _submit_with_retry(engine, task_id: int, action: str, attempts: int = 3):
+    """Submit; if another step of the same instance was completed meanwhile, try again.
+
+    Parallel steps (the ballots of one vote) share an instance, so two members voting at the
+    same moment collide on its version. The loser's own task is still open, so its submission
+    is simply replayed on the new state. A task someone else completed is refused as before.
+    """
+    for attempt in range(attempts):
+        row = operations.get_actionable_task(current_user, task_id)
+        try:
+            return row, submit_task_form(engine, current_user, row, action)
+        except InstanceChanged:
+            if attempt == attempts - 1:
+                raise
+            db.session.rollback()
+            for upload in request.files.values():
+                upload.stream.seek(0)
+    raise AssertionError("unreachable")
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -130,10 +149,17 @@ def _history(instance_id: int) -> list:
     return [(event, describe(event.form_file, event.data)) for event in events]
 
 
-def _render_task(row: HumanTask, data: dict, errors: list):
+def _render_task(row: HumanTask, data: dict | None, errors: list):
     """The task page: what was entered before (for a reviewer to read) and the step's form."""
     library = current_app.extensions["form_library"]
-    form_html = library.render(row.form_file, row.ui_form_file, data, errors) if row.form_file else None
+    engine = current_app.extensions["workflow_engine"]
+    context = task_context(engine, row)
+    if data is None:
+        data = current_form_data(engine, row, context=context)
+    form_html = library.render(row.form_file, row.ui_form_file, data, errors, context) if row.form_file else None
     earlier = [(event, entries) for event, entries in _history(row.instance_id) if entries]
-    return render_template("workflow/task.html", task=row, form_html=form_html, errors=errors, earlier=earlier)
+    panel = render_panel(row, context) if row.panel else None
+    return render_template(
+        "workflow/task.html", task=row, form_html=form_html, errors=errors, earlier=earlier, panel=panel
+    )
 

@@ -38,3 +38,7 @@ class InvalidInput(ActionRefused):
     def __init__(self, message: str, errors: list) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class InstanceChanged(Conflict):
+    """Someone else changed the same process instance meanwhile; the action may be retried."""

@@ -21,7 +21,7 @@ from ..engine.human_tasks import sync_human_tasks
 from ..engine.runtime import WorkflowEngine
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, Forbidden, InstanceChanged, NotFound
 from ..roles import Role
 from .permissions import can_act_on_task, can_view_instance, holds_task_role
 
@@ -37,6 +37,7 @@ def start_instance(
     title: str,
     subject: User | None = None,
     data: dict | None = None,
+    confidential: bool = False,
 ) -> ProcessInstance:
     """Start a process about `subject` inside `org` and run it to its first wait."""
     version = engine.current_version(process_id)
@@ -51,6 +52,7 @@ def start_instance(
         title=title,
         started_by_id=actor.id if actor else None,
         state_json="{}",
+        confidential=confidential,
     )
     db.session.add(instance)
     db.session.flush()
@@ -72,6 +74,8 @@ def get_actionable_task(user: User, task_id: int) -> HumanTask:
     task = db.session.get(HumanTask, task_id)
     if task is None or not can_view_instance(user, task.instance):
         raise NotFound(_("No such task."))
+    if task.state is TaskState.cancelled:
+        raise Conflict(_("This step has been closed: the process moved on (for example, its deadline passed)."))
     if task.state is not TaskState.open:
         raise Conflict(_("This step has already been completed by %(name)s.", name=_completer_name(task)))
     if not can_act_on_task(user, task):
@@ -133,10 +137,17 @@ def complete_task(
     if spiff_task is None or spiff_task.state != SpiffState.READY:
         raise Conflict(_("This step is no longer waiting for input."))
     _lock_instance(instance)
-    for key in form_keys:
-        # A field left empty this time must not keep the value from an earlier round.
-        spiff_task.data.pop(key, None)
-    spiff_task.task_spec.add_data_from_form(spiff_task, data)
+    if task.secret_handler:
+        # A secret ballot: the handler counts it; the answers are kept nowhere else.
+        import handlers  # late: handlers import the service layer's errors
+
+        handlers.get(task.secret_handler).func(context=spiff_task.data, user_id=user.id, answers=data)
+        data = None
+    else:
+        for key in form_keys:
+            # A field left empty this time must not keep the value from an earlier round.
+            spiff_task.data.pop(key, None)
+        spiff_task.task_spec.add_data_from_form(spiff_task, data)
     spiff_task.run()
     now = utcnow()
     task.state = TaskState.completed
@@ -235,7 +246,7 @@ def _flush_or_conflict() -> None:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict(_("Someone else acted on this process at the same time. Reload and try again.")) from None
+        raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again.")) from None
 
 
 def _audit(instance: ProcessInstance, actor: User | None, action: str, task: HumanTask | None = None, data: dict | None = None, comment: str | None = None) -> None:

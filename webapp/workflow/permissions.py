@@ -12,6 +12,9 @@ def can_view_instance(user: User, instance: ProcessInstance) -> bool:
     """The subject, overseers of an organisation containing it, and people with a task on it."""
     if instance.subject_user_id == user.id:
         return True
+    if instance.confidential:
+        # An objection: its subject (the objector) and whoever investigates it, no other overseer.
+        return _has_task_on(user, instance)
     for role, org in user.role_scopes():
         if role in OVERSEEING_ROLES and instance.org_path.startswith(org.path):
             return True

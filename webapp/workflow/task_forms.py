@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from flask import current_app, request
+from flask_babel import gettext as _
 
 from ..engine.runtime import WorkflowEngine
 from ..evidence.operations import check_citable, link_to_instance, store_upload
@@ -21,19 +22,24 @@ class SubmitOutcome:
     errors: list = field(default_factory=list)
 
 
-def current_form_data(engine: WorkflowEngine, task: HumanTask, workflow=None) -> dict:
+def task_context(engine: WorkflowEngine, task: HumanTask, workflow=None) -> dict:
+    """The process data the task sees (binds a form's options and limits; read-only use)."""
+    workflow = workflow or engine.restore(task.instance)
+    spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
+    return spiff_task.data if spiff_task is not None else {}
+
+
+def current_form_data(engine: WorkflowEngine, task: HumanTask, workflow=None, context: dict | None = None) -> dict:
     """The draft if there is one, else the values the process holds for the form's fields."""
     if task.draft_json is not None:
         return task.draft_json
-    if not task.form_file:
+    if not task.form_file or task.secret_handler:
         return {}
     schema = current_app.extensions["form_library"].schema(task.form_file)
-    workflow = workflow or engine.restore(task.instance)
-    spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
-    if spiff_task is None:
-        return {}
+    if context is None:
+        context = task_context(engine, task, workflow)
     fields = (schema.get("properties") or {}).keys()
-    return {name: spiff_task.data[name] for name in fields if name in spiff_task.data}
+    return {name: context[name] for name in fields if name in context}
 
 
 def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action: str) -> SubmitOutcome:
@@ -46,20 +52,24 @@ def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action
     # Restored once per submission: the earlier answers limit which files may be kept, and
     # completing the task continues from the same state.
     workflow = engine.restore(task.instance)
+    context = task_context(engine, task, workflow)
     data, errors = library.parse_submission(
         task.form_file,
         request.form,
         request.files,
         lambda upload, node: store_upload(user, upload, node),
-        previous=current_form_data(engine, task, workflow),
+        previous=current_form_data(engine, task, workflow, context),
+        context=context,
     )
     cited = library.evidence_ids(task.form_file, data)
     try:
         check_citable(user, task.instance, cited)
     except ValueError as refusal:
         errors.append(FieldError(path=(), label="", message=str(refusal)))
+    if action == "save" and task.secret_handler:
+        errors.append(FieldError(path=(), label="", message=_("A secret ballot cannot be saved as a draft.")))
     if action != "save":
-        errors = merge_errors(errors, library.validate(task.form_file, data))
+        errors = merge_errors(errors, library.validate(task.form_file, data, context))
     if errors:
         return SubmitOutcome(data=data, errors=errors)
     if action == "save":

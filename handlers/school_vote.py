@@ -1,0 +1,219 @@
+"""Handlers for the school vote (workflows/school_vote.bpmn) and objections (workflows/objection.bpmn).
+
+Ballots are counted by `record_ballot`, which the service layer calls for the secret ballot step
+instead of storing the answers: it records *that* the member voted (a receipt) and adds one to
+each chosen candidate's count. Nothing links a member to a name.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from webapp.calendar import end_of_working_days, local_zone
+from webapp.extensions import db
+from webapp.models import (
+    BallotReceipt, CandidateStatus, Objection, ObjectionStatus, RoundCandidate, RoundStatus, VoteRound, utcnow,
+)
+from webapp.vote import ranking
+from webapp.vote.membership import committee_member_ids, remove_from_list
+from webapp.workflow.errors import Conflict
+
+from . import handler
+from .self_application import _full_years
+
+
+def _round(round_id) -> VoteRound:
+    """The round the process is about."""
+    row = db.session.get(VoteRound, int(round_id))
+    if row is None:
+        raise LookupError(f"vote round {round_id} does not exist")
+    return row
+
+
+@handler("pending_voters", "Committee members of the round's school who have not voted yet (ballot recipients).")
+def pending_voters(round_id) -> list[int]:
+    """Members who still get a ballot: everyone at opening, then those who did not vote."""
+    round_ = _round(round_id)
+    voted = set(db.session.scalars(select(BallotReceipt.voter_id).filter_by(round_id=round_.id)))
+    return [member for member in committee_member_ids(round_.school_id) if member not in voted]
+
+
+@handler("record_ballot", "Count one secret ballot (called by the service layer, not from a diagram).")
+def record_ballot(context: dict, user_id: int, answers: dict) -> None:
+    """Add a receipt for the voter and one vote to each chosen candidate; keep nothing else."""
+    round_ = _round(context["round_id"])
+    if round_.status is not RoundStatus.voting:
+        raise Conflict(_("Voting in this round has closed."))
+    choices = {int(value) for value in (answers.get("choices") or [])}
+    if len(choices) > round_.quota:
+        raise Conflict(_("A ballot may name at most %(quota)d candidates.", quota=round_.quota))
+    db.session.add(BallotReceipt(round_id=round_.id, voter_id=user_id))
+    db.session.flush()  # a second ballot of the same member fails here (unique receipt)
+    db.session.execute(
+        update(VoteRound).where(VoteRound.id == round_.id).values(ballots_cast=VoteRound.ballots_cast + 1)
+    )
+    if choices:
+        db.session.execute(
+            update(RoundCandidate)
+            .where(RoundCandidate.round_id == round_.id, RoundCandidate.id.in_(choices),
+                   RoundCandidate.status == CandidateStatus.candidate)
+            .values(votes=RoundCandidate.votes + 1)
+        )
+    db.session.expire(round_)
+
+
+def _facts(candidate: RoundCandidate, on: date) -> dict:
+    """The facts a tie-break rule may name."""
+    profile = candidate.teacher.profile
+    return {"years_teaching": _full_years(profile.teaching_start_date, on), "age": _full_years(profile.birth_date, on)}
+
+
+def _names(candidates: list[RoundCandidate], separator: str) -> str:
+    return separator.join(c.teacher.display_name for c in candidates)
+
+
+@handler("close_round", "Count the round: quorum, pass threshold, ranking with the tie-break rule (from vote_rules).")
+def close_round(round_id, rules: dict) -> dict:
+    """Close voting and apply the local rules; returns the tally the diagram branches on."""
+    round_ = _round(round_id)
+    db.session.refresh(round_)
+    members = round_.members
+    cast = db.session.scalar(select(func.count()).select_from(BallotReceipt).filter_by(round_id=round_.id))
+    round_.ballots_cast = cast
+    round_.closed_dt = utcnow()
+    numerator, denominator = int(rules["quorum_num"]), int(rules["quorum_den"])
+    tally = {
+        "members": members, "ballots_cast": cast,
+        "quorum_needed": -(-members * numerator // denominator),
+        "quorum_met": ranking.quorum_met(cast, members, numerator, denominator),
+        "tie": False, "tie_places": 0, "tie_options": [], "tie_names": "", "tie_names_en": "",
+    }
+    if not tally["quorum_met"]:
+        round_.status = RoundStatus.no_quorum
+        return tally
+    live = [c for c in round_.candidates if c.status is CandidateStatus.candidate]
+    on = round_.closed_dt.astimezone(local_zone()).date()
+    entries = [ranking.Entry(c.id, c.votes, _facts(c, on)) for c in live]
+    passed = {
+        e.id for e in entries
+        if ranking.passes(e.votes, cast, int(rules["pass_num"]), int(rules["pass_den"]), bool(rules["pass_strict"]))
+    }
+    result = ranking.rank(entries, round_.quota, passed, ranking.parse_tie_break(rules.get("tie_break", "")))
+    by_id = {c.id: c for c in live}
+    for position, candidate_id in enumerate(result.order, start=1):
+        by_id[candidate_id].rank = position
+        by_id[candidate_id].passed = True
+    for candidate_id in result.recommended:
+        by_id[candidate_id].status = CandidateStatus.recommended
+    for candidate_id in result.reserve:
+        by_id[candidate_id].status = CandidateStatus.reserve
+    for candidate_id in result.not_passed:
+        by_id[candidate_id].status = CandidateStatus.not_passed
+        by_id[candidate_id].passed = False
+    if result.tie:
+        tied = [by_id[i] for i in result.tie]
+        round_.status = RoundStatus.tie
+        tally.update(
+            tie=True, tie_places=result.tie_places,
+            tie_options=[{"value": str(c.id), "title": f"{c.teacher.display_name}（{c.votes} 票）",
+                          "title_en": f"{c.teacher.display_name} ({c.votes} votes)"} for c in tied],
+            tie_names=_names(tied, "、"), tie_names_en=_names(tied, ", "),
+        )
+    return tally
+
+
+@handler("extend_round", "Reopen voting until the end of a new date (after today) for members who have not voted.")
+def extend_round(round_id, new_deadline) -> dict:
+    """A new deadline at midnight closing `new_deadline` (local time); refused if not after today."""
+    round_ = _round(round_id)
+    zone = local_zone()
+    try:
+        day = date.fromisoformat(str(new_deadline))
+    except ValueError:
+        return {"ok": False}
+    if day <= utcnow().astimezone(zone).date():
+        return {"ok": False}
+    deadline = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+    round_.ballot_deadline_dt = deadline
+    round_.status = RoundStatus.voting
+    round_.closed_dt = None
+    return {"ok": True, "deadline": deadline.isoformat()}
+
+
+@handler("cancel_round", "Cancel a round; its applications stay accepted and may enter a new round.")
+def cancel_round(round_id) -> bool:
+    """Mark the round cancelled."""
+    _round(round_id).status = RoundStatus.cancelled
+    return True
+
+
+@handler("apply_tie_decision", "Record the administrator's choice among candidates tied across the quota line.")
+def apply_tie_decision(round_id, chosen: list, note: str) -> dict:
+    """The chosen become recommended, the other tied candidates reserve; the reason is recorded."""
+    round_ = _round(round_id)
+    tied = [c for c in round_.candidates if c.status is CandidateStatus.candidate and c.passed]
+    chosen_ids = {int(value) for value in chosen or []}
+    if not chosen_ids <= {c.id for c in tied}:
+        raise ValueError("the choice names a candidate outside the tie")
+    reserve = sorted((c for c in round_.candidates if c.status is CandidateStatus.reserve), key=lambda c: c.rank or 0)
+    recommended = round_.recommended()
+    winners = [c for c in tied if c.id in chosen_ids]
+    losers = [c for c in tied if c.id not in chosen_ids]
+    for candidate in winners:
+        candidate.status = CandidateStatus.recommended
+    for candidate in losers:
+        candidate.status = CandidateStatus.reserve
+    for position, candidate in enumerate(recommended + winners + losers + reserve, start=1):
+        candidate.rank = position
+    round_.tie_note = note
+    return {"ok": True}
+
+
+@handler("publish_notice", "Publish the recommended list for a number of working days; returns when the notice ends.")
+def publish_notice(round_id, working_days: int) -> str:
+    """Start the public notice (公示); the end is counted on the working-day calendar."""
+    round_ = _round(round_id)
+    now = utcnow()
+    round_.status = RoundStatus.notice
+    round_.notice_start_dt = now
+    round_.notice_end_dt = end_of_working_days(now, int(working_days))
+    return round_.notice_end_dt.isoformat()
+
+
+@handler("end_notice", "Close the public notice; objections are no longer accepted.")
+def end_notice(round_id) -> str:
+    """The notice period is over; the list waits to be reported."""
+    _round(round_id).status = RoundStatus.reporting
+    return "ended"
+
+
+@handler("report_round", "Report the final list to the county office, once every objection is resolved.")
+def report_round(round_id) -> dict:
+    """Refuse while objections are open; otherwise the list is final and with the county."""
+    round_ = _round(round_id)
+    still_open = db.session.scalar(
+        select(func.count()).select_from(Objection).filter_by(round_id=round_.id, status=ObjectionStatus.open)
+    )
+    if still_open:
+        return {"ok": False, "open_objections": still_open}
+    round_.status = RoundStatus.reported
+    round_.reported_dt = utcnow()
+    return {"ok": True, "open_objections": 0}
+
+
+@handler("resolve_objection", "Uphold (remove the candidate, promote the next) or dismiss an objection, with a reply.")
+def resolve_objection(objection_id, decision: str, reply: str) -> str:
+    """Record the outcome; an upheld objection changes the published list."""
+    objection = db.session.get(Objection, int(objection_id))
+    if objection is None:
+        raise LookupError(f"objection {objection_id} does not exist")
+    if decision not in ("upheld", "dismissed"):
+        raise ValueError(f"unknown decision {decision!r}")
+    objection.status = ObjectionStatus(decision)
+    objection.reply = reply
+    objection.resolved_dt = utcnow()
+    if decision == "upheld":
+        remove_from_list(objection.candidate, CandidateStatus.removed)
+    return decision

@@ -1,0 +1,146 @@
+"""Pages of the school vote: opening rounds, the public notice, objections, the county's lists."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..evidence.operations import check_citable, store_upload
+from ..extensions import db
+from ..forms import FieldError
+from ..models import NoticeChange, RoundStatus, VoteRound
+from ..transaction import committing
+from . import operations
+
+bp = Blueprint("vote", __name__, url_prefix="/vote")
+
+OBJECTION_FORM = "objection_filing.schema.json"
+
+
+@bp.get("/")
+@login_required
+def index():
+    """School administrators: open a round, follow rounds. Everyone: the notices of their school."""
+    schools = [
+        (school, operations.ready_to_vote(school), operations.school_rounds(school))
+        for school in operations.admin_schools(current_user)
+    ]
+    return render_template("vote/index.html", schools=schools, notices=_my_notices())
+
+
+def _my_notices():
+    """Rounds on notice or reported at the schools the user belongs to."""
+    rounds = db.session.scalars(
+        select(VoteRound).where(VoteRound.status.in_((RoundStatus.notice, RoundStatus.reporting, RoundStatus.reported)))
+        .order_by(VoteRound.notice_start_dt.desc())
+    ).all()
+    return [r for r in rounds if operations.belongs_to_school(current_user, r.school)]
+
+
+@bp.post("/schools/<int:school_id>/rounds")
+@login_required
+@committing
+def open_round(school_id: int):
+    """Open a vote round for a cycle's accepted applications."""
+    school = operations.school_of_admin(current_user, school_id)
+    cycle_id = request.form.get("cycle_id", type=int)
+    round_ = operations.open_round(
+        current_app.extensions["workflow_engine"], current_user, school, cycle_id or 0, request.form.get("deadline", "")
+    )
+    flash(_("The vote is open: every committee member has a ballot in their inbox."), "success")
+    return redirect(url_for("vote.round_page", round_id=round_.id))
+
+
+@bp.get("/rounds/<int:round_id>")
+@login_required
+def round_page(round_id: int):
+    """The round: for the school its public notice (printable); tallies for overseers once closed."""
+    round_ = operations.visible_round(current_user, round_id)
+    return _render_round(round_, {}, [])
+
+
+def _render_round(round_, data, errors, status=200):
+    library = current_app.extensions["form_library"]
+    context = {"candidate_options": operations.objection_options(round_)}
+    can_object = operations.notice_open(round_) and operations.belongs_to_school(current_user, round_.school)
+    objection_form = library.render(OBJECTION_FORM, None, data, errors, context) if can_object else None
+    return render_template(
+        "vote/round.html",
+        round=round_,
+        overseer=operations.oversees(current_user, round_.school),
+        objection_form=objection_form,
+        errors=errors,
+        my_objections=operations.my_objections(current_user, round_),
+        changes=_changes(round_),
+    ), status
+
+
+def _changes(round_):
+    return db.session.scalars(select(NoticeChange).filter_by(round_id=round_.id).order_by(NoticeChange.id)).all()
+
+
+@bp.post("/rounds/<int:round_id>/objections")
+@login_required
+@committing
+def object_to(round_id: int):
+    """File an objection during the notice period; it goes to the school administrator."""
+    round_ = operations.visible_round(current_user, round_id)
+    library = current_app.extensions["form_library"]
+    context = {"candidate_options": operations.objection_options(round_)}
+    data, errors = library.parse_submission(
+        OBJECTION_FORM, request.form, request.files,
+        lambda upload, node: store_upload(current_user, upload, node), previous={}, context=context,
+    )
+    errors = errors + library.validate(OBJECTION_FORM, data, context)
+    cited = library.evidence_ids(OBJECTION_FORM, data)
+    if not errors:
+        try:
+            check_citable(current_user, None, cited)
+        except ValueError as refusal:
+            errors.append(FieldError(path=(), label="", message=str(refusal)))
+    if errors:
+        db.session.rollback()
+        round_ = operations.visible_round(current_user, round_id)
+        return _render_round(round_, data, errors, 422)
+    operations.file_objection(
+        current_app.extensions["workflow_engine"], current_user, round_, int(data["candidate"]), data["reason"], cited
+    )
+    flash(_("Your objection has been filed. The school administrator will investigate and reply to you."), "success")
+    return redirect(url_for("vote.round_page", round_id=round_id))
+
+
+@bp.post("/candidates/<int:candidate_id>/withdraw")
+@login_required
+@committing
+def withdraw(candidate_id: int):
+    """A teacher withdraws from a round."""
+    promoted = operations.withdraw_candidacy(current_user, candidate_id)
+    flash(_("You have withdrawn from the vote."), "success")
+    if promoted is not None:
+        current_app.logger.info("candidate %s moved up after a withdrawal", promoted.id)
+    return redirect(url_for("applications.mine"))
+
+
+@bp.get("/county")
+@login_required
+def county():
+    """The lists schools reported, per cycle, level × category and school: input to the county review."""
+    return render_template("vote/county.html", rounds=operations.county_recommendations(current_user))
+
+
+@bp.get("/quotas")
+@login_required
+def quotas():
+    """The county office's quota settings per call."""
+    return render_template("vote/quotas.html", cycles=operations.county_cycles(current_user))
+
+
+@bp.post("/quotas/<int:cycle_id>")
+@login_required
+@committing
+def set_quota(cycle_id: int):
+    """Change a call's school quota."""
+    operations.set_quota(current_user, cycle_id, request.form.get("mode", ""), request.form.get("value", ""))
+    flash(_("Quota saved."), "success")
+    return redirect(url_for("vote.quotas"))

@@ -11,11 +11,12 @@ def inject_navigation() -> dict:
     """Template context for the layout (counts come from the indexed task table)."""
     context = {"english": is_english(), "languages": current_app.config["LANGUAGES"]}
     if current_user.is_authenticated:
-        from .workflow.permissions import is_sysadmin
+        from .workflow.permissions import can_edit_calendar, is_sysadmin
         from .workflow.queries import inbox_counts
 
         context["nav_counts"] = inbox_counts(current_user)
         context["is_sysadmin"] = is_sysadmin(current_user)
+        context["can_edit_calendar"] = can_edit_calendar(current_user)
         context["is_teacher"] = current_user.profile is not None
         roles = {role.value for role, _org in current_user.role_scopes()}
         context["is_county_office"] = "county_office" in roles

@@ -38,6 +38,11 @@ def is_sysadmin(user: User) -> bool:
     return any(role is Role.sysadmin for role, _ in user.role_scopes())
 
 
+def can_edit_calendar(user: User) -> bool:
+    """System administrators and county offices (who set local deadlines) keep the working-day calendar."""
+    return any(role in (Role.sysadmin, Role.county_office) for role, _ in user.role_scopes())
+
+
 def _has_task_on(user: User, instance: ProcessInstance) -> bool:
     """True if the user completed, holds, or could claim a task of the instance."""
     scopes = [(role, org.id) for role, org in user.role_scopes()]

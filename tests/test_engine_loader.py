@@ -254,3 +254,21 @@ def test_error_string_format():
     error = WorkflowFileError("self_application.bpmn", 42, "Task_review", "something is wrong")
     assert str(error) == "self_application.bpmn:42 [Task_review]: something is wrong"
     assert str(WorkflowFileError("a.bpmn", None, None, "bad")) == "a.bpmn: bad"
+
+
+def test_unknown_handler_and_id_clash_are_flagged_with_line(tmp_path):
+    source = (Path(__file__).parent.parent / "workflows" / "school_vote.bpmn").read_text(encoding="utf-8")
+    target = tmp_path / "workflows"
+    target.mkdir()
+    broken = source.replace('serviceTaskOperator id="close_round"', 'serviceTaskOperator id="count_votez"', 1)
+    (target / "school_vote.bpmn").write_text(broken, encoding="utf-8")
+    shutil.copy(Path(__file__).parent.parent / "workflows" / "vote_rules.dmn", target / "vote_rules.dmn")
+    error = only_error(load_library(target), "school_vote.bpmn")
+    assert "count_votez" in error.message and "names no handler" in error.message
+    line = next(n for n, text in enumerate(broken.splitlines(), start=1) if "count_votez" in text)
+    assert error.line == line
+
+    clash = source.replace('id="step_close_round"', 'id="close_round"').replace('"step_close_round"', '"close_round"')
+    (target / "school_vote.bpmn").write_text(clash, encoding="utf-8")
+    error = only_error(load_library(target), "school_vote.bpmn")
+    assert "same id as a diagram element" in error.message

@@ -143,6 +143,8 @@ class ProcessLibrary:
                                if p.process_executable)
         for pid in self._all_ids:
             self._check_reserved_ids(pid)
+            if self._check_handlers(pid):
+                continue
             try:
                 self.parser.get_spec(pid)
             except Exception as exc:  # ValidationException, RecursionError on huge chains, ...
@@ -154,6 +156,29 @@ class ProcessLibrary:
         for el in node.xpath(".//*[@id='Start' or @id='End' or @id=$join]", join=f"{pid}.EndJoin"):
             self._flag(self.source_file(pid), el, f"the id '{el.get('id')}' is reserved by "
                        "SpiffWorkflow (the element would be skipped); rename it", pid)
+
+    def _check_handlers(self, pid: str) -> bool:
+        """Flag service operators and secret handlers that name no registered handler; True if any."""
+        import handlers
+
+        node = self.parser.process_parsers[pid].node
+        element_ids = set(node.xpath(".//bpmn:*/@id", namespaces={"bpmn": BPMN[1:-1]}))
+        found = False
+        for el in node.iter(f"{SPIFF}serviceTaskOperator"):
+            name = el.get("id")
+            if name not in handlers.REGISTRY:
+                self._flag(self.source_file(pid), el, f"service operation '{name}' names no handler "
+                           f"(known: {', '.join(sorted(handlers.REGISTRY))})", pid)
+                found = True
+            elif name in element_ids:
+                self._flag(self.source_file(pid), el, f"the operation '{name}' has the same id as a "
+                           "diagram element; SpiffWorkflow would confuse them: rename the element", pid)
+                found = True
+        for el in node.iter(f"{SPIFF}property"):
+            if el.get("name") == "secretHandler" and el.get("value") not in handlers.REGISTRY:
+                self._flag(self.source_file(pid), el, f"secretHandler '{el.get('value')}' names no handler", pid)
+                found = True
+        return found
 
     def _dependencies(self) -> dict[str, list[tuple[str, etree._Element]]]:
         """Map each process to the processes it calls and the decisions it uses."""

@@ -185,7 +185,9 @@ def publish_notice(round_id, working_days: int) -> str:
 @handler("end_notice", "Close the public notice; objections are no longer accepted.")
 def end_notice(round_id) -> str:
     """The notice period is over; the list waits to be reported."""
-    _round(round_id).status = RoundStatus.reporting
+    round_ = _round(round_id)
+    round_.status = RoundStatus.reporting
+    round_.notice_end_dt = min(round_.notice_end_dt or utcnow(), utcnow())  # when it actually ended
     return "ended"
 
 

@@ -77,30 +77,17 @@ def accepted_applications(app, login, usernames, category="backbone", admin="s1a
 
 
 def reach_timers(app, instance_id: int) -> int:
-    """Move the instance's waiting timers into the past (as if the clock had reached them) and fire them.
+    """Let the instance's waiting timers fall due (as if the clock had reached them) and fire them.
 
     SpiffWorkflow compares timers with the real clock, so the stored fire times are moved instead;
     then the operation the scheduler runs advances the instance. Returns how many instances advanced.
     """
-    import json
-    from datetime import timedelta
-
     from webapp.extensions import db
-    from webapp.models import ProcessInstance, VoteRound, utcnow
+    from webapp.models import ProcessInstance
+    from webapp.workflow.fast_forward import make_timers_due
     from webapp.workflow.timer_jobs import advance_due_timers
 
     with app.test_request_context():
-        past = utcnow() - timedelta(minutes=1)
-        instance = db.session.get(ProcessInstance, instance_id)
-        state = json.loads(instance.state_json)
-        for task in state["tasks"].values():
-            if task.get("internal_data", {}).get("event_value"):
-                task["internal_data"]["event_value"] = past.isoformat()
-        instance.state_json = json.dumps(state)
-        instance.next_timer_dt = past
-        # The round's own record of its dates moves with the clock too.
-        round_ = db.session.query(VoteRound).filter_by(instance_id=instance_id).one_or_none()
-        if round_ is not None and round_.notice_end_dt is not None:
-            round_.notice_end_dt = past
+        make_timers_due(db.session.get(ProcessInstance, instance_id))
         db.session.commit()
         return advance_due_timers(app.extensions["workflow_engine"])

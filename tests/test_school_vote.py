@@ -385,3 +385,34 @@ def test_withdrawal_during_the_vote_and_during_the_notice(app, login):
     assert "退出" in notice
     # Someone else's candidacy cannot be withdrawn.
     assert login("t010").post(f"/vote/candidates/{ids['t001']}/withdraw").status_code == 404
+
+
+def test_county_office_sets_the_quota(app, login):
+    with app.app_context():
+        cycle_id = db.session.scalar(select(ApplicationCycle.id).filter_by(category="backbone"))
+    assert "学校推荐名额" in login("county").get("/vote/quotas").get_data(as_text=True)
+    bad = _set_quota(login, cycle_id, "ratio", "1.5")
+    assert bad.status_code == 422 and "比例须大于 0 且不超过 1" in bad.get_data(as_text=True)
+    assert _set_quota(login, cycle_id, "absolute", "2.5").status_code == 422
+    with app.app_context():
+        cycle = db.session.get(ApplicationCycle, cycle_id)
+        assert (cycle.quota_mode, cycle.quota_value) == ("absolute", 2)
+    assert _set_quota(login, cycle_id, "ratio", "0.02").status_code == 302
+    with app.app_context():
+        cycle = db.session.get(ApplicationCycle, cycle_id)
+        assert cycle.school_quota(160) == 3 and cycle.school_quota(45) == 1  # 3.2 → 3; 0.9 → 1
+    for outsider in ("s1admin", "t001", "city"):
+        assert login(outsider).post(f"/vote/quotas/{cycle_id}", data={"mode": "absolute", "value": "9"}).status_code == 404
+    with app.app_context():
+        assert db.session.get(ApplicationCycle, cycle_id).quota_mode == "ratio"
+
+
+def test_demo_fast_forward_command_ends_a_notice(app, login):
+    accepted_applications(app, login, APPLICANTS)
+    ids = _open_round(app, login)
+    for member in MEMBERS:
+        assert _vote(login, member, ids, ["t001"]).status_code == 302
+    result = app.test_cli_runner().invoke(args=["fast-forward-timers", str(ids["instance"])])
+    assert result.exit_code == 0, result.output
+    assert "Advanced 1 instances." in result.output
+    assert _round(app, ids["round"]).status is RoundStatus.reporting

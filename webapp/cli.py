@@ -46,9 +46,25 @@ def register_cli(app: Flask) -> None:
 
         click.echo(f"Advanced {advance_due_timers(current_app.extensions['workflow_engine'])} instances.")
 
+    @app.cli.command("fast-forward-timers")
+    @click.argument("instance_ids", nargs=-1, type=int, required=True)
+    def fast_forward_timers(instance_ids: tuple[int, ...]) -> None:
+        """For demonstrations: let the named instances' timers fall due now and fire them."""
+        from .models import ProcessInstance
+        from .workflow.fast_forward import make_timers_due
+        from .workflow.timer_jobs import advance_due_timers
+
+        for instance_id in instance_ids:
+            instance = db.session.get(ProcessInstance, instance_id)
+            if instance is None:
+                raise click.ClickException(f"no instance {instance_id}")
+            click.echo(f"instance {instance_id}: {make_timers_due(instance)} timer(s) moved to now")
+        db.session.commit()
+        click.echo(f"Advanced {advance_due_timers(current_app.extensions['workflow_engine'])} instances.")
+
 
 def _print_logins() -> None:
     """Remind the person running `make run` how to log in."""
     from .demo import DEMO_PASSWORD
 
-    click.echo(f"Demo logins (password {DEMO_PASSWORD}): admin, county, s1admin, s1c1, t001 (eligible), t002 (too old for academic leader), t003")
+    click.echo(f"Demo logins (password {DEMO_PASSWORD}): admin, county, s1admin, s1c1-s1c3 (committee), t001 t004 t007 t010 t013 (teachers of school 1, eligible for backbone), t002 (too old for academic leader), t003")

@@ -104,3 +104,50 @@ def test_teacher_applies_and_the_school_sees_it(live_server, browser, tmp_path):
     screenshot = os.environ.get("BROWSER_SCREENSHOT")
     if screenshot:
         browser.save_screenshot(screenshot)
+
+
+def test_committee_member_votes_and_the_school_reads_the_notice(app, login, live_server, browser):
+    """The ballot as a member sees it: candidates, ticks, a refusal for too many, then the notice."""
+    from selenium.webdriver.common.by import By
+
+    from webapp.extensions import db
+    from webapp.models import VoteRound
+
+    from .helpers import accepted_applications
+    from .test_school_vote import APPLICANTS, _open_round, _vote
+
+    accepted_applications(app, login, APPLICANTS)
+    ids = _open_round(app, login)
+    for member in ("s1c2", "s1c3"):
+        assert _vote(login, member, ids, ["t001", "t004"]).status_code == 302
+
+    _login(browser, live_server, "s1c1")
+    row = browser.find_element(By.CSS_SELECTOR, "#inbox-table tbody tr")
+    assert "投票（不记名）" in row.text
+    row.find_element(By.TAG_NAME, "a").click()
+    _wait_for_text(browser, "投票不记名")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#candidates .candidate")) == 5
+    assert not browser.find_elements(By.CSS_SELECTOR, "button[value=save]")  # no draft of a secret ballot
+    boxes = browser.find_elements(By.CSS_SELECTOR, "input[type=checkbox][name=choices]")
+    assert len(boxes) == 5
+    for box in boxes[:3]:
+        box.click()
+    browser.find_element(By.CSS_SELECTOR, "button[value=submit]").click()
+    _wait_for_text(browser, "最多只能有 2 项")
+    boxes = browser.find_elements(By.CSS_SELECTOR, "input[type=checkbox][name=choices]")
+    ticked = [box for box in boxes if box.is_selected()]
+    assert len(ticked) == 3  # the member's ticks are kept to correct, nothing was counted
+    ticked[2].click()
+    browser.find_element(By.CSS_SELECTOR, "button[value=submit]").click()
+    _wait_for_text(browser, "已提交")
+    _logout(browser)
+
+    with app.app_context():
+        assert db.session.get(VoteRound, ids["round"]).status.value == "notice"
+    _login(browser, live_server, "t010")
+    browser.get(f"{live_server}/vote/")
+    browser.find_element(By.XPATH, "//section//a[contains(@href, '/vote/rounds/')]").click()
+    _wait_for_text(browser, "推荐人选公示")
+    listed = browser.find_elements(By.CSS_SELECTOR, "#notice-list tbody tr")
+    assert len(listed) == 2
+    assert browser.find_element(By.ID, "objection-form").is_displayed()

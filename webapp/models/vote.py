@@ -72,8 +72,12 @@ class VoteRound(db.Model):
 
     @property
     def tallies_visible(self) -> bool:
-        """Vote counts are shown only once the round has closed."""
-        return self.status not in (RoundStatus.voting, RoundStatus.cancelled)
+        """Vote counts are shown only once the round has closed for good.
+
+        Not while it lacks quorum either: it may reopen, and counts seen before and after an
+        extension would tell how the late voters voted.
+        """
+        return self.status not in (RoundStatus.voting, RoundStatus.no_quorum, RoundStatus.cancelled)
 
     def ranked(self) -> list["RoundCandidate"]:
         """Every candidate, ranked ones first in rank order, then the rest."""

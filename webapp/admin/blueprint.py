@@ -1,10 +1,11 @@
-"""Administrator pages: which processes are loaded, and every error in the workflow and form files."""
+"""Administrator pages: loaded processes and file errors; the scheduler's jobs, failures and e-mail queue."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..transaction import committing
 from ..workflow.permissions import is_sysadmin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,3 +38,21 @@ def reload_processes():
     else:
         flash(_("Reloaded without errors."), "success")
     return redirect(url_for("admin.processes"))
+
+
+@bp.get("/scheduler")
+def scheduler():
+    """Scheduled jobs (last and next run), recent failures, pending and failed e-mails, SMTP status."""
+    from ..scheduler.status import overview
+
+    return render_template("admin/scheduler.html", **overview())
+
+
+@bp.post("/scheduler/retry-failed")
+@committing
+def retry_failed():
+    """Queue every failed notification e-mail again."""
+    from ..scheduler.status import retry_failed_emails
+
+    flash(_("%(count)d e-mails queued again.", count=retry_failed_emails()), "success")
+    return redirect(url_for("admin.scheduler"))

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import EmailState, Notification, TaskState, utcnow
-from ..scheduler.records import LeaseLost, record_failure
+from ..scheduler.records import record_failure
 from .mailer import Mailer, SmtpSettings
 from .messages import compose_email
 
@@ -50,8 +50,8 @@ def deliver_notifications(now: datetime | None = None, limit: int = 200, lease=N
             note = _claim_next(now, settings)
             if note is None:
                 break
-            error = _send(note, mailer, settings, now)
-            sent += error is None
+            delivered, error = _send(note, mailer, settings, now)
+            sent += delivered
             if error is not None:
                 failures, last_error = failures + 1, error
     finally:
@@ -87,23 +87,21 @@ def _claim_next(now: datetime, settings: SmtpSettings) -> Notification | None:
     return db.session.get(Notification, note_id) if claimed == 1 else _claim_next(now, settings)
 
 
-def _send(note: Notification, mailer: Mailer, settings: SmtpSettings, now: datetime) -> str | None:
-    """Send one claimed notification and record the outcome; return the error text, if any."""
+def _send(note: Notification, mailer: Mailer, settings: SmtpSettings, now: datetime) -> tuple[bool, str | None]:
+    """Send one claimed notification and record the outcome; return (sent?, error text if it failed)."""
     skip_reason = _reason_to_skip(note)
     if skip_reason:
         _finish(note, EmailState.skipped, error=skip_reason)
-        return None
+        return False, None
     try:
         mailer.send(compose_email(note, settings))
-    except LeaseLost:
-        raise
     except (smtplib.SMTPException, OSError) as error:
-        return _retry_later(note, now, f"{type(error).__name__}: {error}")
+        return False, _retry_later(note, now, f"{type(error).__name__}: {error}")
     except Exception as error:  # a bug in composing: keep the reason, retry like any failure
         log.exception("composing notification %s failed", note.id)
-        return _retry_later(note, now, f"{type(error).__name__}: {error}")
+        return False, _retry_later(note, now, f"{type(error).__name__}: {error}")
     _finish(note, EmailState.sent, sent=utcnow())
-    return None
+    return True, None
 
 
 def _reason_to_skip(note: Notification) -> str | None:

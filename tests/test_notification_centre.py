@@ -36,7 +36,7 @@ def test_unread_count_list_and_mark_read(app, login):
     admin = login("s1admin")
     html = admin.get("/notifications/").get_data(as_text=True)
     assert _unread_badge(html) == 2
-    assert "学校审核申报" in html and "已到截止时间" in html or "今日到期" in html
+    assert "学校审核申报" in html and "已到截止时间" in html and "请尽快办理" in html
     assert all(f'data-notification-id="{i}"' in html for i in ids)
     assert re.search(r'href="/tasks/\d+"', html)
 

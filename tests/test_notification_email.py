@@ -67,7 +67,7 @@ def test_reminders_and_escalation_arrive_once_in_the_readers_language(app, demo,
     assert [s.split("]")[0] + "]" for _to, s in subjects[:5]] == ["[Reminder]"] * 2 + ["[Overdue]"] * 3
     assert "School review of the application" in subjects[0][1]
     escalation = messages[-1]
-    assert escalation["Subject"].startswith("【逾期升级】学校审核申报")
+    assert escalation["Subject"].startswith("【逾期上报】学校审核申报")
     body = escalation.get_content()
     assert "您好" in body and "仍在等待" in body and f"{BASE_URL}/instances/{instance_id}" in body
     first = messages[0].get_content()

@@ -109,8 +109,8 @@ def compose_email(note: Notification, settings: SmtpSettings) -> EmailMessage:
     message["Date"] = rfc2822_date(utcnow())
     message["Message-ID"] = f"<notification-{note.id}@{_domain(settings.sender)}>"
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = "en" if locale.startswith("en") else "zh-CN"
     message.set_content(body)
+    message["Content-Language"] = "en" if locale.startswith("en") else "zh-CN"  # after set_content, which clears it
     return message
 
 

@@ -163,3 +163,18 @@ def test_window_agrees_with_the_calendar_module(app):
         for count in range(0, 12):
             # end_of_working_days(start, n) is the end of the n-th working day after start's day.
             assert window.shift_deadline(end_of_working_days(start, 0), count) == end_of_working_days(start, count)
+
+
+def test_a_missed_due_soon_reminder_is_not_sent_after_the_deadline(app, demo, tmp_path):
+    policy = tmp_path / "reminders.json"
+    policy.write_text('{"defaults": {"remind_at_due": false, "repeat_every_working_days": 0, "escalate_after_reminders": null}}')
+    original = app.extensions["reminder_policy"]
+    app.extensions["reminder_policy"] = PolicySource(policy)
+    try:
+        with app.app_context():
+            task = open_step(synthetic_instance(), role=Role.school_admin, org_code="530101-01", due=DUE)
+            db.session.commit()
+            assert scan_reminders(DUE + timedelta(hours=1)) == 0  # the scheduler was down until after the deadline
+            assert db.session.get(HumanTask, task.id).next_reminder_dt is None
+    finally:
+        app.extensions["reminder_policy"] = original

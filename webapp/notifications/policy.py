@@ -117,7 +117,8 @@ class _Checker:
         seen: dict = {}
         for key, value in pairs:
             if key in seen:
-                self.fail([key], f"key {key!r} appears twice in the same object")
+                line = _line_of_repeat(self.text, key)
+                self.errors.append(PolicyFileError(self.filename, line, f"key {key!r} appears twice in the same object"))
             seen[key] = value
         return seen
 
@@ -218,6 +219,12 @@ def _line_of(text: str, path: list[str]) -> int | None:
             break
         position = match.start()
     return text.count("\n", 0, position) + 1 if path else 1
+
+
+def _line_of_repeat(text: str, key: str) -> int | None:
+    """The line of the second time a key appears (where a duplicate usually is)."""
+    matches = list(re.compile(re.escape(json.dumps(key)) + r"\s*:").finditer(text))
+    return text.count("\n", 0, matches[1].start()) + 1 if len(matches) > 1 else None
 
 
 class PolicySource:

@@ -17,6 +17,7 @@ class Slot:
     kind: NotificationKind
     sequence: int
     escalation: int | None = None  # sequence of the escalation sent at the same moment
+    expires: datetime | None = None  # after this moment the reminder no longer makes sense
 
 
 def reminder_slots(step: StepPolicy, due: datetime, days: WorkingDayWindow) -> tuple[Slot, ...]:
@@ -32,7 +33,7 @@ def reminder_slots(step: StepPolicy, due: datetime, days: WorkingDayWindow) -> t
     if step.remind_before_working_days:
         before = days.shift_deadline(due, -step.remind_before_working_days)
         if before < due:
-            slots.append(Slot(before, NotificationKind.due_soon, 1))
+            slots.append(Slot(before, NotificationKind.due_soon, 1, expires=due))
     if step.remind_at_due:
         slots.append(Slot(due, NotificationKind.due, 1))
     if step.repeat_every_working_days:
@@ -45,9 +46,14 @@ def reminder_slots(step: StepPolicy, due: datetime, days: WorkingDayWindow) -> t
 
 
 def latest_slot(slots: tuple[Slot, ...], now: datetime) -> Slot | None:
-    """The most recent moment that has come (earlier ones that were missed are not sent late)."""
+    """The most recent moment that has come (earlier ones that were missed are not sent late).
+
+    A "due soon" reminder whose step is already due by the time the scan runs is not sent.
+    """
     passed = [slot for slot in slots if slot.at <= now]
-    return passed[-1] if passed else None
+    if not passed or (passed[-1].expires is not None and now >= passed[-1].expires):
+        return None
+    return passed[-1]
 
 
 def next_slot_time(slots: tuple[Slot, ...], now: datetime) -> datetime | None:

@@ -15,6 +15,7 @@ from webapp.models import (
     Organisation,
     ProcessInstance,
     ProcessVersion,
+    ReminderSchedule,
     TaskState,
     User,
     utcnow,
@@ -95,6 +96,12 @@ def synthetic_instance() -> ProcessInstance:
     return instance
 
 
+def next_reminder(task_id: int) -> datetime | None:
+    """When the reminder scan will look at a step next (None: no reminder pending)."""
+    schedule = db.session.get(ReminderSchedule, task_id)
+    return schedule.next_dt if schedule is not None else None
+
+
 def open_step(instance: ProcessInstance, *, role: Role, org_code: str, due: datetime, assignee: User | None = None,
               name: str = "review", title: str = "学校审核申报", title_en: str = "School review",
               next_reminder: datetime | None = None) -> HumanTask:
@@ -104,7 +111,7 @@ def open_step(instance: ProcessInstance, *, role: Role, org_code: str, due: date
         task_name=name, title=title, title_en=title_en, role=role, org_id=org(org_code).id,
         subject_name="王老师 · 县级学科带头人", assignee_id=assignee.id if assignee else None,
         created_dt=due - timedelta(days=10), due_dt=due, state=TaskState.open,
-        next_reminder_dt=next_reminder or (due - timedelta(days=10)),
+        reminder=ReminderSchedule(next_dt=next_reminder or (due - timedelta(days=10))),
     )
     db.session.add(task)
     db.session.flush()

@@ -13,7 +13,7 @@ from webapp.notifications.policy import PolicySource
 from webapp.notifications.reminders import first_reminder_dt, scan_reminders
 from webapp.roles import Role
 
-from .scheduling import open_step, synthetic_instance, user
+from .scheduling import next_reminder, open_step, synthetic_instance, user
 
 UTC = timezone.utc
 # Friday 27 November 2026, end of the working day in Beijing (28th 00:00 +08:00).
@@ -54,7 +54,7 @@ def test_reminders_follow_the_working_day_timetable(app, demo):
             sent = _sent(task.id)
             assert sent[len(seen):] == expected, now
             seen = sent
-        assert db.session.get(HumanTask, task.id).next_reminder_dt == datetime(2026, 12, 9, 16, 0, tzinfo=UTC)
+        assert next_reminder(task.id) == datetime(2026, 12, 9, 16, 0, tzinfo=UTC)
 
 
 def test_holidays_move_the_reminders(app, demo):
@@ -65,7 +65,7 @@ def test_holidays_move_the_reminders(app, demo):
         task = open_step(synthetic_instance(), role=Role.school_admin, org_code="530101-01", due=DUE)
         db.session.commit()
         scan_reminders(datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
-        assert db.session.get(HumanTask, task.id).next_reminder_dt == datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
+        assert next_reminder(task.id) == datetime(2026, 12, 3, 16, 0, tzinfo=UTC)
 
 
 def test_an_assigned_step_reminds_its_assignee_and_escalates_to_the_school(app, demo):
@@ -94,6 +94,7 @@ def test_done_steps_are_not_reminded(app, demo):
         db.session.commit()
         assert scan_reminders(DUE + timedelta(days=30)) == 0
         assert _sent(task.id) == []
+        assert next_reminder(task.id) is None  # a done step leaves the schedule for good
 
 
 def test_a_step_with_no_supervisor_is_not_escalated(app, demo, tmp_path):
@@ -175,6 +176,6 @@ def test_a_missed_due_soon_reminder_is_not_sent_after_the_deadline(app, demo, tm
             task = open_step(synthetic_instance(), role=Role.school_admin, org_code="530101-01", due=DUE)
             db.session.commit()
             assert scan_reminders(DUE + timedelta(hours=1)) == 0  # the scheduler was down until after the deadline
-            assert db.session.get(HumanTask, task.id).next_reminder_dt is None
+            assert next_reminder(task.id) is None
     finally:
         app.extensions["reminder_policy"] = original

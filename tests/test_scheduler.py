@@ -25,6 +25,7 @@ from webapp.models import (
     InstanceStatus,
     Notification,
     ProcessInstance,
+    ReminderSchedule,
     SchedulerFailure,
     SchedulerJob,
     TaskState,
@@ -73,8 +74,7 @@ def _wait_until_done(app, timeout: float = 120) -> None:
             left = (
                 db.session.scalar(select(func.count(ProcessInstance.id)).where(
                     ProcessInstance.status == InstanceStatus.running, ProcessInstance.next_timer_dt <= now))
-                + db.session.scalar(select(func.count(HumanTask.id)).where(
-                    HumanTask.state == TaskState.open, HumanTask.next_reminder_dt <= now))
+                + db.session.scalar(select(func.count(ReminderSchedule.task_id)).where(ReminderSchedule.next_dt <= now))
                 + db.session.scalar(select(func.count(Notification.id)).where(
                     Notification.email_state.in_([EmailState.pending, EmailState.sending])))
             )

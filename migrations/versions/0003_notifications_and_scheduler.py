@@ -1,4 +1,4 @@
-"""notifications and scheduler: reminder rows, job state and failures, human_task.next_reminder_dt
+"""notifications and scheduler: notifications, reminder schedule, job state and failures
 
 Revision ID: 0003
 Revises: 0002
@@ -72,20 +72,27 @@ def upgrade():
         batch_op.create_index("ix_notification_email", ["email_state", "email_next_dt"], unique=False)
         batch_op.create_index("ix_notification_inbox", ["user_id", "read_dt", "created_dt"], unique=False)
 
-    with op.batch_alter_table("human_task", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("next_reminder_dt", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_human_task_reminder", ["state", "next_reminder_dt"], unique=False)
+    op.create_table(
+        "reminder_schedule",
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("next_dt", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["task_id"], ["human_task.id"], name=op.f("fk_reminder_schedule_task_id_human_task")),
+        sa.PrimaryKeyConstraint("task_id", name=op.f("pk_reminder_schedule")),
+    )
+    with op.batch_alter_table("reminder_schedule", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reminder_schedule_next_dt"), ["next_dt"], unique=False)
 
-    # Open tasks from before this revision: the first scan sends whichever reminder is due by then.
+    # Open steps from before this revision: the first scan sends whichever reminder is due by then.
     op.execute(
-        "UPDATE human_task SET next_reminder_dt = created_dt WHERE state = 'open' AND due_dt IS NOT NULL"
+        "INSERT INTO reminder_schedule (task_id, next_dt)"
+        " SELECT id, created_dt FROM human_task WHERE state = 'open' AND due_dt IS NOT NULL"
     )
 
 
 def downgrade():
-    with op.batch_alter_table("human_task", schema=None) as batch_op:
-        batch_op.drop_index("ix_human_task_reminder")
-        batch_op.drop_column("next_reminder_dt")
+    with op.batch_alter_table("reminder_schedule", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reminder_schedule_next_dt"))
+    op.drop_table("reminder_schedule")
 
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_inbox")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..calendar import end_of_working_days
 from ..extensions import db
-from ..models import HumanTask, Organisation, ProcessInstance, TaskState, utcnow
+from ..models import HumanTask, Organisation, ProcessInstance, ReminderSchedule, TaskState, utcnow
 from ..notifications.reminders import first_reminder_dt
 from ..roles import Role
 from .errors import WorkflowConfigurationError
@@ -60,7 +60,9 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         due_dt=_due_date(task, properties.get("dueIn"), workflow, now),
         state=TaskState.open,
     )
-    row.next_reminder_dt = first_reminder_dt(instance.process_id, spec.name, row.due_dt, now)
+    first_reminder = first_reminder_dt(instance.process_id, spec.name, row.due_dt, now)
+    if first_reminder is not None:
+        row.reminder = ReminderSchedule(next_dt=first_reminder)
     if role is Role.teacher:
         # A teacher's step belongs to the teacher the instance is about, nobody else.
         row.assignee_id = instance.subject_user_id

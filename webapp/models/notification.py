@@ -31,6 +31,19 @@ class EmailState(enum.Enum):
     skipped = "skipped"  # no SMTP, no address, or the step was done before the e-mail left
 
 
+class ReminderSchedule(db.Model):
+    """When the reminder scan next looks at an open step; a row exists only while one is pending.
+
+    Kept apart from `human_task` so that rescheduling thousands of steps rewrites a narrow table
+    with one index instead of the inbox table and all of its indexes.
+    """
+
+    __tablename__ = "reminder_schedule"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
+    next_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Notification(db.Model):
     """A reminder or escalation for one recipient about one human task.
 

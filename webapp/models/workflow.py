@@ -87,7 +87,6 @@ class HumanTask(db.Model):
         Index("ix_human_task_queue", "state", "role", "org_id", "created_dt"),
         Index("ix_human_task_assignee", "state", "assignee_id", "created_dt"),
         Index("ix_human_task_due", "state", "due_dt"),
-        Index("ix_human_task_reminder", "state", "next_reminder_dt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,13 +109,13 @@ class HumanTask(db.Model):
     draft_json: Mapped[Optional[dict]] = mapped_column(JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    # When the reminder scan should look at this task next (None: no reminders).
-    next_reminder_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     completed_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
 
     instance: Mapped[ProcessInstance] = relationship()
     organisation: Mapped[Organisation] = relationship()
+    # When the reminder scan looks at this step next (no row: no reminder pending).
+    reminder: Mapped[Optional["ReminderSchedule"]] = relationship(cascade="all, delete-orphan")
 
     def display_title(self, english: bool) -> str:
         """The step's name in the page's language."""

@@ -1,9 +1,10 @@
 """The reminder scan: find open steps whose next reminder moment has come, write the notifications.
 
-The scan reads the indexed `human_task.next_reminder_dt` only, claims the rows it works on
+The scan reads the indexed `reminder_schedule.next_dt` only, claims the rows it works on
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two schedulers split the work), inserts one
 notification per recipient with `ON CONFLICT DO NOTHING` on the unique key (so a reminder
-exists once however many schedulers run) and moves each step's next reminder moment on.
+exists once however many schedulers run) and moves each step's next reminder moment on, or
+drops it when the step is done or has no reminder left.
 """
 from __future__ import annotations
 
@@ -13,13 +14,23 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..calendar.window import WorkingDayWindow
 from ..extensions import db
-from ..models import EmailState, HumanTask, Notification, NotificationKind, Organisation, RoleAssignment, TaskState, User, utcnow
+from ..models import (
+    EmailState,
+    HumanTask,
+    Notification,
+    NotificationKind,
+    Organisation,
+    ReminderSchedule,
+    RoleAssignment,
+    TaskState,
+    User,
+    utcnow,
+)
 from ..roles import Role
 from .policy import ReminderPolicy
 from .schedule import Slot, latest_slot, next_slot_time, reminder_slots
@@ -49,7 +60,8 @@ class _DueTask:
     role: Role
     org_id: int
     assignee_id: int | None
-    due_dt: datetime
+    due_dt: datetime | None
+    state: TaskState
 
 
 def scan_reminders(now: datetime | None = None, chunk: int = 5000, lease=None) -> int:
@@ -74,16 +86,18 @@ def scan_reminders(now: datetime | None = None, chunk: int = 5000, lease=None) -
 
 
 def _claim_due_tasks(now: datetime, limit: int) -> list[_DueTask]:
-    """Open tasks whose next reminder moment has come, locked for this transaction."""
+    """Tasks whose next reminder moment has come (done ones too, to drop them), locked for this transaction."""
     query = (
         select(
             HumanTask.id, HumanTask.process_id, HumanTask.task_name, HumanTask.role,
-            HumanTask.org_id, HumanTask.assignee_id, HumanTask.due_dt,
+            HumanTask.org_id, HumanTask.assignee_id, HumanTask.due_dt, HumanTask.state,
         )
-        .where(HumanTask.state == TaskState.open, HumanTask.next_reminder_dt <= now)
-        .order_by(HumanTask.next_reminder_dt)
+        .select_from(ReminderSchedule)
+        .join(HumanTask, HumanTask.id == ReminderSchedule.task_id)
+        .where(ReminderSchedule.next_dt <= now)
+        .order_by(ReminderSchedule.next_dt)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=HumanTask)
+        .with_for_update(skip_locked=True, of=ReminderSchedule)
     )
     return [_DueTask(*row) for row in db.session.execute(query)]
 
@@ -93,17 +107,16 @@ def _enqueue(tasks: list[_DueTask], policy: ReminderPolicy, slots_of, now: datet
     sends: list[tuple[_DueTask, Slot]] = []
     next_times: dict[datetime | None, list[int]] = defaultdict(list)
     for task in tasks:
-        slots = slots_of(policy.for_step(task.process_id, task.task_name), task.due_dt) if task.due_dt else ()
+        if task.state is not TaskState.open or task.due_dt is None:
+            next_times[None].append(task.id)
+            continue
+        slots = slots_of(policy.for_step(task.process_id, task.task_name), task.due_dt)
         slot = latest_slot(slots, now)
         if slot is not None:
             sends.append((task, slot))
         next_times[next_slot_time(slots, now)].append(task.id)
     written = _insert_notifications(_rows_for(sends, policy, now))
-    for when, ids in next_times.items():
-        db.session.execute(
-            update(HumanTask).where(HumanTask.id.in_(ids)).values(next_reminder_dt=when)
-            .execution_options(synchronize_session=False)
-        )
+    _reschedule(next_times)
     return written
 
 
@@ -134,14 +147,52 @@ def _insert_notifications(rows: list[dict]) -> int:
     """Insert the rows, ignoring any whose key exists already; return how many were new."""
     if not rows:
         return 0
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Notification).on_conflict_do_nothing(
+    if db.engine.dialect.name == "postgresql":
+        return _insert_notifications_postgresql(rows)
+    statement = sqlite_insert(Notification).on_conflict_do_nothing(
         index_elements=["task_id", "kind", "sequence", "user_id"]
     ).returning(Notification.id)
-    written = 0
-    for start in range(0, len(rows), 5000):
-        written += len(db.session.execute(statement, rows[start:start + 5000]).all())
-    return written
+    return sum(len(db.session.execute(statement, rows[i:i + 2000]).all()) for i in range(0, len(rows), 2000))
+
+
+def _insert_notifications_postgresql(rows: list[dict]) -> int:
+    """One INSERT … SELECT FROM unnest(arrays): tens of thousands of rows without a huge statement."""
+    now = rows[0]["created_dt"]
+    result = db.session.execute(
+        text(
+            "INSERT INTO notification (task_id, user_id, kind, sequence, created_dt, email_state, email_attempts,"
+            " email_next_dt) SELECT t, u, k, s, :now, :pending, 0, :now"
+            " FROM unnest(CAST(:tasks AS integer[]), CAST(:users AS integer[]), CAST(:kinds AS text[]),"
+            " CAST(:sequences AS integer[])) AS x(t, u, k, s)"
+            " ON CONFLICT ON CONSTRAINT uq_notification_key DO NOTHING"
+        ),
+        {
+            "now": now,
+            "pending": EmailState.pending.name,
+            "tasks": [row["task_id"] for row in rows],
+            "users": [row["user_id"] for row in rows],
+            "kinds": [row["kind"].name for row in rows],
+            "sequences": [row["sequence"] for row in rows],
+        },
+    )
+    return result.rowcount
+
+
+def _reschedule(next_times: dict[datetime | None, list[int]]) -> None:
+    """Store each task's next reminder moment, one statement per distinct moment; None drops it."""
+    postgresql = db.engine.dialect.name == "postgresql"
+    for when, ids in next_times.items():
+        if postgresql:
+            statement = (
+                "DELETE FROM reminder_schedule WHERE task_id = ANY(CAST(:ids AS integer[]))" if when is None else
+                "UPDATE reminder_schedule SET next_dt = :when WHERE task_id = ANY(CAST(:ids AS integer[]))"
+            )
+            db.session.execute(text(statement), {"when": when, "ids": ids})
+            continue
+        for start in range(0, len(ids), 2000):
+            matching = ReminderSchedule.task_id.in_(ids[start:start + 2000])
+            statement = delete(ReminderSchedule) if when is None else update(ReminderSchedule).values(next_dt=when)
+            db.session.execute(statement.where(matching).execution_options(synchronize_session=False))
 
 
 class _Recipients:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -39,35 +39,35 @@ def advance_due_timers(engine: WorkflowEngine, now: datetime | None = None, batc
     """
     now = now or utcnow()
     advanced = 0
-    after: tuple[datetime, int] | None = None
+    still_due: set[int] = set()  # tried in this run and still due: leave them to the next run
     for _ in range(batch):
         if lease is not None:
             lease.renew()
-        instance = _claim_next_due(now, after)
+        instance = _claim_next_due(now, still_due)
         if instance is None:
             db.session.rollback()
             break
-        after = (instance.next_timer_dt, instance.id)
-        if _fire_one(engine, instance, now):
-            advanced += 1
+        instance_id = instance.id
+        fired, due_again = _fire_one(engine, instance, now)
+        advanced += fired
+        if due_again:
+            still_due.add(instance_id)
     return advanced
 
 
-def _claim_next_due(now: datetime, after: tuple[datetime, int] | None) -> ProcessInstance | None:
-    """The next due instance (after `after` in fire-time order) that nobody else holds, locked."""
+def _claim_next_due(now: datetime, passed_over: set[int]) -> ProcessInstance | None:
+    """The earliest due instance that nobody else holds (and this run has not tried), locked.
+
+    The index on (status, next_timer_dt) answers this from its first entries, however many
+    instances are due.
+    """
     query = select(ProcessInstance).where(
         ProcessInstance.status == InstanceStatus.running, ProcessInstance.next_timer_dt <= now
     )
-    if after is not None:
-        fire_time, instance_id = after
-        query = query.where(
-            or_(
-                ProcessInstance.next_timer_dt > fire_time,
-                and_(ProcessInstance.next_timer_dt == fire_time, ProcessInstance.id > instance_id),
-            )
-        )
+    if passed_over:
+        query = query.where(ProcessInstance.id.not_in(passed_over))
     query = (
-        query.order_by(ProcessInstance.next_timer_dt, ProcessInstance.id)
+        query.order_by(ProcessInstance.next_timer_dt)
         .limit(1)
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
@@ -75,13 +75,19 @@ def _claim_next_due(now: datetime, after: tuple[datetime, int] | None) -> Proces
     return db.session.scalars(query).first()
 
 
-def _fire_one(engine: WorkflowEngine, instance: ProcessInstance, now: datetime) -> bool:
-    """Fire one claimed instance's timers and commit; False (rolled back) if it must wait."""
+def _fire_one(engine: WorkflowEngine, instance: ProcessInstance, now: datetime) -> tuple[bool, bool]:
+    """Fire one claimed instance's timers and commit; return (fired?, still due by `now`?).
+
+    An instance that could not be fired (rolled back) stays due for the next run.
+    """
     instance_id = instance.id
     try:
-        fire_due_timers(engine, instance, now)
+        fire_due_timers(engine, instance, now, claimed=True)
+        due_again = instance.status is InstanceStatus.running and (
+            instance.next_timer_dt is not None and instance.next_timer_dt <= now
+        )
         db.session.commit()
-        return True
+        return True, due_again
     except (Conflict, StaleDataError):
         db.session.rollback()  # a user acted on it at the same moment; the next run fires it
     except OperationalError as error:
@@ -96,7 +102,7 @@ def _fire_one(engine: WorkflowEngine, instance: ProcessInstance, now: datetime) 
         db.session.rollback()
         log.exception("advancing timers of instance %s failed", instance_id)
         record_failure(JOB_NAME, f"instance {instance_id}", error)
-    return False
+    return False, True
 
 
 def is_lock_conflict(error: OperationalError) -> bool:

@@ -1,6 +1,7 @@
 """The Flask application: `create_app(config)` wires extensions, the engine and the blueprints."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -25,6 +26,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     _init_engine(app)
     _register_blueprints(app)
     _register_cli(app)
+    _start_scheduler(app)
     return app
 
 
@@ -74,8 +76,13 @@ def _init_engine(app: Flask) -> None:
     from .engine.runtime import WorkflowEngine
     from .forms import FormLibrary
 
+    from .notifications.policy import PolicySource
+
     app.extensions["workflow_engine"] = WorkflowEngine(app.config["WORKFLOWS_DIR"])
     app.extensions["form_library"] = FormLibrary(app.config["FORMS_DIR"])
+    app.extensions["reminder_policy"] = PolicySource(
+        app.config.get("REMINDER_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "reminders.json"
+    )
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -87,11 +94,12 @@ def _register_blueprints(app: Flask) -> None:
     from .evidence.blueprint import bp as evidence_bp
     from .labels import register_template_helpers
     from .navigation import inject_navigation
+    from .notifications.blueprint import bp as notifications_bp
     from .vote import panels  # noqa: F401  (registers the vote's task panels)
     from .vote.blueprint import bp as vote_bp
     from .workflow.blueprint import bp as workflow_bp
 
-    for blueprint in (auth_bp, workflow_bp, applications_bp, vote_bp, evidence_bp, admin_bp):
+    for blueprint in (auth_bp, workflow_bp, applications_bp, vote_bp, evidence_bp, admin_bp, notifications_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -99,9 +107,18 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    """`flask demo-data`, `flask workflows check`, …"""
+    """`flask demo-data`, `flask check-files`, `flask scheduler`, …"""
     from .cli import register_cli
+    from .scheduler.cli import register_scheduler_cli
 
     register_cli(app)
+    register_scheduler_cli(app)
+
+
+def _start_scheduler(app: Flask) -> None:
+    """Embed the scheduler when this process is `flask run`'s server (see `should_embed`)."""
+    from .scheduler import start_embedded
+
+    start_embedded(app)
 
 

@@ -30,12 +30,14 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("check-files")
     def check_files() -> None:
-        """Parse every diagram, decision table and form; print errors with file and line."""
+        """Parse every diagram, decision table, form and the reminder policy; print errors with file and line."""
         errors = current_app.extensions["workflow_engine"].library.errors
         form_errors = current_app.extensions["form_library"].check_all()
-        for error in [*errors, *form_errors]:
+        policy = current_app.extensions["reminder_policy"]
+        policy.current()
+        for error in [*errors, *form_errors, *policy.errors]:
             click.echo(str(error), err=True)
-        if errors or form_errors:
+        if errors or form_errors or policy.errors:
             raise SystemExit(1)
         click.echo("All workflow and form files are valid.")
 

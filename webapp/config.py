@@ -40,8 +40,34 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
         self.WTF_CSRF_TIME_LIMIT = None
-        self.SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
+        # The scheduler runs inside `flask run` (make run) unless turned off; under gunicorn it
+        # never does: deployments run `flask scheduler` as a separate process.
+        self.SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", True)
+        self.SCHEDULER_TIMER_SECONDS = int(os.environ.get("SCHEDULER_TIMER_SECONDS", 30))
+        self.SCHEDULER_REMINDER_SECONDS = int(os.environ.get("SCHEDULER_REMINDER_SECONDS", 60))
+        self.SCHEDULER_DELIVERY_SECONDS = int(os.environ.get("SCHEDULER_DELIVERY_SECONDS", 30))
+        self.SCHEDULER_LEASE_SECONDS = int(os.environ.get("SCHEDULER_LEASE_SECONDS", 300))
+        self.SCHEDULER_JOB_BUDGET_SECONDS = int(os.environ.get("SCHEDULER_JOB_BUDGET_SECONDS", 120))
+        self.REMINDER_POLICY_FILE = os.environ.get("REMINDER_POLICY_FILE") or None
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
+        self.SMTP_PORT = int(os.environ.get("SMTP_PORT", 587))
+        self.SMTP_SECURITY = _smtp_security(os.environ.get("SMTP_SECURITY", "starttls"))
+        self.SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+        self.SMTP_FROM = os.environ.get("SMTP_FROM", "noreply@localhost")
+        self.SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", 30))
+        self.NOTIFICATION_RETRY_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_SECONDS", 60))
+        self.NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", 8))
         self.TESTING = False
+
+
+def _smtp_security(value: str) -> str:
+    """How to secure the SMTP connection: starttls, ssl (TLS from the start) or none."""
+    value = value.strip().lower()
+    if value not in {"starttls", "ssl", "none"}:
+        raise ValueError(f"SMTP_SECURITY must be starttls, ssl or none, not {value!r}")
+    return value
 
 
 def engine_options(url: str) -> dict:

@@ -1,12 +1,18 @@
 """Language and time zone of the current request: Simplified Chinese unless the user chose English."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
-    """The user's saved choice, then the session's, then the site default (zh_Hans_CN)."""
+    """The user's saved choice, then the session's, then the site default (zh_Hans_CN).
+
+    Outside a request (scheduled jobs) it is the default; e-mails pick the recipient's language
+    themselves with `force_locale`.
+    """
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     choice = request.args.get("lang") if request else None
     if choice in current_app.config["LANGUAGES"]:
         return choice

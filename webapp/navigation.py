@@ -11,10 +11,12 @@ def inject_navigation() -> dict:
     """Template context for the layout (counts come from the indexed task table)."""
     context = {"english": is_english(), "languages": current_app.config["LANGUAGES"]}
     if current_user.is_authenticated:
+        from .notifications.queries import unread_count
         from .workflow.permissions import can_edit_calendar, is_sysadmin
         from .workflow.queries import inbox_counts
 
         context["nav_counts"] = inbox_counts(current_user)
+        context["unread_notifications"] = unread_count(current_user)
         context["is_sysadmin"] = is_sysadmin(current_user)
         context["can_edit_calendar"] = can_edit_calendar(current_user)
         context["is_teacher"] = current_user.profile is not None

@@ -1,5 +1,5 @@
-"""Administrator pages: which processes are loaded, every error in the workflow and form files,
-and the working-day calendar (holidays and make-up working days)."""
+"""Administrator pages: loaded processes and file errors; the working-day calendar (holidays and
+make-up working days); the scheduler's jobs, failures and e-mail queue."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -173,3 +173,24 @@ def delete_calendar_day(day: str):
     else:
         flash(_("Entry for %(day)s deleted.", day=parsed.isoformat()), "success")
     return redirect(url_for("admin.calendar", year=parsed.year))
+
+
+# --- Scheduler ------------------------------------------------------------------------------
+
+
+@bp.get("/scheduler")
+def scheduler():
+    """Scheduled jobs (last and next run), recent failures, pending and failed e-mails, SMTP status."""
+    from ..scheduler.status import overview
+
+    return render_template("admin/scheduler.html", **overview())
+
+
+@bp.post("/scheduler/retry-failed")
+@committing
+def retry_failed():
+    """Queue every failed notification e-mail again."""
+    from ..scheduler.status import retry_failed_emails
+
+    flash(_("%(count)d e-mails queued again.", count=retry_failed_emails()), "success")
+    return redirect(url_for("admin.scheduler"))

@@ -8,8 +8,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select
 
+from ..calendar import end_of_working_days
 from ..extensions import db
-from ..models import HumanTask, Organisation, ProcessInstance, RoleAssignment, TaskState, utcnow
+from ..models import HumanTask, Organisation, ProcessInstance, ReminderSchedule, RoleAssignment, TaskState, utcnow
+from ..notifications.reminders import first_reminder_dt
 from ..roles import Role
 from .errors import WorkflowConfigurationError
 from .instructions import render_instructions
@@ -60,6 +62,9 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         panel=properties.get("panel") or None,
         secret_handler=properties.get("secretHandler") or None,
     )
+    first_reminder = first_reminder_dt(instance.process_id, spec.name, row.due_dt, now)
+    if first_reminder is not None:
+        row.reminder = ReminderSchedule(next_dt=first_reminder)
     if role is Role.teacher:
         # A teacher's step belongs to the teacher the instance is about, nobody else.
         row.assignee_id = instance.subject_user_id
@@ -111,7 +116,12 @@ def scope_org_for(instance: ProcessInstance, role: Role) -> Organisation:
 
 
 def _due_date(task, due_in: str | None, workflow: BpmnWorkflow, now: datetime) -> datetime | None:
-    """Evaluate the task's `dueIn` property: an ISO duration or an absolute time, as an expression."""
+    """Evaluate the task's `dueIn` property: an ISO duration or an absolute time, as an expression.
+
+    A duration of whole days ("P5D") counts working days and ends at local midnight closing the
+    last one (weekends, holidays and make-up days from the calendar); other durations ("PT4H",
+    "P1W") are calendar time. An absolute time (such as the county's cycle deadline) is used as is.
+    """
     if not due_in:
         return None
     value = workflow.script_engine.evaluate(task, due_in)
@@ -121,6 +131,8 @@ def _due_date(task, due_in: str | None, workflow: BpmnWorkflow, now: datetime) -
         return None
     if value.upper().startswith("P"):
         parsed = TimerEventDefinition.parse_iso_duration(value)
+        if set(parsed) == {"days"} and isinstance(parsed["days"], int):
+            return end_of_working_days(now, parsed["days"])
         return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
     return TimerEventDefinition.get_datetime(value)
 

@@ -42,11 +42,33 @@ def workflow_state_to_json(workflow: BpmnWorkflow) -> str:
     return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
 
 
-def workflow_from_json(state_json: str, spec_json: str, script_engine) -> BpmnWorkflow:
-    """Rebuild a workflow from its state and its version's spec, and attach the script engine."""
+def specs_from_json(spec_json: str) -> tuple:
+    """Restore a version's process spec and called-process specs, once, to share between workflows.
+
+    Specs are not changed by running workflows (new workflows already share the parsed library's
+    specs), so a restored version can back every instance of it: restoring the spec is more than
+    half of the cost of loading a workflow.
+    """
+    payload = json.loads(spec_json)
+    spec = SERIALIZER.registry.restore(payload["spec"])
+    subprocess_specs = {name: SERIALIZER.registry.restore(sub) for name, sub in payload["subprocess_specs"].items()}
+    return spec, subprocess_specs
+
+
+def workflow_from_json(state_json: str, spec_json: str, script_engine, specs: tuple | None = None) -> BpmnWorkflow:
+    """Rebuild a workflow from its state and its version's spec, and attach the script engine.
+
+    With `specs` (from `specs_from_json` of the same `spec_json`) the spec is not restored again,
+    unless the state was written by an older serializer version and needs migrating first.
+    """
     state = json.loads(state_json)
-    state.update(json.loads(spec_json))
-    SERIALIZER.migrate(state)
+    if specs is not None and state.get(SERIALIZER.VERSION_KEY) == SERIALIZER.VERSION:
+        state.pop(SERIALIZER.VERSION_KEY)
+        # Already-restored objects pass through the serializer's restore unchanged.
+        state["spec"], state["subprocess_specs"] = specs[0], dict(specs[1])
+    else:
+        state.update(json.loads(spec_json))
+        SERIALIZER.migrate(state)
     workflow = SERIALIZER.from_dict(state)
     # The script engine is not part of the serialisation: without this, scripts run unsandboxed.
     # (Subprocesses ask their top workflow for it.)

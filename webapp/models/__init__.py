@@ -9,3 +9,5 @@ from .calendar import CalendarDay  # noqa: F401
 from .vote import (  # noqa: F401
     BallotReceipt, CandidateStatus, NoticeChange, Objection, ObjectionStatus, RoundCandidate, RoundStatus, VoteRound,
 )
+from .notification import EmailState, Notification, NotificationKind, ReminderSchedule  # noqa: F401
+from .scheduler import SchedulerFailure, SchedulerJob  # noqa: F401

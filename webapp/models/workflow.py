@@ -122,6 +122,8 @@ class HumanTask(db.Model):
 
     instance: Mapped[ProcessInstance] = relationship()
     organisation: Mapped[Organisation] = relationship()
+    # When the reminder scan looks at this step next (no row: no reminder pending).
+    reminder: Mapped[Optional["ReminderSchedule"]] = relationship(cascade="all, delete-orphan")
 
     def display_title(self, english: bool) -> str:
         """The step's name in the page's language."""

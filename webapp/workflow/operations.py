@@ -181,10 +181,18 @@ def cancel_instance(
     _flush_or_conflict()
 
 
-def fire_due_timers(engine: WorkflowEngine, instance: ProcessInstance, now: datetime | None = None) -> None:
-    """Fire the instance's timers that are due and run the process on."""
+def fire_due_timers(
+    engine: WorkflowEngine, instance: ProcessInstance, now: datetime | None = None, claimed: bool = False
+) -> None:
+    """Fire the instance's timers that are due and run the process on.
+
+    `claimed`: the caller already holds the instance's row (the scheduler's SKIP LOCKED claim),
+    so the early version bump that makes concurrent requests fail fast is not needed; the
+    optimistic lock still checks the final save.
+    """
     workflow = engine.restore(instance)
-    _lock_instance(instance)
+    if not claimed:
+        _lock_instance(instance)
     workflow.refresh_timers()
     _audit(instance, None, "timer")
     _advance(engine, instance, workflow, now)

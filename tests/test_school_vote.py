@@ -182,7 +182,7 @@ def test_ballots_are_secret(app, login):
         instance = db.session.get(ProcessInstance, ids["instance"])
         state = instance.state_json
         assert '"choices"' not in state
-        ballots = db.session.scalars(select(AuditEvent).filter(AuditEvent.instance_id == instance.id, AuditEvent.action == "completed", AuditEvent.task_title == "投票（不记名）")).all()
+        ballots = db.session.scalars(select(AuditEvent).filter(AuditEvent.instance_id == instance.id, AuditEvent.action == "completed", AuditEvent.task_name == "cast_ballot")).all()
         assert len(ballots) == 3 and all(event.data is None for event in ballots)
         assert all(t.draft_json is None for t in db.session.scalars(select(HumanTask).filter_by(instance_id=instance.id)))
         assert db.session.scalar(select(VoteRound.ballots_cast).filter_by(id=ids["round"])) == 3
@@ -296,7 +296,7 @@ def test_deadline_with_quorum_closes_the_round(app, login):
     assert round_.notice_end_dt > round_.notice_start_dt
     with app.app_context():
         open_ballots = db.session.scalar(
-            select(HumanTask.id).filter_by(instance_id=ids["instance"], title="投票（不记名）", state=TaskState.open))
+            select(HumanTask.id).filter_by(instance_id=ids["instance"], task_name="cast_ballot", state=TaskState.open))
         assert open_ballots is None  # the third member's ballot left the inbox
     statuses = _statuses(app, ids["round"])
     assert statuses["t001"][0] == statuses["t004"][0] == "recommended"

@@ -45,7 +45,7 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         instance_id=instance.id,
         process_id=instance.process_id,
         bpmn_task_id=str(task.id),
-        task_name=spec.name,
+        task_name=step_name(spec),
         title=(spec.bpmn_name or spec.name)[:200],
         title_en=(properties.get("nameEn") or None),
         role=role,
@@ -62,7 +62,7 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         panel=properties.get("panel") or None,
         secret_handler=properties.get("secretHandler") or None,
     )
-    first_reminder = first_reminder_dt(instance.process_id, spec.name, row.due_dt, now)
+    first_reminder = first_reminder_dt(instance.process_id, step_name(spec), row.due_dt, now)
     if first_reminder is not None:
         row.reminder = ReminderSchedule(next_dt=first_reminder)
     if role is Role.teacher:
@@ -72,6 +72,11 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         # A step for one named person (one ballot per committee member): an expression giving a user id.
         row.assignee_id = _assignee(task, properties["assignee"], workflow, role, row.org_id)
     return row
+
+
+def step_name(spec) -> str:
+    """The diagram's id of a user task; each instance of a multi-instance step has the same one."""
+    return spec.name.removesuffix(" [child]")
 
 
 def _assignee(task, expression: str, workflow: BpmnWorkflow, role: Role, org_id: int) -> int:

@@ -25,7 +25,7 @@ def register_scheduler_cli(app: Flask) -> None:
         if once:
             runner = JobRunner(app_object)
             for spec in JOBS:
-                click.echo(f"{spec.name}: {runner.run(spec)}")
+                click.echo(f"{spec.name}: {runner.run(spec, scheduled=False)}")
             return
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):

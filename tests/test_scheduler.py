@@ -21,14 +21,12 @@ from webapp.models import (
     ApplicationStatus,
     AuditEvent,
     EmailState,
-    HumanTask,
     InstanceStatus,
     Notification,
     ProcessInstance,
     ReminderSchedule,
     SchedulerFailure,
     SchedulerJob,
-    TaskState,
     utcnow,
 )
 from webapp.roles import Role

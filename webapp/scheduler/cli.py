@@ -21,6 +21,7 @@ def register_scheduler_cli(app: Flask) -> None:
         from .runner import JobRunner
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not a line per run
         app_object = current_app._get_current_object()
         if once:
             runner = JobRunner(app_object)

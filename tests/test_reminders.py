@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.calendar.window import WorkingDayWindow
 from webapp.extensions import db
-from webapp.models import CalendarDay, HumanTask, Notification, TaskState, User
+from webapp.models import CalendarDay, Notification, TaskState, User
 from webapp.notifications.policy import PolicySource
 from webapp.notifications.reminders import first_reminder_dt, scan_reminders
 from webapp.roles import Role

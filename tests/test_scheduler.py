@@ -21,14 +21,12 @@ from webapp.models import (
     ApplicationStatus,
     AuditEvent,
     EmailState,
-    HumanTask,
     InstanceStatus,
     Notification,
     ProcessInstance,
     ReminderSchedule,
     SchedulerFailure,
     SchedulerJob,
-    TaskState,
     utcnow,
 )
 from webapp.roles import Role
@@ -139,16 +137,23 @@ def test_two_scheduler_processes_do_everything_once(app, workload, tmp_path):
     try:
         _wait_until_done(app)
     finally:
-        outputs = []
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-            outputs.append(process.communicate(timeout=60)[0])
+        outputs = [_stop(process) for process in processes]
     for output in outputs:
-        assert "Scheduler stopped." in output, output[-3000:]
+        assert "Scheduler stopped." in output, output[-5000:]
     _assert_everything_done_once(app, instance_ids, expected, sink)
     with app.app_context():
         runner_pids = {int(runner.split(":")[1]) for runner in db.session.scalars(select(SchedulerJob.last_runner))}
         assert runner_pids <= {process.pid for process in processes}
+
+
+def _stop(process: subprocess.Popen) -> str:
+    """SIGTERM a scheduler process and return its output (killed, with what it said, if it hangs)."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # with PYTHONFAULTHANDLER set: every thread's stack
+        return "did not stop within 60 s:\n" + process.communicate()[0]
 
 
 def test_a_failing_job_is_recorded_and_does_not_escape(app, demo):
@@ -263,3 +268,30 @@ def test_flask_run_with_the_reloader_starts_one_scheduler(app, demo, tmp_path):
     assert len({runner.rsplit(":", 1)[0] for runner in runners}) == 1, runners
     pid = int(next(iter(runners)).split(":")[1])
     assert pid != server.pid  # the reloader's child serves and schedules; its watcher parent does not
+
+
+def test_shutdown_waits_for_a_running_job_and_returns(app, demo, monkeypatch):
+    """A job still running at shutdown finishes and is recorded (it must not call back into APScheduler,
+    whose shutdown holds its locks while it waits for running jobs)."""
+    import threading
+
+    import webapp.scheduler.jobs
+
+    started, finished = threading.Event(), threading.Event()
+
+    def slow(now, lease):
+        started.set()
+        time.sleep(1)
+        finished.set()
+        return 1
+
+    monkeypatch.setattr(webapp.scheduler.jobs, "JOBS", (JobSpec("slow_job", "slow", "SCHEDULER_TIMER_SECONDS", slow),))
+    scheduler = build_scheduler(app, runner_id="slow", first_run_in=0.1)
+    scheduler.start()
+    assert started.wait(10)
+    stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True})
+    stopper.start()
+    stopper.join(20)
+    assert not stopper.is_alive() and finished.is_set()
+    with app.app_context():
+        assert db.session.get(SchedulerJob, "slow_job").last_status == "ok"

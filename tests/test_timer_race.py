@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from webapp.config import PROJECT_ROOT
 from webapp.engine.runtime import WorkflowEngine
 from webapp.extensions import db
-from webapp.models import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, TaskState, utcnow
+from webapp.models import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, utcnow
 from webapp.workflow.errors import Conflict
 from webapp.workflow.operations import complete_task, start_instance
 from webapp.workflow.timer_jobs import advance_due_timers

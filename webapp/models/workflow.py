@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import false as sa_false, JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +12,9 @@ from ..extensions import db
 from ..roles import Role
 from .base import UTCDateTime, utcnow
 from .org import Organisation
+
+if TYPE_CHECKING:
+    from .notification import ReminderSchedule
 
 
 class ProcessVersion(db.Model):

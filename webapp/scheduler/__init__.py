@@ -32,13 +32,8 @@ def build_scheduler(app: Flask, runner_id: str | None = None, first_run_in: floa
     )
     first = datetime.now(timezone.utc) + timedelta(seconds=first_run_in)
     for spec in JOBS:
-
-        def next_run(name=spec.name):
-            job = scheduler.get_job(name)
-            return job.next_run_time if job is not None else None
-
         scheduler.add_job(
-            runner.run, "interval", args=(spec, next_run), seconds=spec.interval(app),
+            runner.run, "interval", args=(spec,), seconds=spec.interval(app),
             id=spec.name, name=spec.name, next_run_time=first, replace_existing=True,
         )
         runner.register(spec, first)

@@ -21,11 +21,12 @@ def register_scheduler_cli(app: Flask) -> None:
         from .runner import JobRunner
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # not a line per run
         app_object = current_app._get_current_object()
         if once:
             runner = JobRunner(app_object)
             for spec in JOBS:
-                click.echo(f"{spec.name}: {runner.run(spec)}")
+                click.echo(f"{spec.name}: {runner.run(spec, scheduled=False)}")
             return
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import Flask
@@ -41,50 +41,55 @@ class JobRunner:
 
     def register(self, spec: JobSpec, next_run: datetime | None) -> None:
         """Make the job visible on the admin page (its row also carries the SQLite lease)."""
-        self._registered.add(spec.name)
         with self.app.app_context():
             try:
                 register_job(spec.name, spec.interval(self.app), next_run)
+                self._registered.add(spec.name)
             except Exception:
                 db.session.rollback()
                 log.exception("could not register job %s", spec.name)
             finally:
                 db.session.remove()
 
-    def run(self, spec: JobSpec, next_run: Callable[[], datetime | None] = lambda: None) -> str:
-        """Run the job once in a fresh app context; return its status (ok, skipped, failed)."""
+    def run(self, spec: JobSpec, scheduled: bool = True) -> str:
+        """Run the job once in a fresh app context; return its status (ok, skipped, failed).
+
+        `scheduled`: it runs on its interval, so the admin page can show when it runs next.
+        (Computed here: asking APScheduler from inside a job deadlocks with its shutdown.)
+        """
         if spec.name not in self._registered:
             self.register(spec, None)
+        started = utcnow()
+        next_run = started + timedelta(seconds=spec.interval(self.app)) if scheduled else None
         with self.app.app_context():
             try:
-                return self._run(spec, next_run)
+                return self._run(spec, started, next_run)
             finally:
                 db.session.remove()
 
-    def _run(self, spec: JobSpec, next_run: Callable[[], datetime | None]) -> str:
+    def _run(self, spec: JobSpec, started: datetime, next_run: datetime | None) -> str:
         """The body of `run`, inside the app context."""
         lease = Lease(spec.name, self.runner_id, int(self.app.config["SCHEDULER_LEASE_SECONDS"]))
         try:
             if not lease.acquire():
                 return "skipped"  # another scheduler is running this job right now (SQLite)
-            started = utcnow()
             record_start(spec.name, self.runner_id, started)
             began = time.monotonic()
             items = spec.work(started, lease)
             db.session.commit()
-            record_end(spec.name, "ok", items, None, next_run())
+            record_end(spec.name, "ok", items, None, next_run)
             log.debug("%s: %s items in %.2f s", spec.name, items, time.monotonic() - began)
             return "ok"
         except LeaseLost as error:
             db.session.rollback()
             log.warning("%s stopped: %s", spec.name, error)
-            self._safely(record_end, spec.name, "skipped", None, str(error), next_run())
+            self._safely(record_end, spec.name, "skipped", None, str(error), next_run)
             return "skipped"
         except Exception as error:
             db.session.rollback()
             log.exception("scheduled job %s failed (runner %s)", spec.name, self.runner_id)
             record_failure(spec.name, None, error, self.runner_id)
-            self._safely(record_end, spec.name, "failed", None, f"{type(error).__name__}: {error}"[:2000], next_run())
+            self._safely(record_end, spec.name, "failed", None, f"{type(error).__name__}: {error}"[:2000], next_run)
             return "failed"
         finally:
             self._safely(lease.release)

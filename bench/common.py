@@ -247,3 +247,30 @@ def save_result(name: str, payload: dict, database_version: str | None = None) -
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"\nsaved {path.relative_to(ROOT)}  (load average now {document['machine']['load_average']})")
     return path
+
+
+def time_by_library(profiler, top: int = 12) -> dict[str, float]:
+    """Self time of a cProfile run grouped by where the code lives (seconds), the largest `top`."""
+    groups: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in pstats.Stats(profiler).stats.items():
+        group = _library_of(filename, name)
+        groups[group] = groups.get(group, 0.0) + tottime
+    ordered = sorted(groups.items(), key=lambda item: -item[1])[:top]
+    return {key: round(value, 3) for key, value in ordered}
+
+
+def _library_of(filename: str, name: str) -> str:
+    """'sqlalchemy', 'SpiffWorkflow', 'webapp', … for a profiled function."""
+    for library in ("sqlalchemy", "SpiffWorkflow", "psycopg", "jinja2", "jsonschema", "referencing", "flask_babel",
+                    "flask", "werkzeug", "babel", "json", "uuid", "copy", "ast"):
+        if f"/{library}/" in filename or filename.endswith(f"/{library}.py"):
+            return library
+    if "/webapp/" in filename or "/handlers/" in filename:
+        return "webapp (ours)"
+    if filename == "~":
+        if "sqlite3" in name:
+            return "sqlite3 (C)"
+        if "psycopg" in name or "pq" in name:
+            return "psycopg (C)"
+        return "builtins and C extensions"
+    return "other python"

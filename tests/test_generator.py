@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.generator import SMALL, PopulationSize, generate_population
+from webapp.generator import SMALL, Population, PopulationSize, generate_population
 from webapp.models import (
     AnnualAssessment,
     ApplicationCycle,
@@ -66,3 +66,14 @@ def test_generated_people_use_the_app_like_anyone_else(app):
     client = app.test_client()
     response = client.post("/login", data={"username": username, "password": "demo1234"})
     assert response.status_code == 302
+
+
+def test_population_reads_back_from_the_database(app):
+    with app.app_context():
+        made = generate_population(SMALL, seed=5)
+        db.session.commit()
+        read = Population.from_database()
+        assert sorted(read.teacher_ids) == sorted(made.teacher_ids)
+        assert read.school_county == made.school_county and read.cycle_ids == made.cycle_ids
+        assert read.school_admin == made.school_admin
+        assert len(Population.from_database(teachers=10).teacher_ids) == 10

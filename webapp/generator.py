@@ -67,6 +67,38 @@ class Population:
     county_staff: dict[tuple[int, Role], int] = field(default_factory=dict)
     cycle_ids: dict[tuple[int, str], int] = field(default_factory=dict)
 
+    @classmethod
+    def from_database(cls, teachers: int | None = None, seed: int = 1) -> "Population":
+        """Read back what is in the database: organisations, calls and (a sample of) teachers."""
+        population = cls(province_id=db.session.scalar(
+            select(Organisation.id).where(Organisation.kind == OrgKind.province).order_by(Organisation.id)
+        ))
+        for org_id, kind, parent_id in db.session.execute(select(Organisation.id, Organisation.kind, Organisation.parent_id)):
+            if kind is OrgKind.city:
+                population.city_ids.append(org_id)
+            elif kind is OrgKind.county:
+                population.county_ids.append(org_id)
+            elif kind is OrgKind.school:
+                population.school_ids.append(org_id)
+                population.school_county[org_id] = parent_id
+        for user_id, role, org_id in db.session.execute(select(RoleAssignment.user_id, RoleAssignment.role, RoleAssignment.org_id)):
+            if role is Role.school_admin:
+                population.school_admin.setdefault(org_id, user_id)
+            elif role in COUNTY_ROLES:
+                population.county_staff.setdefault((org_id, role), user_id)
+        query = select(TeacherProfile.user_id, TeacherProfile.school_id).order_by(TeacherProfile.user_id)
+        rows = list(db.session.execute(query))
+        if teachers is not None and teachers < len(rows):
+            rows = random.Random(seed).sample(rows, teachers)
+        for user_id, school_id in rows:
+            population.teacher_ids.append(user_id)
+            population.teacher_school[user_id] = school_id
+        for cycle_id, county_id, category in db.session.execute(
+            select(ApplicationCycle.id, ApplicationCycle.county_id, ApplicationCycle.category)
+        ):
+            population.cycle_ids[(county_id, category)] = cycle_id
+        return population
+
 
 def generate_population(
     size: PopulationSize,

@@ -180,7 +180,7 @@ def _admin_dsn(server: PostgresServer) -> str:
     return f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
 
 
-def make_app(database_url: str, instance_dir: str | None = None):
+def make_app(database_url: str, instance_dir: str | None = None, migrate: bool = True):
     """The real application on `database_url`, migrated to the newest schema."""
     from webapp import create_app
 
@@ -194,10 +194,11 @@ def make_app(database_url: str, instance_dir: str | None = None):
             "EVIDENCE_DIR": instance / "evidence",
         }
     )
-    with app.app_context():
-        from flask_migrate import upgrade
+    if migrate:
+        with app.app_context():
+            from flask_migrate import upgrade
 
-        upgrade()
+            upgrade()
     return app
 
 
@@ -207,27 +208,19 @@ def sqlite_url(directory: str | None = None) -> str:
     return f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
 
 
-def generate_in_subprocess(database_url: str, size: str, seed: int = 1) -> float:
+def generate_in_subprocess(database_url: str, size: str, seed: int = 1, prefix: str = "g") -> float:
     """Run `flask generate-population` in its own process (the app process stays lean); return seconds."""
     environment = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_DIR": tempfile.mkdtemp(prefix="sanji-gen-")}
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "webapp:create_app", "generate-population", "--size", size, "--seed", str(seed)],
+        [sys.executable, "-m", "flask", "--app", "webapp:create_app", "generate-population", "--size", size, "--seed", str(seed),
+         "--prefix", prefix],
         cwd=ROOT, env=environment, check=True,
     )
     return time.perf_counter() - started
 
 
-def profile_top(function, limit: int = 25) -> tuple[object, str]:
-    """Run `function` under cProfile; return its result and the top functions by cumulative time."""
-    profiler = cProfile.Profile()
-    result = profiler.runcall(function)
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(limit)
-    return result, _trim_profile(out.getvalue())
-
-
-def _trim_profile(text: str) -> str:
+def trim_profile(text: str) -> str:
     """Shorten file paths in a pstats listing."""
     lines = (re.sub(r"\S*site-packages/", "", line.replace(str(ROOT) + "/", "")) for line in text.splitlines())
     return "\n".join(line for line in lines if line.strip())

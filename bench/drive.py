@@ -141,8 +141,10 @@ class DriveStats:
 class Driver:
     """Runs processes for many teachers through the service layer, one transaction per action."""
 
-    def __init__(self, app, population: Population, seed: int = 1) -> None:
+    def __init__(self, app, population: Population, seed: int = 1, subjects: list[int] | None = None) -> None:
         self.app = app
+        # Several drivers in parallel each work only the tasks about their own teachers.
+        self.subjects = subjects
         self.engine = app.extensions["workflow_engine"]
         self.forms = app.extensions["form_library"]
         self.population = population
@@ -170,11 +172,11 @@ class Driver:
     def work_tasks(self, stats: DriveStats) -> None:
         """Act on every open task newer than the last one seen, including those created meanwhile."""
         while True:
+            query = select(HumanTask.id).where(HumanTask.id > self.last_task_id, HumanTask.state == TaskState.open)
+            if self.subjects is not None:
+                query = query.where(HumanTask.subject_user_id.in_(self.subjects))
             with self.app.app_context():
-                ids = list(db.session.scalars(
-                    select(HumanTask.id).where(HumanTask.id > self.last_task_id, HumanTask.state == TaskState.open)
-                    .order_by(HumanTask.id).limit(500)
-                ))
+                ids = list(db.session.scalars(query.order_by(HumanTask.id).limit(500)))
             if not ids:
                 return
             for task_id in ids:

@@ -41,11 +41,15 @@ DURABLE_SETTINGS = {
 }
 
 
-def arguments(description: str) -> argparse.Namespace:
-    """The options every script understands (`--quick` for a smoke run at small sizes)."""
-    parser = argparse.ArgumentParser(description=description)
+def arguments(description: str, extra: list[tuple[str, dict]] = ()) -> argparse.Namespace:
+    """The options every script understands (`--quick` for a smoke run at small sizes), plus `extra`."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the script works, figures mean little")
-    return parser.parse_args()
+    for name, options in extra:
+        parser.add_argument(name, **options)
+    # `make bench` passes BENCH_ARGS to every script: ignore options meant for another one.
+    arguments, _unknown = parser.parse_known_args()
+    return arguments
 
 
 def load_average() -> list[float]:

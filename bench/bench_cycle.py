@@ -258,7 +258,7 @@ def main() -> None:
         server.stop()
     server, pg_info = common.start_bench_postgres()
     try:
-        results["province_postgresql"] = province_run(server.url, args.quick, budget_s=30 if args.quick else 60)
+        results["province_postgresql"] = province_run(server.url, args.quick, budget_s=30 if args.quick else 150)
         gc.collect()
         results["memory_after_all_runs"] = common.rss_mb()
     finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import random
 import time
+from datetime import date
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
@@ -23,6 +24,7 @@ from webapp.evidence.operations import check_citable, link_to_instance, store_up
 from webapp.extensions import db
 from webapp.generator import Population
 from webapp.models import Application, ApplicationStatus, HumanTask, RoleAssignment, TaskState, TeacherProfile, User
+from webapp.roles import Role
 from webapp.workflow.operations import claim_task, complete_task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -56,10 +58,18 @@ class ProcessDriver:
 
 
 def choose_category(profile: TeacherProfile) -> str:
-    """The title a teacher with these facts would most plausibly apply for."""
-    if profile.professional_title in ("senior", "full_senior") and profile.education in ("bachelor", "master", "doctor"):
+    """The highest title whose headline conditions the teacher meets (as the call describes them).
+
+    Teachers who meet none still try for a backbone title: the eligibility table refuses them,
+    and they withdraw (about a third of a generated county, mostly teachers over 45).
+    """
+    today = date.today()
+    age = (today - profile.birth_date).days // 365
+    years = (today - profile.teaching_start_date).days // 365
+    graduate = profile.education in ("bachelor", "master", "doctor")
+    if profile.professional_title in ("senior", "full_senior") and graduate and years >= 10:
         return "famous_teacher"
-    if profile.professional_title in ("intermediate", "senior", "full_senior"):
+    if profile.professional_title != "junior" and graduate and age <= 45 and years >= 8:
         return "academic_leader"
     return "backbone"
 
@@ -151,10 +161,13 @@ class Driver:
         self.rng = random.Random(seed)
         self.last_task_id = 0
         with app.app_context():
+            # Plain rows, not ORM objects: a province has 400,000 teacher assignments to skip.
             self.role_holders = {
-                (row.role, row.org_id): row.user_id
-                for row in db.session.scalars(select(RoleAssignment))
-                if row.role.value != "teacher"
+                (role, org_id): user_id
+                for role, org_id, user_id in db.session.execute(
+                    select(RoleAssignment.role, RoleAssignment.org_id, RoleAssignment.user_id)
+                    .where(RoleAssignment.role != Role.teacher)
+                )
             }
             self.last_task_id = db.session.scalar(select(db.func.max(HumanTask.id))) or 0
 

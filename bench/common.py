@@ -7,8 +7,6 @@ prints its figures and calls `save_result(name, payload)`, which writes
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
 import platform

@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make run   — virtual environment, install, database with demo data, serve the app
 #   make test  — install, then the whole suite on SQLite and on a throwaway PostgreSQL
+#   make bench — the benchmarks in bench/ (figures printed and saved under bench/results/)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app webapp:create_app
 
-.PHONY: install translations db run test test-sqlite test-postgresql check-files extract-messages clean
+.PHONY: install translations db run test test-sqlite test-postgresql bench check-files extract-messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,14 @@ test-sqlite: translations
 
 test-postgresql: translations
 	$(BIN)/python -m pytest -q --db=postgresql
+
+# Every bench/bench_*.py script, each printing its figures and writing bench/results/<name>.json.
+# Needs the PostgreSQL server binaries (a throwaway server is started). BENCH_ARGS=--quick for a smoke run.
+bench: translations
+	@for script in bench/bench_*.py; do \
+	  echo "== $$script"; \
+	  $(BIN)/python $$script $(BENCH_ARGS) || exit 1; \
+	done
 
 check-files: install
 	$(FLASK) check-files

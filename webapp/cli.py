@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask demo-data`, `flask check-files`, `flask advance-timers`."""
+"""Command-line tasks: `flask demo-data`, `flask generate-population`, `flask check-files`, `flask advance-timers`."""
 from __future__ import annotations
 
 import click
@@ -27,6 +27,30 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
         for username, role, org in logins.rows:
             click.echo(f"  {username:<10} {role:<18} {org}")
+
+    @app.cli.command("generate-population")
+    @click.option("--size", type=click.Choice(["small", "county", "province"]), default="county", show_default=True)
+    @click.option("--prefix", default="g", show_default=True, help="Keeps generated usernames and codes apart.")
+    @click.option("--seed", default=1, show_default=True)
+    def generate_population_command(size: str, prefix: str, seed: int) -> None:
+        """Add a generated population (cities, counties, schools, staff, teachers, open calls).
+
+        It goes under the existing province (the demo's) if there is one.
+        """
+        import time
+
+        from .generator import SIZES, generate_population
+        from .models import Organisation, OrgKind
+
+        province = db.session.scalar(select(Organisation).filter_by(kind=OrgKind.province).order_by(Organisation.id))
+        started = time.perf_counter()
+        population = generate_population(SIZES[size], seed=seed, prefix=prefix, province=province)
+        db.session.commit()
+        click.echo(
+            f"Generated {len(population.county_ids)} counties, {len(population.school_ids)} schools and "
+            f"{len(population.teacher_ids)} teachers in {time.perf_counter() - started:.1f} s "
+            f"(logins such as {prefix}t000001, {prefix}s1admin, {prefix}c1county_office)."
+        )
 
     @app.cli.command("check-files")
     def check_files() -> None:

@@ -14,7 +14,7 @@ from ..models import InstanceStatus, ProcessInstance, ProcessVersion, utcnow
 from .errors import WorkflowFileError
 from .loader import ProcessLibrary, load_library
 from .sandbox import ScriptEngine
-from .serialization import spec_to_json, specs_from_json, workflow_from_json, workflow_state_to_json
+from .serialization import spec_to_json, workflow_from_json, workflow_state_to_json
 from .timers import next_timer_fire_time
 
 
@@ -32,7 +32,6 @@ class WorkflowEngine:
         self._lock = threading.Lock()
         self._version_ids: dict[str, int] = {}
         self._spec_json: dict[int, str] = {}
-        self._specs: dict[int, tuple] = {}
 
     @property
     def library(self) -> ProcessLibrary:
@@ -54,7 +53,6 @@ class WorkflowEngine:
         """Drop cached version rows (tests empty the database between cases)."""
         self._version_ids.clear()
         self._spec_json.clear()
-        self._specs.clear()
 
     def current_version(self, process_id: str) -> ProcessVersion:
         """The version row for the process as the files define it now, created on first use."""
@@ -90,10 +88,8 @@ class WorkflowEngine:
         if spec_json is None:
             spec_json = instance.version.spec_json
             self._spec_json[instance.version_id] = spec_json
-        specs = self._specs.get(instance.version_id)
-        if specs is None:
-            specs = self._specs[instance.version_id] = specs_from_json(spec_json)
-        return workflow_from_json(instance.state_json, spec_json, self.script_engine, specs)
+        # The restored spec objects are shared per version (see serialization._cached_specs).
+        return workflow_from_json(instance.state_json, spec_json, self.script_engine)
 
     def store(self, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None) -> None:
         """Write the workflow's state, status and next timer onto the instance row."""

@@ -87,11 +87,19 @@ def check_citable(user: User, instance: ProcessInstance | None, evidence_ids: se
             raise ValueError(_("An attached file is not available to you. Please upload it again."))
 
 
-def link_to_instance(instance: ProcessInstance, evidence_ids: set[str]) -> None:
-    """Record that the instance cites these files, so its readers may download them."""
+def link_to_instance(instance: ProcessInstance, evidence_ids: set[str], uploaded_by: User | None = None) -> None:
+    """Record that the instance cites these files, so its readers may download them.
+
+    With `uploaded_by`, only that user's uploads are linked: the same bytes uploaded by other
+    people are other rows, and linking them all made each submission slower as more people
+    uploaded a common file (files already linked to the instance stay linked).
+    """
     if not evidence_ids:
         return
-    rows = db.session.scalars(select(Evidence).where(Evidence.digest.in_(evidence_ids))).all()
+    query = select(Evidence).where(Evidence.digest.in_(evidence_ids))
+    if uploaded_by is not None:
+        query = query.where(Evidence.uploaded_by_id == uploaded_by.id)
+    rows = db.session.scalars(query).all()
     existing = set(
         db.session.scalars(select(EvidenceLink.evidence_id).where(EvidenceLink.instance_id == instance.id))
     )

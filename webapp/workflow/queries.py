@@ -60,17 +60,17 @@ def inbox_page(user: User, filters: InboxFilter, page: int, per_page: int) -> tu
 
 
 def inbox_counts(user: User) -> dict[str, int]:
-    """Counts for the navigation bar: assigned to me, and waiting in my roles' queues."""
-    mine = db.session.scalar(
-        select(func.count(HumanTask.id)).where(HumanTask.state == TaskState.open, HumanTask.assignee_id == user.id)
-    )
-    queue_condition = _queue_condition(user)
-    queue = 0
-    if queue_condition is not None:
-        queue = db.session.scalar(
-            select(func.count(HumanTask.id)).where(HumanTask.state == TaskState.open, queue_condition)
-        )
-    return {"mine": int(mine or 0), "queue": int(queue or 0)}
+    """Counts for the navigation bar: assigned to me, and waiting in my roles' queues (one query)."""
+    mine = HumanTask.assignee_id == user.id
+    queue = _queue_condition(user)
+    if queue is None:
+        query = select(func.count(HumanTask.id), 0).where(HumanTask.state == TaskState.open, mine)
+    else:
+        query = select(
+            func.count(HumanTask.id).filter(mine), func.count(HumanTask.id).filter(queue)
+        ).where(HumanTask.state == TaskState.open, or_(mine, queue))
+    mine_count, queue_count = db.session.execute(query).one()
+    return {"mine": int(mine_count or 0), "queue": int(queue_count or 0)}
 
 
 def step_choices(user: User) -> list[tuple[str, str, str]]:

@@ -77,7 +77,7 @@ def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action
     else:
         form_keys = tuple(field.key for field in library.fields(task.form_file))
         operations.complete_task(engine, user, task, data, form_keys, workflow=workflow)
-        link_to_instance(task.instance, cited)
+        link_to_instance(task.instance, cited, uploaded_by=user)
     return SubmitOutcome(data=data)
 
 

@@ -1,0 +1,33 @@
+"""Linking cited files to an instance: only the submitter's own upload of those bytes."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from webapp.applications.operations import start_application
+from webapp.evidence.operations import link_to_instance, readable_evidence
+from webapp.extensions import db
+from webapp.models import ApplicationCycle, Evidence, EvidenceLink, ProcessInstance, User
+
+
+def test_same_bytes_uploaded_by_others_are_not_linked(app, demo):
+    with app.test_request_context():
+        engine = app.extensions["workflow_engine"]
+        teacher = db.session.scalar(select(User).filter_by(username="t001"))
+        others = db.session.scalars(select(User).where(User.username.in_(["t002", "t004", "t005"]))).all()
+        cycle = db.session.scalar(select(ApplicationCycle).filter_by(category="academic_leader"))
+        application = start_application(engine, teacher, cycle.id)
+        digest = "sha256-" + "ab" * 32
+        for user in [teacher, *others]:
+            db.session.add(Evidence(digest=digest, uploaded_by_id=user.id, original_name="证书.pdf",
+                                    content_type="application/pdf", size=10))
+        db.session.flush()
+        instance = db.session.get(ProcessInstance, application.instance_id)
+        link_to_instance(instance, {digest}, uploaded_by=teacher)
+        link_to_instance(instance, {digest}, uploaded_by=teacher)  # idempotent
+        db.session.flush()
+        links = db.session.scalars(select(EvidenceLink).filter_by(instance_id=instance.id)).all()
+        own = db.session.scalar(select(Evidence).filter_by(digest=digest, uploaded_by_id=teacher.id))
+        assert [link.evidence_id for link in links] == [own.id]
+        # The school still reads the file through the instance.
+        admin = db.session.scalar(select(User).filter_by(username="s1admin"))
+        assert readable_evidence(admin, digest) is not None

@@ -48,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: start a throwaway server)")
     parser.add_argument("--timer-worker", help=argparse.SUPPRESS)  # internal: one of the two scheduler processes
-    args = parser.parse_args()
+    args, _others = parser.parse_known_args()  # `make bench` passes BENCH_ARGS meant for other scripts too
     if args.timer_worker:
         timer_worker(args.timer_worker)
         return

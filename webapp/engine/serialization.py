@@ -6,6 +6,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -35,11 +36,25 @@ def spec_to_json(spec, subprocess_specs) -> tuple[str, str]:
 def workflow_state_to_json(workflow: BpmnWorkflow) -> str:
     """The per-instance part of a workflow's serialisation (the spec lives on the version row)."""
     SERIALIZER.registry._encoder_mode = False
-    state = SERIALIZER.to_dict(workflow)
-    state.pop("spec", None)
-    state.pop("subprocess_specs", None)
+    state = _state_to_dict(workflow)
     state[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     return json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+
+
+def _state_to_dict(workflow: BpmnWorkflow) -> dict:
+    """`SERIALIZER.to_dict(workflow)` without "spec" and "subprocess_specs", which are never built.
+
+    The library's converter serialises the whole spec (DMN tables included) on every save only
+    for us to drop it; this does what its `BpmnWorkflowConverter.to_dict` does, minus the specs.
+    """
+    registry = SERIALIZER.registry
+    typename = registry.typenames[type(workflow)]
+    converter = registry.convert_to_dict[typename].args[1].__self__
+    state = WorkflowConverter.to_dict(converter, workflow)
+    state["subprocesses"] = converter.mapping_to_dict(workflow.subprocesses)
+    state["bpmn_events"] = registry.convert(workflow.bpmn_events)
+    state["typename"] = typename
+    return state
 
 
 def specs_from_json(spec_json: str) -> tuple:

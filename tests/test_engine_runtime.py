@@ -144,3 +144,21 @@ def test_instructions_are_rendered_in_both_languages(app, demo):
         assert deadline in task.instructions_en and "Fill in the declaration form" in task.instructions_en
         assert task.title_en == "Fill in the declaration form"
         assert task.due_dt == _cycle().deadline_dt
+
+
+def test_saved_state_is_what_the_library_would_save_minus_the_spec(app, demo):
+    """The state is serialised without building the spec; it must equal the library's own output."""
+    from webapp.engine.serialization import SERIALIZER, workflow_state_to_json
+
+    with app.test_request_context():
+        engine = app.extensions["workflow_engine"]
+        application = start_application(engine, _teacher(), _cycle().id)
+        task = db.session.scalar(select(HumanTask).filter_by(instance_id=application.instance_id, state=TaskState.open))
+        complete_task(engine, _teacher(), task, _declaration())  # past a service task and the DMN table
+        workflow = engine.restore(db.session.get(ProcessInstance, application.instance_id))
+        expected = SERIALIZER.to_dict(workflow)
+        expected.pop("spec")
+        expected.pop("subprocess_specs")
+        expected[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+        assert json.loads(workflow_state_to_json(workflow)) == json.loads(json.dumps(expected))
+        db.session.rollback()

@@ -18,7 +18,7 @@ from webapp.roles import Role
 from webapp.workflow.operations import complete_task
 
 from .scheduling import BASE_URL, configured, next_reminder, open_step, synthetic_instance, user
-from .support.smtp import SmtpSink, free_port
+from .support.smtp import SmtpSink, free_port, make_certificates
 
 
 @pytest.fixture
@@ -153,3 +153,75 @@ def test_no_email_once_the_step_is_done(app, demo, smtp):
         assert deliver_notifications(now) == 0
         assert db.session.scalar(select(Notification.email_state)) is EmailState.skipped
     assert smtp.messages == []
+
+
+def _tls_sink(tmp_path, mode: str) -> SmtpSink:
+    """A loopback server with a certificate from a private CA; with STARTTLS it also requires a login.
+
+    (aiosmtpd offers AUTH only after STARTTLS, so the implicit-TLS server takes mail without one.)
+    """
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    try:
+        ca, cert, key = make_certificates(tmp_path)
+    except FileNotFoundError:
+        pytest.skip("openssl is not installed")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"jyj", b"s3cret"))
+
+    if mode == "starttls":
+        options = {"tls_context": context, "require_starttls": True, "authenticator": authenticate,
+                   "auth_required": True, "auth_require_tls": True}
+    else:
+        options = {"ssl_context": context}
+    sink = SmtpSink(server_hostname="localhost", **options).start()
+    sink.ca_file = ca
+    return sink
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_tls_with_a_private_ca(app, demo, tmp_path, mode):
+    sink = _tls_sink(tmp_path, mode)
+    now = utcnow()
+    login = {"SMTP_USERNAME": "jyj", "SMTP_PASSWORD": "s3cret"} if mode == "starttls" else {}
+    settings = {**sink.config(), "SMTP_HOST": "localhost", "SMTP_SECURITY": mode, "SMTP_CA_FILE": sink.ca_file, **login}
+    try:
+        with configured(app, **settings), app.app_context():
+            open_step(synthetic_instance(), role=Role.school_admin, org_code="530101-01", due=now - timedelta(hours=1))
+            db.session.commit()
+            scan_reminders(now)
+            assert deliver_notifications(now) == 1
+        # Without the CA the server's certificate is not trusted: nothing is sent in the clear instead.
+        with configured(app, **{**settings, "SMTP_CA_FILE": None}), app.app_context():
+            open_step(synthetic_instance(), role=Role.school_admin, org_code="530101-02", due=now - timedelta(hours=1))
+            db.session.commit()
+            scan_reminders(now)
+            assert deliver_notifications(now) == 0
+            failed = db.session.scalar(select(Notification).where(Notification.email_state == EmailState.pending))
+            assert "CERTIFICATE_VERIFY_FAILED" in failed.email_error
+    finally:
+        sink.stop()
+    assert len(sink.messages) == 1
+
+
+def test_a_refused_login_is_retried_later(app, demo, tmp_path):
+    sink = _tls_sink(tmp_path, "starttls")
+    now = utcnow()
+    settings = {**sink.config(), "SMTP_HOST": "localhost", "SMTP_SECURITY": "starttls", "SMTP_CA_FILE": sink.ca_file,
+                "SMTP_USERNAME": "jyj", "SMTP_PASSWORD": "wrong", "SMTP_TIMEOUT": 2}
+    try:
+        with configured(app, **settings), app.app_context():
+            open_step(synthetic_instance(), role=Role.school_admin, org_code="530101-01", due=now - timedelta(hours=1))
+            db.session.commit()
+            scan_reminders(now)
+            assert deliver_notifications(now) == 0
+            note = db.session.scalar(select(Notification))
+            assert note.email_state is EmailState.pending and note.email_attempts == 1 and note.email_error
+    finally:
+        sink.stop()
+    assert sink.messages == []

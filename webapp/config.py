@@ -57,6 +57,7 @@ class Config:
         self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
         self.SMTP_FROM = os.environ.get("SMTP_FROM", "noreply@localhost")
         self.SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", 30))
+        self.SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE") or None
         self.NOTIFICATION_RETRY_SECONDS = int(os.environ.get("NOTIFICATION_RETRY_SECONDS", 60))
         self.NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", 8))
         self.TESTING = False

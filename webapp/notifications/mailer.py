@@ -18,6 +18,7 @@ class SmtpSettings:
     password: str | None
     sender: str
     timeout: float
+    ca_file: str | None = None  # a private CA the server's certificate is signed by
 
     @classmethod
     def from_config(cls, config) -> "SmtpSettings | None":
@@ -33,6 +34,7 @@ class SmtpSettings:
             password=config.get("SMTP_PASSWORD") or None,
             sender=config["SMTP_FROM"],
             timeout=float(config["SMTP_TIMEOUT"]),
+            ca_file=config.get("SMTP_CA_FILE") or None,
         )
 
 
@@ -58,7 +60,7 @@ class Mailer:
     def _connect(self) -> smtplib.SMTP:
         """Open a connection as configured (TLS from the start, STARTTLS, or plain) and log in."""
         settings = self.settings
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=settings.ca_file)
         if settings.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
         else:

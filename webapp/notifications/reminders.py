@@ -169,13 +169,18 @@ def _insert_notifications_postgresql(rows: list[dict]) -> int:
         {
             "now": now,
             "pending": EmailState.pending.name,
-            "tasks": [row["task_id"] for row in rows],
-            "users": [row["user_id"] for row in rows],
-            "kinds": [row["kind"].name for row in rows],
-            "sequences": [row["sequence"] for row in rows],
+            "tasks": _array(row["task_id"] for row in rows),
+            "users": _array(row["user_id"] for row in rows),
+            "kinds": _array(row["kind"].name for row in rows),
+            "sequences": _array(row["sequence"] for row in rows),
         },
     )
     return result.rowcount
+
+
+def _array(values) -> str:
+    """A PostgreSQL array literal of plain integers or identifiers (cheaper to send than a list)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _reschedule(next_times: dict[datetime | None, list[int]]) -> None:
@@ -187,7 +192,7 @@ def _reschedule(next_times: dict[datetime | None, list[int]]) -> None:
                 "DELETE FROM reminder_schedule WHERE task_id = ANY(CAST(:ids AS integer[]))" if when is None else
                 "UPDATE reminder_schedule SET next_dt = :when WHERE task_id = ANY(CAST(:ids AS integer[]))"
             )
-            db.session.execute(text(statement), {"when": when, "ids": ids})
+            db.session.execute(text(statement), {"when": when, "ids": _array(ids)})
             continue
         for start in range(0, len(ids), 2000):
             matching = ReminderSchedule.task_id.in_(ids[start:start + 2000])

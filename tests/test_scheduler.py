@@ -153,7 +153,11 @@ def _stop(process: subprocess.Popen) -> str:
         return process.communicate(timeout=60)[0]
     except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGABRT)  # with PYTHONFAULTHANDLER set: every thread's stack
-        return "did not stop within 60 s:\n" + process.communicate()[0]
+        try:
+            return "did not stop within 60 s:\n" + process.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return "did not stop within 60 s, killed:\n" + process.communicate()[0]
 
 
 def test_a_failing_job_is_recorded_and_does_not_escape(app, demo):

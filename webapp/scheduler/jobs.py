@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..notifications.delivery import deliver_notifications
 from ..notifications.reminders import scan_reminders
 from ..workflow.timer_jobs import advance_due_timers
 from .records import Lease
-from .runner import LABELS, JobSpec
+from .runner import JobSpec
 
 
 def _advance_timers(now: datetime, lease: Lease) -> int:
@@ -28,7 +29,7 @@ def _deliver(now: datetime, lease: Lease) -> int:
 
 
 JOBS = (
-    JobSpec("advance_timers", LABELS["advance_timers"], "SCHEDULER_TIMER_SECONDS", _advance_timers),
-    JobSpec("scan_reminders", LABELS["scan_reminders"], "SCHEDULER_REMINDER_SECONDS", _scan_reminders),
-    JobSpec("deliver_notifications", LABELS["deliver_notifications"], "SCHEDULER_DELIVERY_SECONDS", _deliver),
+    JobSpec("advance_timers", _l("Advance due BPMN timers"), "SCHEDULER_TIMER_SECONDS", _advance_timers),
+    JobSpec("scan_reminders", _l("Write due reminders and escalations"), "SCHEDULER_REMINDER_SECONDS", _scan_reminders),
+    JobSpec("deliver_notifications", _l("Send notification e-mails"), "SCHEDULER_DELIVERY_SECONDS", _deliver),
 )

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import utcnow
@@ -103,9 +102,3 @@ class JobRunner:
             db.session.rollback()
             log.exception("scheduler bookkeeping failed")
 
-
-LABELS = {
-    "advance_timers": _l("Advance due BPMN timers"),
-    "scan_reminders": _l("Write due reminders and escalations"),
-    "deliver_notifications": _l("Send notification e-mails"),
-}

@@ -1,16 +1,14 @@
 """The school vote and public notice over HTTP: ballots, ranking, ties, notice, objections, report."""
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import (
-    Application, ApplicationCycle, ApplicationStatus, AuditEvent, BallotReceipt, CandidateStatus, HumanTask,
+    Application, ApplicationCycle, ApplicationStatus, AuditEvent, BallotReceipt, HumanTask,
     Objection, ProcessInstance, RoundStatus, TaskState, User, VoteRound,
 )
 

@@ -84,10 +84,10 @@ def subject_label(code: str | None, english: bool | None = None) -> str:
     from ..forms.localize import localized
 
     try:
-        field = current_app.extensions["form_library"].schema(DECLARATION_FORM)["properties"]["subject"]
-    except (KeyError, FormFileError):
+        options = current_app.extensions["form_library"].options(DECLARATION_FORM, "subject")
+    except FormFileError:
         return code
-    for option in field.get("oneOf", []):
+    for option in options:
         if option.get("const") == code:
             if english is None:
                 return localized(option, "title") or code

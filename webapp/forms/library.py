@@ -136,6 +136,11 @@ class FormLibrary:
         """The checked JSON Schema of a form (a copy: callers may modify it)."""
         return copy.deepcopy(self._checked_schema(filename))
 
+    def options(self, filename: str, field: str) -> list[dict]:
+        """The labelled choices (``oneOf`` consts) of a top-level field, read-only and uncopied."""
+        node = (self._checked_schema(filename).get("properties") or {}).get(field) or {}
+        return [option for option in node.get("oneOf", []) if isinstance(option, dict)]
+
     def ui_schema(self, filename: str | None) -> dict:
         """The checked UI schema, or {} when the form has none."""
         if filename is None:

@@ -6,11 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..evidence.operations import check_citable, store_upload
 from ..extensions import db
-from ..forms import FieldError
-from ..models import NoticeChange, RoundStatus, VoteRound
+from ..models import NoticeChange
 from ..transaction import committing
+from ..workflow.task_forms import read_form
 from . import operations
 
 bp = Blueprint("vote", __name__, url_prefix="/vote")
@@ -26,16 +25,7 @@ def index():
         (school, operations.ready_to_vote(school), operations.school_rounds(school))
         for school in operations.admin_schools(current_user)
     ]
-    return render_template("vote/index.html", schools=schools, notices=_my_notices())
-
-
-def _my_notices():
-    """Rounds on notice or reported at the schools the user belongs to."""
-    rounds = db.session.scalars(
-        select(VoteRound).where(VoteRound.status.in_((RoundStatus.notice, RoundStatus.reporting, RoundStatus.reported)))
-        .order_by(VoteRound.notice_start_dt.desc())
-    ).all()
-    return [r for r in rounds if operations.belongs_to_school(current_user, r.school)]
+    return render_template("vote/index.html", schools=schools, notices=operations.school_notices(current_user))
 
 
 @bp.post("/schools/<int:school_id>/rounds")
@@ -86,19 +76,8 @@ def _changes(round_):
 def object_to(round_id: int):
     """File an objection during the notice period; it goes to the school administrator."""
     round_ = operations.visible_round(current_user, round_id)
-    library = current_app.extensions["form_library"]
     context = {"candidate_options": operations.objection_options(round_)}
-    data, errors = library.parse_submission(
-        OBJECTION_FORM, request.form, request.files,
-        lambda upload, node: store_upload(current_user, upload, node), previous={}, context=context,
-    )
-    errors = errors + library.validate(OBJECTION_FORM, data, context)
-    cited = library.evidence_ids(OBJECTION_FORM, data)
-    if not errors:
-        try:
-            check_citable(current_user, None, cited)
-        except ValueError as refusal:
-            errors.append(FieldError(path=(), label="", message=str(refusal)))
+    data, errors, cited = read_form(OBJECTION_FORM, current_user, None, previous={}, context=context)
     if errors:
         db.session.rollback()
         round_ = operations.visible_round(current_user, round_id)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..applications.vocabulary import category_label, level_label, subject_label
 from ..calendar import local_zone
@@ -13,13 +12,13 @@ from ..engine.runtime import WorkflowEngine
 from ..evidence.operations import link_to_instance
 from ..extensions import db
 from ..models import (
-    Application, ApplicationCycle, ApplicationStatus, CandidateStatus, EvidenceLink, Objection, Organisation,
+    Application, ApplicationCycle, ApplicationStatus, CandidateStatus, Evidence, EvidenceLink, Objection, Organisation,
     RoundCandidate, RoundStatus, User, VoteRound, utcnow,
 )
 from ..roles import OVERSEEING_ROLES, Role
 from ..workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..workflow.operations import start_instance
-from .membership import PUBLISHED, committee_member_ids, remove_from_list
+from .membership import committee_member_ids, remove_from_list
 
 PROCESS_ID = "school_vote"
 OBJECTION_PROCESS_ID = "objection"
@@ -51,16 +50,14 @@ def ready_to_vote(school: Organisation) -> list[tuple[ApplicationCycle, int]]:
     """Cycles with accepted applications of the school that are in no active round, and how many."""
     held = select(RoundCandidate.application_id).join(VoteRound).where(VoteRound.status.in_(ACTIVE))
     rows = db.session.execute(
-        select(ApplicationCycle, Application.id)
+        select(ApplicationCycle, func.count(Application.id))
         .join(Application, Application.cycle_id == ApplicationCycle.id)
         .where(Application.school_id == school.id, Application.status == ApplicationStatus.accepted,
                Application.id.not_in(held))
+        .group_by(ApplicationCycle.id)
         .order_by(ApplicationCycle.year.desc(), ApplicationCycle.id)
     ).all()
-    counts: dict[int, list] = {}
-    for cycle, _application_id in rows:
-        counts.setdefault(cycle.id, [cycle, 0])[1] += 1
-    return [(cycle, count) for cycle, count in counts.values()]
+    return [(cycle, count) for cycle, count in rows]
 
 
 def school_rounds(school: Organisation) -> list[VoteRound]:
@@ -112,17 +109,14 @@ def open_round(engine: WorkflowEngine, user: User, school: Organisation, cycle_i
 
 def _option(candidate: RoundCandidate) -> dict:
     """A ballot choice: the candidate's name and subject."""
-    application = db.session.get(Application, candidate.application_id)
-    teacher = db.session.get(User, candidate.teacher_id)
+    name, subject = candidate.teacher.display_name, candidate.application.subject
     return {"value": str(candidate.id),
-            "title": f"{teacher.display_name} · {subject_label(application.subject, english=False)}",
-            "title_en": f"{teacher.display_name} · {subject_label(application.subject, english=True)}"}
+            "title": f"{name} · {subject_label(subject, english=False)}",
+            "title_en": f"{name} · {subject_label(subject, english=True)}"}
 
 
 def _evidence_of(instance_id: int) -> set[str]:
     """Digests of the files an instance cites."""
-    from ..models import Evidence
-
     return set(db.session.scalars(
         select(Evidence.digest).join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
         .where(EvidenceLink.instance_id == instance_id)
@@ -145,11 +139,27 @@ def _deadline_from(value: str) -> datetime:
 
 # -- who sees a round -------------------------------------------------------------------------------
 
+def user_school_ids(user: User) -> set[int]:
+    """The schools the user belongs to: where they teach and where they hold a role."""
+    ids = {org.id for _role, org in user.role_scopes() if org.kind.value == "school"}
+    if user.profile is not None:
+        ids.add(user.profile.school_id)
+    return ids
+
+
 def belongs_to_school(user: User, school: Organisation) -> bool:
     """Everyone in the school: its teachers and anyone holding a role there."""
-    if user.profile is not None and user.profile.school_id == school.id:
-        return True
-    return any(org.id == school.id for _role, org in user.role_scopes())
+    return school.id in user_school_ids(user)
+
+
+def school_notices(user: User) -> list[VoteRound]:
+    """Rounds published (on notice, ended or reported) at the schools the user belongs to."""
+    published = (RoundStatus.notice, RoundStatus.reporting, RoundStatus.reported)
+    return list(db.session.scalars(
+        select(VoteRound)
+        .where(VoteRound.school_id.in_(user_school_ids(user)), VoteRound.status.in_(published))
+        .order_by(VoteRound.notice_start_dt.desc())
+    ))
 
 
 def oversees(user: User, school: Organisation) -> bool:
@@ -202,7 +212,7 @@ def file_objection(engine: WorkflowEngine, user: User, round_: VoteRound, candid
         },
     )
     objection.instance_id = instance.id
-    link_to_instance(instance, evidence)
+    link_to_instance(instance, evidence, uploaded_by=user)
     db.session.flush()
     return objection
 

@@ -42,6 +42,28 @@ def current_form_data(engine: WorkflowEngine, task: HumanTask, workflow=None, co
     return {name: context[name] for name in fields if name in context}
 
 
+def read_form(form_file: str, user: User, instance, *, previous: dict, context: dict | None,
+              validate: bool = True) -> tuple[dict, list, set[str]]:
+    """Parse the posted form, store its uploads, check cited files and (unless a draft) validate.
+
+    Returns the data, the errors, and the evidence ids the data cites. `instance` (or None for a
+    form outside any process) limits which already-stored files may be cited.
+    """
+    library = current_app.extensions["form_library"]
+    data, errors = library.parse_submission(
+        form_file, request.form, request.files,
+        lambda upload, node: store_upload(user, upload, node), previous=previous, context=context,
+    )
+    cited = library.evidence_ids(form_file, data)
+    try:
+        check_citable(user, instance, cited)
+    except ValueError as refusal:
+        errors.append(FieldError(path=(), label="", message=str(refusal)))
+    if validate:
+        errors = merge_errors(errors, library.validate(form_file, data, context))
+    return data, errors, cited
+
+
 def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action: str) -> SubmitOutcome:
     """Save a draft (`action == 'save'`) or complete the task with the posted form."""
     library = current_app.extensions["form_library"]
@@ -53,23 +75,12 @@ def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action
     # completing the task continues from the same state.
     workflow = engine.restore(task.instance)
     context = task_context(engine, task, workflow)
-    data, errors = library.parse_submission(
-        task.form_file,
-        request.form,
-        request.files,
-        lambda upload, node: store_upload(user, upload, node),
-        previous=current_form_data(engine, task, workflow, context),
-        context=context,
+    data, errors, cited = read_form(
+        task.form_file, user, task.instance,
+        previous=current_form_data(engine, task, workflow, context), context=context, validate=action != "save",
     )
-    cited = library.evidence_ids(task.form_file, data)
-    try:
-        check_citable(user, task.instance, cited)
-    except ValueError as refusal:
-        errors.append(FieldError(path=(), label="", message=str(refusal)))
     if action == "save" and task.secret_handler:
         errors.append(FieldError(path=(), label="", message=_("A secret ballot cannot be saved as a draft.")))
-    if action != "save":
-        errors = merge_errors(errors, library.validate(task.form_file, data, context))
     if errors:
         return SubmitOutcome(data=data, errors=errors)
     if action == "save":

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 
 from webapp.applications.operations import start_application, withdraw_application
@@ -25,7 +26,7 @@ from webapp.extensions import db
 from webapp.generator import Population
 from webapp.models import Application, ApplicationStatus, HumanTask, RoleAssignment, TaskState, TeacherProfile, User
 from webapp.roles import Role
-from webapp.workflow.operations import claim_task, complete_task
+from webapp.workflow.operations import claim_task, complete_task, get_actionable_task
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STATEMENTS = [
@@ -216,15 +217,17 @@ class Driver:
 
     def _start(self, driver: ProcessDriver, teacher_id: int) -> None:
         """Start one instance for a teacher."""
-        driver.start(self.engine, db.session.get(User, teacher_id), self.population, self.rng)
+        driver.start(self.engine, load_user(teacher_id), self.population, self.rng)
 
     def _claim(self, task_id: int, user_id: int) -> None:
-        """Take a queue task."""
-        claim_task(db.session.get(User, user_id), db.session.get(HumanTask, task_id))
+        """Take a queue task, as the claim button does."""
+        user = load_user(user_id)
+        claim_task(user, get_actionable_task(user, task_id))
 
     def _complete(self, task_id: int, user_id: int) -> str | None:
         """Answer a task as the form page would: validate, check cited files, complete, link files."""
-        task, user = db.session.get(HumanTask, task_id), db.session.get(User, user_id)
+        user = load_user(user_id)
+        task = get_actionable_task(user, task_id)
         driver = PROCESSES[task.process_id]
         data = driver.answers[task.task_name](StepContext(task, user, self.rng))
         if data is None:
@@ -232,6 +235,11 @@ class Driver:
             return "abandon"
         submit_form(self.engine, self.forms, user, task, data)
         return None
+
+
+def load_user(user_id: int) -> User:
+    """The acting user as each request loads them (the app's Flask-Login user loader)."""
+    return db.session.get(User, user_id, options=[joinedload(User.roles)])
 
 
 def submit_form(engine, forms, user: User, task: HumanTask, data: dict) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from webapp import create_app
+from webapp import create_app, forget_cached_rows
 from webapp.extensions import db
 
 from .support.postgres import PostgresUnavailable, start_postgres
@@ -76,7 +76,7 @@ def clean_database(request):
             for table in tables:
                 db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
-        application.extensions["workflow_engine"].forget_versions()
+        forget_cached_rows(application)
 
 
 @pytest.fixture

@@ -37,3 +37,28 @@ def test_period_ends_at_local_midnight(app):
         published = datetime(2026, 11, 20, 7, 0, tzinfo=timezone.utc)
         ends = end_of_working_days(published, 5)
         assert ends == datetime(2026, 11, 27, 16, 0, tzinfo=timezone.utc)  # 28th 00:00 +08:00
+
+
+def test_edits_in_this_process_are_seen_at_once(app):
+    """The exceptions are cached per process; an edit through the session empties the cache."""
+    with app.app_context():
+        assert is_working_day(date(2026, 12, 1))  # a Tuesday, now cached as a plain working day
+        _holidays(date(2026, 12, 1))
+        assert not is_working_day(date(2026, 12, 1))
+        db.session.rollback()  # the edit is undone: so is what was read during it
+        assert is_working_day(date(2026, 12, 1))
+
+
+def test_edits_by_another_process_are_seen_after_the_cache_period(app):
+    """Another process (a second web worker) edits the table: seen once the cache period ends."""
+    with app.app_context():
+        assert is_working_day(date(2026, 12, 2))
+        # Written behind the session's back, as another process would.
+        db.session.execute(CalendarDay.__table__.insert().values(day=date(2026, 12, 2), is_workday=False, name="x"))
+        db.session.commit()
+        assert is_working_day(date(2026, 12, 2))  # still the cached copy
+        period, app.config["CALENDAR_CACHE_SECONDS"] = app.config["CALENDAR_CACHE_SECONDS"], 0
+        try:
+            assert not is_working_day(date(2026, 12, 2))
+        finally:
+            app.config["CALENDAR_CACHE_SECONDS"] = period

@@ -30,10 +30,21 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def forget_cached_rows(app: Flask) -> None:
+    """Forget what this process keeps of database rows (tests empty the database between cases)."""
+    from .calendar import forget_cached_calendar
+
+    app.extensions["workflow_engine"].forget_versions()
+    app.extensions.pop("org_kind_cache", None)
+    forget_cached_calendar(app)
+
+
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the hooks they need."""
     from . import models  # noqa: F401  (tables must be known before migrations or queries)
     from .i18n import select_locale, select_timezone
+    from sqlalchemy.orm import joinedload
+
     from .models import User
 
     db.init_app(app)
@@ -47,7 +58,8 @@ def _init_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         """Flask-Login: the logged-in user, if still active."""
-        user = db.session.get(User, int(user_id))
+        # Roles (and their organisations) in the same query: nearly every page checks them.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
         return user if user is not None and user.is_active else None
 
     _sqlite_pragmas(app)

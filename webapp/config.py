@@ -33,6 +33,9 @@ class Config:
         self.MAX_CONTENT_LENGTH = self.EVIDENCE_MAX_BYTES + 1024 * 1024
         self.BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "zh_Hans_CN")
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+        # How long a process keeps the holiday calendar before reading it again (edits made in
+        # the same process are seen at once; other web workers and the scheduler within this).
+        self.CALENDAR_CACHE_SECONDS = int(os.environ.get("CALENDAR_CACHE_SECONDS", 60))
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "webapp" / "translations")
         self.LANGUAGES = ["zh_Hans_CN", "en"]
         self.INBOX_PAGE_SIZE = int(os.environ.get("INBOX_PAGE_SIZE", 25))

@@ -6,10 +6,12 @@ intervals) end at the close of the last working day in the configured time zone.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models.calendar import CalendarDay
@@ -25,10 +27,45 @@ def local_zone() -> ZoneInfo:
 
 def exceptions_between(first: date, last: date) -> dict[date, bool]:
     """Recorded exceptions in [first, last]: day → whether it is a working day."""
-    rows = db.session.execute(
-        select(CalendarDay.day, CalendarDay.is_workday).where(CalendarDay.day.between(first, last))
-    ).all()
-    return {day: is_workday for day, is_workday in rows}
+    return {day: is_workday for day, is_workday in _all_exceptions().items() if first <= day <= last}
+
+
+def _all_exceptions() -> dict[date, bool]:
+    """Every recorded exception, read at most once per `CALENDAR_CACHE_SECONDS` in each process.
+
+    The table holds a few dozen days a year, while every new step with a deadline asks it. An
+    edit in this process (any flush touching `CalendarDay`) empties the cache at once; other
+    processes (more web workers, the scheduler) see it within the cache period.
+    """
+    cache = current_app.extensions.setdefault("calendar_cache", {})
+    loaded = cache.get("loaded")
+    now = monotonic()
+    if loaded is None or now - loaded[0] > current_app.config["CALENDAR_CACHE_SECONDS"]:
+        rows = db.session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all()
+        loaded = cache["loaded"] = (now, {day: is_workday for day, is_workday in rows})
+    return loaded[1]
+
+
+def forget_cached_calendar(app=None) -> None:
+    """Drop this process's copy of the exceptions (after an edit, or when tests empty the database)."""
+    (app or current_app).extensions.get("calendar_cache", {}).clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _calendar_edited(session, flush_context) -> None:
+    """An edit of the calendar in this process: forget the cached copy now and at the transaction's end."""
+    if any(isinstance(row, CalendarDay) for row in (*session.new, *session.dirty, *session.deleted)):
+        session.info["calendar_edited"] = True
+        if has_app_context():
+            forget_cached_calendar()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _calendar_transaction_ended(session, *args) -> None:
+    """Committed or rolled back: what was read during the edit is forgotten either way."""
+    if session.info.pop("calendar_edited", False) and has_app_context():
+        forget_cached_calendar()
 
 
 def is_working_day(day: date, exceptions: dict[date, bool] | None = None) -> bool:

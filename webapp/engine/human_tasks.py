@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
@@ -17,11 +18,16 @@ from .errors import WorkflowConfigurationError
 from .instructions import render_instructions
 
 
-def sync_human_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None) -> list[HumanTask]:
-    """Create rows for newly READY user tasks and close rows whose task moved on; return new rows."""
+def sync_human_tasks(
+    instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None, new: bool = False
+) -> list[HumanTask]:
+    """Create rows for newly READY user tasks and close rows whose task moved on; return new rows.
+
+    `new`: the instance was created in this transaction and cannot have rows yet (no query).
+    """
     now = now or utcnow()
     ready = {str(task.id): task for task in workflow.get_tasks(state=SpiffState.READY, manual=True)}
-    open_rows = db.session.scalars(
+    open_rows = [] if new else db.session.scalars(
         select(HumanTask).filter_by(instance_id=instance.id, state=TaskState.open)
     ).all()
     for row in open_rows:
@@ -49,7 +55,7 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         title=(spec.bpmn_name or spec.name)[:200],
         title_en=(properties.get("nameEn") or None),
         role=role,
-        org_id=scope_org_for(instance, role).id,
+        org_id=scope_org_id_for(instance, role),
         subject_user_id=instance.subject_user_id,
         subject_name=(instance.title or "")[:100],
         form_file=properties.get("formJsonSchemaFilename"),
@@ -108,16 +114,31 @@ def _role_of(spec) -> Role:
         ) from None
 
 
-def scope_org_for(instance: ProcessInstance, role: Role) -> Organisation:
-    """The organisation, above or at the instance's, at which `role` acts on it."""
+def scope_org_id_for(instance: ProcessInstance, role: Role) -> int:
+    """The id of the organisation, above or at the instance's, at which `role` acts on it."""
     ids = [int(part) for part in instance.org_path.strip("/").split("/") if part]
-    orgs = db.session.scalars(select(Organisation).where(Organisation.id.in_(ids))).all()
-    for org in orgs:
-        if org.kind.value == role.level:
-            return org
+    kinds = _org_kinds(ids)
+    for org_id in ids:
+        if kinds.get(org_id) == role.level:
+            return org_id
     raise WorkflowConfigurationError(
         f"role {role.value!r} acts at {role.level} level, but instance {instance.id} has no such organisation above it"
     )
+
+
+def _org_kinds(ids: list[int]) -> dict[int, str]:
+    """The kind (level) of each organisation, read once per app: an organisation never changes level.
+
+    Every new inbox row needs the levels above its instance; without this each one cost a query.
+    """
+    cache: dict[int, str] = current_app.extensions.setdefault("org_kind_cache", {})
+    missing = [org_id for org_id in ids if org_id not in cache]
+    if missing:
+        for org_id, kind in db.session.execute(
+            select(Organisation.id, Organisation.kind).where(Organisation.id.in_(missing))
+        ):
+            cache[org_id] = kind.value
+    return cache
 
 
 def _due_date(task, due_in: str | None, workflow: BpmnWorkflow, now: datetime) -> datetime | None:

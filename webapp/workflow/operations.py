@@ -15,6 +15,8 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine.human_tasks import sync_human_tasks
@@ -40,11 +42,11 @@ def start_instance(
     confidential: bool = False,
 ) -> ProcessInstance:
     """Start a process about `subject` inside `org` and run it to its first wait."""
-    version = engine.current_version(process_id)
-    workflow = engine.new_workflow(version)
+    version_id = engine.current_version_id(process_id)
+    workflow = engine.new_workflow(process_id)
     workflow.get_tasks(state=SpiffState.READY)[0].data.update(data or {})
     instance = ProcessInstance(
-        version_id=version.id,
+        version_id=version_id,
         process_id=process_id,
         subject_user_id=subject.id if subject else None,
         org_id=org.id,
@@ -57,7 +59,7 @@ def start_instance(
     db.session.add(instance)
     db.session.flush()
     _audit(instance, actor, "started")
-    _advance(engine, instance, workflow)
+    _advance(engine, instance, workflow, new=True)
     return instance
 
 
@@ -71,7 +73,8 @@ def get_visible_instance(user: User, instance_id: int) -> ProcessInstance:
 
 def get_actionable_task(user: User, task_id: int) -> HumanTask:
     """The task if the user may see it; Forbidden if they see it but may not act on it."""
-    task = db.session.get(HumanTask, task_id)
+    # The instance comes in the same query: every caller checks it and most complete the step.
+    task = db.session.get(HumanTask, task_id, options=[joinedload(HumanTask.instance)])
     if task is None or not can_view_instance(user, task.instance):
         raise NotFound(_("No such task."))
     if task.state is TaskState.cancelled:
@@ -95,8 +98,9 @@ def claim_task(user: User, task: HumanTask) -> None:
     )
     if result.rowcount != 1:
         raise Conflict(_("Someone else has already taken this step."))
-    db.session.refresh(task)
-    _audit(task.instance, user, "claimed", task)
+    # The UPDATE above is what the row now holds; no need to read it back.
+    set_committed_value(task, "assignee_id", user.id)
+    _audit(task.instance_id, user, "claimed", task)
 
 
 def unclaim_task(user: User, task: HumanTask) -> None:
@@ -210,8 +214,13 @@ def due_timer_instance_ids(now: datetime | None = None, limit: int = 500) -> lis
     return list(db.session.scalars(query))
 
 
-def _advance(engine: WorkflowEngine, instance: ProcessInstance, workflow, now: datetime | None = None) -> None:
-    """Run engine steps; store state, inbox rows and errors; flush (a stale copy → Conflict)."""
+def _advance(
+    engine: WorkflowEngine, instance: ProcessInstance, workflow, now: datetime | None = None, new: bool = False
+) -> None:
+    """Run engine steps; store state, inbox rows and errors; flush (a stale copy → Conflict).
+
+    `new`: the instance was created in this transaction, so it has no inbox rows yet.
+    """
     now = now or utcnow()
     try:
         workflow.do_engine_steps()
@@ -226,7 +235,7 @@ def _advance(engine: WorkflowEngine, instance: ProcessInstance, workflow, now: d
         _audit(instance, None, "error", comment=instance.error_message)
     engine.store(instance, workflow, now)
     if instance.status is InstanceStatus.running or instance.status is InstanceStatus.completed:
-        sync_human_tasks(instance, workflow, now)
+        sync_human_tasks(instance, workflow, now, new=new)
     _flush_or_conflict()
 
 
@@ -257,11 +266,11 @@ def _flush_or_conflict() -> None:
         raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again.")) from None
 
 
-def _audit(instance: ProcessInstance, actor: User | None, action: str, task: HumanTask | None = None, data: dict | None = None, comment: str | None = None) -> None:
-    """Append to the instance's paper trail."""
+def _audit(instance: ProcessInstance | int, actor: User | None, action: str, task: HumanTask | None = None, data: dict | None = None, comment: str | None = None) -> None:
+    """Append to the instance's paper trail (`instance`: the row or its id)."""
     db.session.add(
         AuditEvent(
-            instance_id=instance.id,
+            instance_id=instance if isinstance(instance, int) else instance.id,
             actor_id=actor.id if actor else None,
             action=action,
             task_name=task.task_name if task else None,

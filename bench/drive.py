@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 
 from webapp.applications.operations import start_application, withdraw_application
+from webapp.auth import load_user  # as each request loads the acting user
 from webapp.evidence.operations import check_citable, link_to_instance, store_upload
 from webapp.extensions import db
 from webapp.generator import Population
@@ -235,11 +235,6 @@ class Driver:
             return "abandon"
         submit_form(self.engine, self.forms, user, task, data)
         return None
-
-
-def load_user(user_id: int) -> User:
-    """The acting user as each request loads them (the app's Flask-Login user loader)."""
-    return db.session.get(User, user_id, options=[joinedload(User.roles)])
 
 
 def submit_form(engine, forms, user: User, task: HumanTask, data: dict) -> None:

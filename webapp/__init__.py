@@ -43,9 +43,7 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the hooks they need."""
     from . import models  # noqa: F401  (tables must be known before migrations or queries)
     from .i18n import select_locale, select_timezone
-    from sqlalchemy.orm import joinedload
-
-    from .models import User
+    from .auth import load_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -56,10 +54,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_active_user(user_id: str):
         """Flask-Login: the logged-in user, if still active."""
-        # Roles (and their organisations) in the same query: nearly every page checks them.
-        user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
+        user = load_user(int(user_id))
         return user if user is not None and user.is_active else None
 
     _sqlite_pragmas(app)

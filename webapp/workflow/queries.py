@@ -50,12 +50,15 @@ def inbox_query(user: User, filters: InboxFilter) -> Select:
 def inbox_page(user: User, filters: InboxFilter, page: int, per_page: int) -> tuple[list[HumanTask], int]:
     """One page of the inbox, soonest due first, and the total count."""
     base = inbox_query(user, filters)
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    offset = (page - 1) * per_page
     rows = db.session.scalars(
         base.order_by(HumanTask.due_dt.is_(None), HumanTask.due_dt, HumanTask.created_dt, HumanTask.id)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(offset)
     ).all()
+    if 0 < len(rows) < per_page or (page == 1 and not rows):
+        return list(rows), offset + len(rows)  # the last page: the total needs no count
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
     return list(rows), int(total or 0)
 
 

@@ -2,10 +2,15 @@
 
 1. County: a generated county (2,400 teachers, 60 schools); every teacher applies for the title
    their facts suggest, the school reviews (claims, accepts or returns about one in seven), teachers
-   correct, ineligible teachers withdraw. On PostgreSQL and on SQLite: completions per second.
+   correct, ineligible teachers withdraw. Then every school votes on its accepted applications,
+   one round per call: the administrator opens it, the three committee members cast secret
+   ballots, ties or a missing quorum are decided, the list goes on public notice; in one round
+   of 20 someone objects and the administrator investigates (mostly dismisses), in another a
+   candidate withdraws; the notice timer is fired the scheduler's way; the administrator reports
+   the list. On PostgreSQL and on SQLite: completions per second, per action and per process.
 2. Province (PostgreSQL): a generated province (400,000 teachers); cost per completion while the
-   first 1,000 instances appear, then again once real runs and cloned instances bring the
-   database past 100,000 (it must stay flat).
+   first 1,000 teachers apply and their schools vote, then again once real runs and cloned
+   applications bring the database past 100,000 instances (it must stay flat).
 3. Memory: resident memory of this process — the app — after the runs (target ≤ 300 MB).
 
 Generation runs in a child process (`flask generate-population`), so the app process measured
@@ -32,7 +37,7 @@ FLAT_LIMIT = 1.25  # cost per completion at 100,000 instances / at 1,000
 
 
 def describe(stats: DriveStats) -> dict:
-    """Counts, per-action timings and throughput of one driven run."""
+    """Counts, per-action timings, completions per process (the mix) and throughput of one driven run."""
     actions = sum(len(values) for values in stats.durations.values())
     return {
         "wall_s": round(stats.wall_s, 1),
@@ -40,15 +45,35 @@ def describe(stats: DriveStats) -> dict:
         "actions": actions,
         "completions_per_s": round(stats.completions / stats.wall_s, 1),
         "actions_per_s": round(actions / stats.wall_s, 1),
-        "per_action": {kind: common.summary(values) for kind, values in stats.durations.items()},
+        "per_action": {kind: common.summary(values) for kind, values in sorted(stats.durations.items(), key=_kind_order)},
+        "completions_by_process": {process: len(values) for process, values in sorted(stats.by_process.items())},
+        "complete_by_process": {process: common.summary(values) for process, values in sorted(stats.by_process.items())},
     }
 
 
+KIND_ORDER = ("start", "claim", "complete", "abandon", "open_round", "objection", "withdraw", "timer")
+
+
+def _kind_order(item) -> tuple:
+    kind = item[0]
+    return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind)
+
+
+def print_figures(result: dict, indent: str = "   ") -> None:
+    """Per-kind timings, then completions per process."""
+    for kind, figures in result["per_action"].items():
+        print(f"{indent}{kind:<10} n={figures['n']:<5} median {figures['median_ms']:7.2f} ms   p95 {figures['p95_ms']:7.2f} ms")
+    for process, figures in result["complete_by_process"].items():
+        print(f"{indent}complete · {process:<16} n={figures['n']:<5} median {figures['median_ms']:7.2f} ms   "
+              f"p95 {figures['p95_ms']:7.2f} ms")
+
+
 def county_run(database_url: str, label: str, quick: bool, workers: int = 1, prefix: str = "g") -> dict:
-    """Generate a county, drive every teacher's application to its end, report throughput.
+    """Generate a county, drive every teacher's application and every school's vote to its end, report throughput.
 
     With `workers` > 1 the county's schools are split among that many processes, like a server
-    with that many worker processes (each works only the tasks about its own teachers).
+    with that many worker processes (each drives only its own schools: their teachers'
+    applications, their rounds, objections and timers).
     """
     app = common.make_app(database_url)
     generated_s = common.generate_in_subprocess(database_url, "small" if quick else "county", prefix=prefix)
@@ -66,9 +91,8 @@ def county_run(database_url: str, label: str, quick: bool, workers: int = 1, pre
                   load_average_at_start=started_load, load_average_at_end=common.load_average())
     print(f"\n== county on {label}, {workers} worker process(es): {result['teachers']} teachers, "
           f"{result['completions']} completions in {result['wall_s']} s → {result['completions_per_s']} completions/s "
-          f"({result['actions_per_s']} actions/s incl. starts, claims, withdrawals)")
-    for kind, figures in result["per_action"].items():
-        print(f"   {kind:<9} n={figures['n']:<5} median {figures['median_ms']:7.2f} ms   p95 {figures['p95_ms']:7.2f} ms")
+          f"({result['actions_per_s']} actions/s incl. starts, claims, withdrawals, rounds, objections, timers)")
+    print_figures(result)
     return result
 
 
@@ -85,25 +109,27 @@ def _parallel(database_url: str, population: Population, teachers: list[int], wo
     with context.Pool(workers) as pool:
         outcomes = pool.map(_drive_share, [(database_url, population, share, seed) for seed, share in enumerate(shares)])
     merged = DriveStats(wall_s=time.perf_counter() - started)
-    for durations in outcomes:
-        for kind, values in durations.items():
-            merged.durations[kind].extend(values)
+    for durations, by_process in outcomes:
+        merged.merge(durations, by_process)
     return merged
 
 
-def _drive_share(job) -> dict:
-    """One worker process: its own app and connections, its own teachers."""
+def _drive_share(job) -> tuple[dict, dict]:
+    """One worker process: its own app and connections, its own teachers and their schools' votes."""
     database_url, population, teachers, seed = job
     app = common.make_app(database_url, migrate=False)
     stats = Driver(app, population, seed=seed, subjects=teachers).run(teachers)
-    return dict(stats.durations)
+    return dict(stats.durations), dict(stats.by_process)
 
 
 def province_run(database_url: str, quick: bool, budget_s: float) -> dict:
     """Cost per completion while the first 1,000 instances appear, and again past 100,000.
 
     In between, real applications are driven for `budget_s` seconds, then clones of real
-    instances top the database up to 100,000.
+    instances top the database up to 100,000. Each window drives its teachers' applications and
+    the votes (and objections) of their schools: both windows do the same mix of work. The
+    schools of the last window get no clones, so that their rounds hold only the window's own
+    applications, as the first window's do.
     """
     window = 20 if quick else 1_000
     target_instances = 5_000 if quick else 100_000
@@ -148,7 +174,9 @@ def _print_window(label: str, result: dict) -> None:
     """One window's figures."""
     complete = result["per_action"]["complete"]
     print(f"   {label}: {result['instances_in_database']} instances in the database; completion median "
-          f"{complete['median_ms']} ms, p95 {complete['p95_ms']} ms; {result['completions_per_s']} completions/s")
+          f"{complete['median_ms']} ms, p95 {complete['p95_ms']} ms; {result['completions_per_s']} completions/s; "
+          f"completions by process {result['completions_by_process']}")
+    print_figures(result, indent="     ")
 
 
 def _instances(app) -> int:
@@ -158,11 +186,19 @@ def _instances(app) -> int:
 
 
 def _top_up(app, target: int, reserved: list[int]) -> float:
-    """Clone real instances (state, tasks, history, application) onto other teachers up to `target`.
+    """Clone real self-applications (state, tasks, history, application) onto other teachers up to `target`.
 
     Each clone belongs to a teacher without an application, at that teacher's school and county,
     with the school's administrator where the original had one: the tables get real rows and
     real sizes. The driver never acts on clones (their workflow data names the original).
+
+    Only self_application instances are cloned. A vote round's instance belongs with its round,
+    candidates and ballot receipts, and an objection's with its objection row and confidentiality
+    flag; copying the instance alone would leave orphans that name another school's round (and a
+    copied objection would lose `confidential`). So vote rounds and objections are real ones only;
+    they are a small share of the instances (one round per school and call). No clone lands at a
+    school of the reserved teachers: a cloned accepted application there would join the last
+    window's rounds and change its mix of work.
     """
     started = time.perf_counter()
     with app.app_context():
@@ -185,12 +221,14 @@ CLONE_SQL = [
     """CREATE TEMP TABLE admin_map ON COMMIT DROP AS
        SELECT org_id AS school_id, min(user_id) AS user_id FROM role_assignment WHERE role = 'school_admin' GROUP BY org_id""",
     """CREATE TEMP TABLE clone_map ON COMMIT DROP AS
-       WITH src AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM process_instance),
+       WITH src AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM process_instance
+                    WHERE process_id = 'self_application'),
             free AS (SELECT tp.user_id, tp.school_id, o.path, o.parent_id AS county_id,
                             row_number() OVER (ORDER BY md5(tp.user_id::text)) AS k
                      FROM teacher_profile tp JOIN organisation o ON o.id = tp.school_id
                      WHERE NOT EXISTS (SELECT 1 FROM application a WHERE a.teacher_id = tp.user_id)
-                       AND tp.user_id <> ALL(:reserved))
+                       AND tp.user_id <> ALL(:reserved)
+                       AND tp.school_id NOT IN (SELECT school_id FROM teacher_profile WHERE user_id = ANY(:reserved)))
        SELECT f.k + :base AS new_id, s.id AS src_id, f.user_id AS teacher_id, f.school_id, f.path AS school_path, f.county_id
        FROM free f JOIN src s ON s.n = (f.k - 1) % (SELECT count(*) FROM src)
        WHERE f.k <= :count""",

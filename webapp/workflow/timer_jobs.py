@@ -48,7 +48,7 @@ def advance_due_timers(engine: WorkflowEngine, now: datetime | None = None, batc
             db.session.rollback()
             break
         instance_id = instance.id
-        fired, due_again = _fire_one(engine, instance, now)
+        fired, due_again = fire_claimed(engine, instance, now)
         advanced += fired
         if due_again:
             still_due.add(instance_id)
@@ -75,10 +75,10 @@ def _claim_next_due(now: datetime, passed_over: set[int]) -> ProcessInstance | N
     return db.session.scalars(query).first()
 
 
-def _fire_one(engine: WorkflowEngine, instance: ProcessInstance, now: datetime) -> tuple[bool, bool]:
+def fire_claimed(engine: WorkflowEngine, instance: ProcessInstance, now: datetime) -> tuple[bool, bool]:
     """Fire one claimed instance's timers and commit; return (fired?, still due by `now`?).
 
-    An instance that could not be fired (rolled back) stays due for the next run.
+    The caller holds the instance's row (`FOR UPDATE SKIP LOCKED`). An instance that could not be fired (rolled back) stays due for the next run.
     """
     instance_id = instance.id
     try:

@@ -64,6 +64,7 @@ class Application(db.Model):
     __tablename__ = "application"
     __table_args__ = (
         Index("ix_application_pickup", "cycle_id", "school_id", "level", "category", "status"),
+        Index("ix_application_school_status", "school_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -41,7 +41,10 @@ class VoteRound(db.Model):
     """One school's vote on its accepted applications for one cycle (level × category)."""
 
     __tablename__ = "vote_round"
-    __table_args__ = (Index("ix_vote_round_cycle_school", "cycle_id", "school_id", "status"),)
+    __table_args__ = (
+        Index("ix_vote_round_cycle_school", "cycle_id", "school_id", "status"),
+        Index("ix_vote_round_school_status", "school_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"), unique=True)

@@ -48,7 +48,13 @@ def school_of_admin(user: User, school_id: int) -> Organisation:
 
 def ready_to_vote(school: Organisation) -> list[tuple[ApplicationCycle, int]]:
     """Cycles with accepted applications of the school that are in no active round, and how many."""
-    held = select(RoundCandidate.application_id).join(VoteRound).where(VoteRound.status.in_(ACTIVE))
+    # Only this school's rounds can hold its applications: the check stays small however many
+    # rounds the province has open.
+    held = (
+        select(RoundCandidate.application_id)
+        .join(VoteRound)
+        .where(VoteRound.school_id == school.id, VoteRound.status.in_(ACTIVE))
+    )
     rows = db.session.execute(
         select(ApplicationCycle, func.count(Application.id))
         .join(Application, Application.cycle_id == ApplicationCycle.id)

@@ -1,0 +1,48 @@
+"""Security headers on every response the app sends: pages, error pages, downloads and static files.
+
+The Content-Security-Policy allows script and style only from this site's own files: templates
+hold no inline <script>, no on* event handlers and no style attributes (tests/test_security_headers.py
+scans the rendered pages), and the pages' behaviour lives in static/app.js.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_login import current_user
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+FIXED_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+    "Referrer-Policy": "same-origin",  # task and instance ids stay on this site
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def install_security_headers(app: Flask) -> None:
+    """Add the headers to every response (after_request also runs for error handlers' responses)."""
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        for name, value in FIXED_HEADERS.items():
+            response.headers.setdefault(name, value)
+        hsts_seconds = app.config.get("HSTS_SECONDS", 0)
+        if request.is_secure and hsts_seconds:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts_seconds)}")
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+            # Pages and files of a logged-in person are not kept by the browser or a proxy:
+            # school computers are shared, and Back after logging out must not show them.
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -16,6 +16,7 @@ import urllib.request
 import uuid
 
 REQUEST_TIMEOUT = 30
+USER_AGENT = "sanji-load-bench"  # fixed: Flask-Login's session protection hashes it with the address
 TASK_ROW = re.compile(r'data-task-id="(\d+)">\s*<td><a href="/tasks/\d+">([^<]+)</a>')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -54,17 +55,23 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class Session:
     """One browser: cookies, the CSRF token, timed requests."""
 
-    def __init__(self, base: str, recorder: Recorder) -> None:
+    def __init__(self, base: str, recorder: Recorder, session_cookie: str | None = None) -> None:
+        """`session_cookie`: a signed session of a logged-in user (see bench_load.mint_sessions)."""
         self.base = base
         self.recorder = recorder
         self.csrf = ""
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+        jar = http.cookiejar.CookieJar()
+        if session_cookie:
+            host = urllib.parse.urlsplit(base).hostname
+            jar.set_cookie(http.cookiejar.Cookie(
+                0, "session", session_cookie, None, False, host, False, False, "/", True, False, None, True,
+                None, None, {}))
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())
 
     def request(self, kind: str, path: str, body: bytes | None = None, content_type: str | None = None,
                 expect: tuple[int, ...] = (200,)) -> tuple[int, dict, str]:
         """Send one request, time it and check its status; returns (status, headers, text)."""
-        headers = {"Content-Type": content_type} if content_type else {}
+        headers = {"User-Agent": USER_AGENT, **({"Content-Type": content_type} if content_type else {})}
         request = urllib.request.Request(self.base + path, data=body, headers=headers)
         started = time.perf_counter()
         error = None

@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import (
-    Application, ApplicationCycle, ApplicationStatus, AuditEvent, BallotReceipt, HumanTask,
-    Objection, ProcessInstance, RoundStatus, TaskState, User, VoteRound,
+    ApplicationCycle, AuditEvent, HumanTask, ProcessInstance, TaskState, User,
 )
+from webapp.processes.objection.models import Objection
+from webapp.processes.school_vote.models import BallotReceipt, RoundStatus, VoteRound
+from webapp.processes.self_application.models import Application, ApplicationStatus
 
 from .helpers import accepted_applications, reach_timers, submit, task_id_in_inbox
 

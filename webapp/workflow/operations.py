@@ -200,18 +200,6 @@ def fire_due_timers(
     _advance(engine, instance, workflow, now)
 
 
-def due_timer_instance_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Ids of running instances whose next timer is due (an index scan, no workflow loaded)."""
-    now = now or utcnow()
-    query = (
-        select(ProcessInstance.id)
-        .where(ProcessInstance.status == InstanceStatus.running, ProcessInstance.next_timer_dt <= now)
-        .order_by(ProcessInstance.next_timer_dt)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
-
-
 def _advance(
     engine: WorkflowEngine, instance: ProcessInstance, workflow, now: datetime | None = None, new: bool = False
 ) -> None:

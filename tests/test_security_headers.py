@@ -145,8 +145,8 @@ def test_the_finder_sees_inline_code():
 
 def test_templates_hold_no_inline_script_or_style():
     offenders = {}
-    templates = sorted(WEBAPP.rglob("templates/**/*.html"))
-    assert len(templates) > 20
+    templates = sorted(WEBAPP.rglob("*.html"))
+    assert len(templates) >= 20
     for path in templates:
         text = path.read_text(encoding="utf-8")
         problems = [m.group(0) for m in re.finditer(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\son[a-z]+\s*=|\sstyle\s*=", text, re.I)]

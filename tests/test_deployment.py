@@ -37,6 +37,19 @@ def deployment_env(database_url: str, instance: Path) -> dict:
     return env
 
 
+def child_processes(pid: int) -> list[int]:
+    """Ids of the processes whose parent is `pid` (read from /proc)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
 class Browser:
     """A cookie-keeping HTTP client that reads the CSRF token from forms, like a person's browser."""
 
@@ -98,8 +111,7 @@ def gunicorn_server(database_url, demo, tmp_path):
 
 def test_gunicorn_workers_serve_the_app(gunicorn_server, tmp_path):
     base, process = gunicorn_server
-    workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
-    assert len(workers) == 2
+    assert len(child_processes(process.pid)) == 2  # the two workers under gunicorn's arbiter
     browser = Browser(base)
     status, headers, _ = browser.login("s1admin", "demo1234")
     assert status == 302 and headers["Location"].endswith("/inbox")

@@ -34,7 +34,10 @@ def forget_cached_rows(app: Flask) -> None:
     """Forget what this process keeps of database rows (tests empty the database between cases)."""
     from .calendar import forget_cached_calendar
 
+    from .definitions.sets import forget as forget_definitions
+
     app.extensions["workflow_engine"].forget_versions()
+    forget_definitions(app)
     app.extensions.pop("org_kind_cache", None)
     forget_cached_calendar(app)
 
@@ -92,6 +95,10 @@ def _init_engine(app: Flask) -> None:
     app.extensions["reminder_policy"] = PolicySource(
         app.config.get("REMINDER_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "reminders.json"
     )
+    from .definitions.sets import default_policy_path, install
+
+    install(app)
+    app.extensions["reminder_policy"].published_path = default_policy_path
 
 
 def _register_blueprints(app: Flask) -> None:

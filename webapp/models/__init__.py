@@ -11,3 +11,4 @@ from .vote import (  # noqa: F401
 )
 from .notification import EmailState, Notification, NotificationKind, ReminderSchedule  # noqa: F401
 from .scheduler import SchedulerFailure, SchedulerJob  # noqa: F401
+from .definitions import DefinitionDraft, DefinitionPublication  # noqa: F401

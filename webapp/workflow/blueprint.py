@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..definitions.sets import form_library_for
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, TaskState
 from ..transaction import committing
@@ -151,7 +152,7 @@ def _history(instance_id: int) -> list:
 
 def _render_task(row: HumanTask, data: dict | None, errors: list):
     """The task page: what was entered before (for a reviewer to read) and the step's form."""
-    library = current_app.extensions["form_library"]
+    library = form_library_for(row.instance.org_path)
     engine = current_app.extensions["workflow_engine"]
     context = task_context(engine, row)
     if data is None:

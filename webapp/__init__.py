@@ -106,6 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.blueprint import bp as admin_bp
     from .applications.blueprint import bp as applications_bp
     from .auth.blueprint import bp as auth_bp
+    from .editor import preview, versions  # noqa: F401  (their views join the editor's blueprint)
+    from .editor.pages import bp as editor_bp
     from .errors import register_error_handlers
     from .evidence.blueprint import bp as evidence_bp
     from .labels import register_template_helpers
@@ -115,7 +117,8 @@ def _register_blueprints(app: Flask) -> None:
     from .vote.blueprint import bp as vote_bp
     from .workflow.blueprint import bp as workflow_bp
 
-    for blueprint in (auth_bp, workflow_bp, applications_bp, vote_bp, evidence_bp, admin_bp, notifications_bp):
+    for blueprint in (auth_bp, workflow_bp, applications_bp, vote_bp, evidence_bp, admin_bp, notifications_bp,
+                      editor_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.blueprint import bp as auth_bp
     from .editor import preview, versions  # noqa: F401  (their views join the editor's blueprint)
     from .editor.pages import bp as editor_bp
+    from .workflow import diagram  # noqa: F401  (the instance diagram joins the workflow blueprint)
     from .errors import register_error_handlers
     from .evidence.blueprint import bp as evidence_bp
     from .labels import register_template_helpers

@@ -165,3 +165,28 @@ def open_calls(county: Organisation, days: int = 30) -> list[ApplicationCycle]:
         db.session.add(cycle)
         cycles.append(cycle)
     return cycles
+
+
+def add_second_county(seed: int = 11) -> Organisation:
+    """A second county (石泉县) beside the demo's, with one school, its committee, five eligible
+    teachers and open calls: each county can run its own variant of the rules side by side."""
+    from werkzeug.security import generate_password_hash
+
+    rng = random.Random(seed)
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    today = date.today()
+    city = db.session.query(Organisation).filter_by(kind=OrgKind.city).order_by(Organisation.id).first()
+    county = _org(OrgKind.county, "石泉县", "530102", city)
+    school = _org(OrgKind.school, "石泉县城关中学", "530102-01", county, teacher_headcount=120)
+    _user("sqcounty", "石泉县教育局领导小组办公室", Role.county_office, county, password_hash)
+    _user("sqpa", "石泉县流程管理员", Role.process_admin, county, password_hash)
+    _user("q1admin", f"{school.name}校长", Role.school_admin, school, password_hash)
+    for member in range(1, 4):
+        _user(f"q1c{member}", _chinese_name(rng), Role.school_committee, school, password_hash)
+    for index in range(5):
+        teacher = _user(f"q{index + 1:03d}", _chinese_name(rng), Role.teacher, school, password_hash)
+        _profile(teacher, school, rng, today, age=36 + index, years=12 + index, title="intermediate",
+                 education="bachelor", excellent_years={today.year - 1})
+    open_calls(county)
+    db.session.flush()
+    return county

@@ -12,6 +12,7 @@ from ..models import AuditEvent, HumanTask, TaskState
 from ..transaction import committing
 from . import operations
 from ..i18n import is_english
+from ..roles import OVERSEEING_ROLES
 from .display import describe
 from .permissions import is_sysadmin
 from .queries import InboxFilter, inbox_page, step_choices
@@ -132,12 +133,14 @@ def instance(instance_id: int):
         select(HumanTask).filter_by(instance_id=item.id, state=TaskState.open).order_by(HumanTask.id)
     ).all()
     history = _history(item.id)
+    my_roles = {role for role, _org in current_user.role_scopes()}
     return render_template(
         "workflow/instance.html",
         instance=item,
         open_tasks=open_tasks,
         history=history,
-        my_roles={role for role, _org in current_user.role_scopes()},
+        my_roles=my_roles,
+        oversees=bool(my_roles & OVERSEEING_ROLES),
         can_see_errors=is_sysadmin(current_user) or item.subject_user_id != current_user.id,
     )
 

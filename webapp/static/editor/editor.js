@@ -104,14 +104,11 @@
 
   var publishForm = document.getElementById('publish-form');
   if (kind === 'bpmn' || kind === 'dmn') {
-    var filled = false;
     publishForm.addEventListener('submit', function (event) {
-      if (filled) return;
       event.preventDefault();
       currentText().then(function (text) {
         contentField.value = text;
-        filled = true;
-        publishForm.requestSubmit ? publishForm.requestSubmit() : publishForm.submit();
+        HTMLFormElement.prototype.submit.call(publishForm);  // no second submit event
       });
     });
   }

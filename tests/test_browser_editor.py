@@ -89,12 +89,17 @@ def test_modeler_round_trip_properties_panel_and_error_highlight(app, live_serve
         assert db.session.scalar(select(DefinitionPublication.id)) is None
 
 
-def test_county_administrator_changes_the_notice_length_in_the_table_editor(app, live_server, browser):  # noqa: F811
+def test_county_administrator_changes_the_notice_length_in_the_table_editor(app, login, live_server, browser):  # noqa: F811
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     from webapp.models import Organisation
 
+    from .helpers import accepted_applications
+    from .test_definition_variants import _open_round
+
+    accepted_applications(app, login, ["t001", "t004", "t007"])
+    _open_round(app, login, "s1admin")  # a real round whose inputs the impact preview replays
     with app.app_context():
         county = db.session.scalar(select(Organisation.id).filter_by(name="汉阴县"))
     _login(browser, live_server, "hypa")
@@ -105,6 +110,9 @@ def test_county_administrator_changes_the_notice_length_in_the_table_editor(app,
     cell.click()
     editable = cell.find_element(By.CSS_SELECTOR, "[contenteditable]") if not cell.get_attribute("contenteditable") else cell
     editable.send_keys(Keys.END, Keys.BACKSPACE, "7")
+    browser.find_element(By.ID, "save-draft").click()
+    _wait(browser, lambda b: b.find_element(By.ID, "impact").get_attribute("data-state") == "shown")
+    assert "rules.notice_days: 5 → 7" in browser.find_element(By.ID, "impact-groups").text
     browser.find_element(By.ID, "comment").send_keys("本县公示期为七个工作日")
     browser.set_window_size(390, 1600)  # the phone width: the form still works
     browser.find_element(By.ID, "publish").click()

@@ -100,6 +100,7 @@ def _urls(file: str, scope: str) -> list[tuple[str, str, dict]]:
         ("post", "/admin/definitions/publish", {"data": {"file": file, "scope": scope, "content": rules_with("6"),
                                                          "comment": "x"}}),
         ("post", "/admin/definitions/rollback", {"data": {"file": file, "scope": scope, "number": "0"}}),
+        ("post", "/admin/definitions/impact", {"json": {"file": file, "scope": scope, "content": rules_with("6")}}),
         ("post", "/admin/definitions/preview-form", {"json": {"file": "forms/school_vote_tie.schema.json",
                                                               "scope": scope, "content": "{}"}}),
     ]
@@ -138,3 +139,23 @@ def test_the_navigation_shows_the_editor_to_editors_only(app, login, two_countie
     # A county's process administrator sees only its own column.
     page = login("hypa").get("/admin/definitions/").get_data(as_text=True)
     assert "汉阴县" in page and "石泉县" not in page and "Default (everywhere)" not in page and "默认" not in page
+
+
+def test_impact_preview_replays_real_inputs_through_the_edited_table(app, login, two_counties):
+    accepted_applications(app, login, ["t001", "t004", "t007"])
+    _open_round(app, login, "s1admin")
+    accepted_applications(app, login, ["q001", "q002", "q003"], admin="q1admin")
+    _open_round(app, login, "q1admin")
+    county = str(two_counties["汉阴县"])
+    response = login("hypa").post("/admin/definitions/impact",
+                                  json={"file": RULES, "scope": county, "content": rules_with("7")})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["considered"], body["changed"]) == (1, 1)  # only its own county's round
+    assert "rules.notice_days: 5 → 7" in body["html"]
+    unchanged = login("hypa").post("/admin/definitions/impact",
+                                   json={"file": RULES, "scope": county, "content": rules_with("5")}).get_json()
+    assert (unchanged["considered"], unchanged["changed"]) == (1, 0)
+    everywhere = login("admin").post("/admin/definitions/impact",
+                                     json={"file": RULES, "scope": "default", "content": rules_with("7")}).get_json()
+    assert (everywhere["considered"], everywhere["changed"]) == (2, 2)

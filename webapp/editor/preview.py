@@ -45,3 +45,26 @@ def preview_form():
         except FormFileError as error:
             return jsonify(html=None, problems=[{"text": f"{filename}: {error.message}", "element_id": None}]), 422
     return jsonify(html=html, problems=[])
+
+
+@bp.post("/impact")
+def impact():
+    """Who would get another outcome under the edited decision table, next to the current one."""
+    from flask import render_template
+
+    from ..definitions.impact import decision_impact
+
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("content"), str):
+        return jsonify(message=_("The request carried no file text.")), 400
+    filename = file_or_404(body.get("file"))
+    org = scope_org_or_404(current_user, str(body.get("scope") or DEFAULT_SCOPE))
+    data = _encoded(body["content"])
+    if files.kind_of(filename) != "dmn" or checks.check_bytes(filename, data):
+        return jsonify(html=None), 422
+    try:
+        result = decision_impact(filename, data, org)
+    except Exception:  # a table that does not load has its problems listed by the draft check
+        return jsonify(html=None), 422
+    return jsonify(html=render_template("editor/_impact.html", impact=result), changed=len(result.changed),
+                   considered=result.considered)

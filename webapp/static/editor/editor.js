@@ -75,7 +75,9 @@
 
   function saveDraft() {
     status.textContent = '…';
-    return currentText().then(function (text) {
+    var text;
+    return currentText().then(function (value) {
+      text = value;
       return post(root.dataset.draftUrl, { file: root.dataset.file, scope: root.dataset.scope, content: text, lock_version: lockVersion });
     }).then(function (result) {
       if (result.data.lock_version !== undefined) lockVersion = result.data.lock_version;
@@ -83,7 +85,17 @@
       root.dataset.state = result.status === 200 ? 'saved' : 'refused';
       showProblems(result.data.problems || []);
       if (kind === 'form') preview();
+      if (kind === 'dmn' && result.status === 200) showImpact(text);
     }).catch(function () { status.textContent = root.dataset.errorText; });
+  }
+
+  function showImpact(text) {
+    var target = document.getElementById('impact');
+    if (!target) return;
+    post(target.dataset.url, { file: root.dataset.file, scope: root.dataset.scope, content: text }).then(function (result) {
+      target.innerHTML = result.data.html || '';  // server-rendered, escaped by the templates
+      target.dataset.state = 'shown';
+    });
   }
 
   var previewTimer = null;

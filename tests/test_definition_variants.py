@@ -159,3 +159,17 @@ def test_impact_preview_replays_real_inputs_through_the_edited_table(app, login,
     everywhere = login("admin").post("/admin/definitions/impact",
                                      json={"file": RULES, "scope": "default", "content": rules_with("7")}).get_json()
     assert (everywhere["considered"], everywhere["changed"]) == (2, 2)
+
+
+def test_the_demo_county_variant_passes_the_checks_and_applies_there_only(app, demo):
+    from webapp.definitions import store
+    from webapp.demo import add_second_county, publish_demo_variant
+
+    with app.app_context():
+        county = add_second_county()
+        publish_demo_variant(county)
+        db.session.commit()
+        variant = store.content_of(store.in_force(RULES, store.chain_of_scope(county))).decode()
+        assert re.search(r'rule_default_notice_days">\s*<text>10<', variant)
+        other = db.session.scalar(select(Organisation).filter_by(name="汉阴县"))
+        assert store.in_force(RULES, store.chain_of_scope(other)).publication_id is None

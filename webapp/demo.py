@@ -190,3 +190,21 @@ def add_second_county(seed: int = 11) -> Organisation:
     open_calls(county)
     db.session.flush()
     return county
+
+
+def publish_demo_variant(county: Organisation) -> None:
+    """石泉县's own vote rules (a ten-working-day notice, half the committee for quorum), published
+    by its process administrator through the same checks as the editor: one county variant to look at."""
+    import re
+
+    from .definitions import checks, files, store
+
+    name = "workflows/vote_rules.dmn"
+    text = files.shipped_content(name).decode("utf-8")
+    for output, value in (("notice_days", "10"), ("quorum_num", "1"), ("quorum_den", "2")):
+        text = re.sub(rf'(<outputEntry id="rule_default_{output}">\s*<text>)[^<]*', rf"\g<1>{value}", text)
+    problems = checks.check_candidate(name, text.encode("utf-8"), county)
+    if problems:
+        raise RuntimeError(f"demo variant does not pass the checks: {problems}")
+    author = db.session.query(User).filter_by(username="sqpa").one()
+    store.publish(author, name, county, text, "石泉县：公示期十个工作日，过半数委员投票即达法定人数")

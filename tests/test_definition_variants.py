@@ -138,7 +138,7 @@ def test_the_navigation_shows_the_editor_to_editors_only(app, login, two_countie
     assert 'id="nav-editor"' not in login("county").get("/inbox").get_data(as_text=True)
     # A county's process administrator sees only its own column.
     page = login("hypa").get("/admin/definitions/").get_data(as_text=True)
-    assert "汉阴县" in page and "石泉县" not in page and "Default (everywhere)" not in page and "默认" not in page
+    assert "汉阴县" in page and "石泉县" not in page and "Default (everywhere)" not in page and "默认（全部地区）" not in page
 
 
 def test_impact_preview_replays_real_inputs_through_the_edited_table(app, login, two_counties):

@@ -1,6 +1,7 @@
 """The editors and the instance diagram in a real headless Chromium (bpmn-js, dmn-js served by the app)."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -26,6 +27,13 @@ def _wait(browser, condition, seconds: int = 20):
 def _loaded(browser, element_id: str = "editor-root"):
     _wait(browser, lambda b: b.find_element("id", element_id).get_attribute("data-state") in ("loaded", "failed"))
     assert browser.find_element("id", element_id).get_attribute("data-state") == "loaded"
+
+
+def _screenshot(browser, name: str) -> None:
+    """README pictures: EDITOR_SCREENSHOTS=docs/screenshots pytest tests/test_browser_editor.py."""
+    folder = os.environ.get("EDITOR_SCREENSHOTS")
+    if folder:
+        browser.save_screenshot(os.path.join(folder, f"{name}.png"))
 
 
 def _spec_hash(app, text: str) -> str:
@@ -74,6 +82,7 @@ def test_modeler_round_trip_properties_panel_and_error_highlight(app, live_serve
     problem = browser.find_element(By.CSS_SELECTOR, "#problems li")
     assert "panel 'everything' is not registered" in problem.text and problem.get_attribute("data-element") == "cast_ballot"
     assert browser.find_elements(By.CSS_SELECTOR, 'g.djs-element.has-problem[data-element-id="cast_ballot"]')
+    _screenshot(browser, "editor-problem")
 
     # Publishing it is refused; the page comes back with the element highlighted again.
     from selenium.webdriver.support.expected_conditions import staleness_of
@@ -113,10 +122,15 @@ def test_county_administrator_changes_the_notice_length_in_the_table_editor(app,
     browser.find_element(By.ID, "save-draft").click()
     _wait(browser, lambda b: b.find_element(By.ID, "impact").get_attribute("data-state") == "shown")
     assert "rules.notice_days: 5 → 7" in browser.find_element(By.ID, "impact-groups").text
+    browser.execute_script("document.getElementById('impact').scrollIntoView()")
+    _screenshot(browser, "editor-impact")
     browser.find_element(By.ID, "comment").send_keys("本县公示期为七个工作日")
     browser.set_window_size(390, 1600)  # the phone width: the form still works
     browser.find_element(By.ID, "publish").click()
     _wait(browser, lambda b: 'id="versions"' in b.page_source)
+    browser.set_window_size(1280, 1000)
+    browser.get(f"{live_server}/admin/definitions/")
+    _screenshot(browser, "editor-list")
     with app.app_context():
         row = db.session.scalars(select(DefinitionPublication)).one()
         assert row.scope == str(county) and row.comment == "本县公示期为七个工作日"
@@ -146,4 +160,6 @@ def test_instance_page_draws_done_and_open_steps(app, live_server, browser):  # 
     browser.find_element(By.ID, "show-times").click()
     _wait(browser, lambda b: b.find_element(By.ID, "instance-diagram").get_attribute("data-times") == "shown")
     badges = browser.find_elements(By.CSS_SELECTOR, ".time-badge")
+    browser.execute_script("document.getElementById('instance-diagram').scrollIntoView()")
+    _screenshot(browser, "instance-diagram")
     assert any("n=1" in badge.text for badge in badges)  # the completed declaration step

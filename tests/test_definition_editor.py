@@ -223,3 +223,15 @@ def _county_id(app, name: str = "汉阴县") -> int:
 
     with app.app_context():
         return db.session.scalar(select(Organisation.id).filter_by(name=name))
+
+
+def test_a_malformed_file_after_another_gets_its_own_line(app):
+    from webapp.engine.errors import WorkflowFileError
+    from webapp.engine.loader import parse_xml_bytes
+
+    lines = []
+    for text in (shipped(RULES)[:-40], "<a>\n<b>\n</a>\n"):
+        with pytest.raises(WorkflowFileError) as caught:
+            parse_xml_bytes(text.encode(), "x.dmn")
+        lines.append(caught.value.line)
+    assert lines == [57, 3]

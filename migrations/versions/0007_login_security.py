@@ -1,13 +1,13 @@
 """login security: the login audit trail and the shared counters of login throttling
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0014
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0014"  # main's head when merged; the lead re-chains
 branch_labels = None
 depends_on = None
 

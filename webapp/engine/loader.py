@@ -34,10 +34,10 @@ def parse_xml_bytes(data: bytes, filename: str) -> etree._ElementTree:
     try:
         tree = etree.parse(io.BytesIO(data), parser)
     except etree.XMLSyntaxError as err:
-        # The parser's own log: the exception's log is lxml's per-thread one, which still holds
-        # entries from files parsed earlier in the same thread.
-        first = parser.error_log[0] if len(parser.error_log) else None
-        line = first.line if first is not None else err.lineno
+        # err.error_log may still hold entries of an earlier failed parse in this thread: the
+        # exception's own line comes first.
+        first = err.error_log[0] if len(err.error_log) else None
+        line = err.lineno or (first.line if first is not None else None)
         message = describe_syntax_error(err.msg, line) or f"malformed XML: {err.msg}"
         raise WorkflowFileError(filename, line, None, message) from None
     # The byte check misses other encodings (UTF-16): the parsed tree tells the truth.

@@ -14,7 +14,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    "font-src 'self'",
+    "font-src 'self' data:",  # bpmn-js / dmn-js embed their icon fonts in their CSS
     "connect-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",

@@ -22,6 +22,12 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+# The diagram and table editors (/admin/definitions/, system and county administrators): dmn-js
+# renders its tables with style attributes and a <style> element, so inline *style* is allowed
+# on those pages only. Script stays 'self' everywhere.
+EDITOR_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+EDITOR_BLUEPRINT = "editor"
+
 FIXED_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -36,6 +42,8 @@ def install_security_headers(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
+        if request.blueprint == EDITOR_BLUEPRINT:
+            response.headers.setdefault("Content-Security-Policy", EDITOR_CONTENT_SECURITY_POLICY)
         for name, value in FIXED_HEADERS.items():
             response.headers.setdefault(name, value)
         hsts_seconds = app.config.get("HSTS_SECONDS", 0)

@@ -261,3 +261,12 @@ def test_behind_a_trusted_proxy_the_client_address_and_https_are_used(database_u
         with application.app_context():
             event = db.session.query(LoginEvent).order_by(LoginEvent.id.desc()).first()
             assert event.address == address
+
+
+def test_only_the_editor_pages_allow_inline_style_and_none_inline_script(login):
+    """dmn-js styles its tables inline: /admin/definitions/ allows inline style, nothing else does."""
+    admin = login("admin")
+    editor = csp_directives(admin.get("/admin/definitions/"))
+    assert editor["script-src"] == ["'self'"]
+    assert editor["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert csp_directives(admin.get("/admin/processes"))["style-src"] == ["'self'"]

@@ -2,7 +2,8 @@
 
 The Content-Security-Policy allows script and style only from this site's own files: templates
 hold no inline <script>, no on* event handlers and no style attributes (tests/test_security_headers.py
-scans the rendered pages), and the pages' behaviour lives in static/app.js.
+scans the rendered pages), and the pages' behaviour lives in static/app.js. The editor pages
+alone also allow inline style (below).
 """
 from __future__ import annotations
 

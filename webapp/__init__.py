@@ -23,6 +23,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
 
     _init_extensions(app)
+    _init_security(app)
     _init_engine(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -81,6 +82,13 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+
+def _init_security(app: Flask) -> None:
+    """Proxy headers, security headers on every response, login throttling."""
+    from .security import install_security
+
+    install_security(app)
 
 
 def _init_engine(app: Flask) -> None:

@@ -16,6 +16,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import ScriptSafetyError, WorkflowFileError
 from .snippets import BPMN, SPIFF, check_snippet, owner_key, snippets
+from .xsd_messages import describe_schema_error, describe_syntax_error
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -37,7 +38,8 @@ def parse_xml_bytes(data: bytes, filename: str) -> etree._ElementTree:
         # exception's own line comes first.
         first = err.error_log[0] if len(err.error_log) else None
         line = err.lineno or (first.line if first is not None else None)
-        raise WorkflowFileError(filename, line, None, f"malformed XML: {err.msg}") from None
+        message = describe_syntax_error(err.msg, line) or f"malformed XML: {err.msg}"
+        raise WorkflowFileError(filename, line, None, message) from None
     # The byte check misses other encodings (UTF-16): the parsed tree tells the truth.
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise WorkflowFileError(filename, None, None, "DOCTYPE declarations are not allowed")
@@ -113,6 +115,7 @@ class ProcessLibrary:
             element_id = next((el.get("id") for el in tree.iter()
                                if el.sourceline == line and el.get("id")), None)
         message = (str(exc.args[0]) if exc.args else str(exc)).replace(BPMN, "bpmn:")
+        message = describe_schema_error(message, tree, int(line) if line else None)
         if message.startswith("RecursionError"):  # wrapped by the library's TaskParser
             message = "too many chained elements to parse (RecursionError): use call activities"
         return WorkflowFileError(filename, int(line) if line else None, element_id, message)

@@ -81,14 +81,18 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def _init_engine(app: Flask) -> None:
-    """One workflow engine and one form library per app."""
+    """One workflow engine and one form library per app; the engine checks the forms tasks name."""
+    from .engine.limits import EngineLimits
     from .engine.runtime import WorkflowEngine
     from .forms import FormLibrary
 
     from .notifications.policy import PolicySource
 
-    app.extensions["workflow_engine"] = WorkflowEngine(app.config["WORKFLOWS_DIR"])
-    app.extensions["form_library"] = FormLibrary(app.config["FORMS_DIR"])
+    forms = FormLibrary(app.config["FORMS_DIR"])
+    app.extensions["form_library"] = forms
+    app.extensions["workflow_engine"] = WorkflowEngine(
+        app.config["WORKFLOWS_DIR"], limits=EngineLimits.from_config(app.config), form_checker=forms.problem
+    )
     app.extensions["reminder_policy"] = PolicySource(
         app.config.get("REMINDER_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "reminders.json"
     )

@@ -3,22 +3,34 @@ from __future__ import annotations
 
 import functools
 
+from flask import session
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
-from .workflow.errors import ActionRefused, Conflict
+from .workflow.errors import STOPPED_INSTANCES, ActionRefused, Conflict, ProcessStopped
 
 
 def committing(view):
-    """Run the view, then commit; a concurrent update becomes 409 Conflict and nothing is kept."""
+    """Run the view, then commit; a concurrent update becomes 409 Conflict and nothing is kept.
+
+    If a process stopped with an error during the action, the action is still committed (it is
+    not lost: administrators resume the process), and the user gets an error page saying so.
+    """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
+        db.session.info.pop(STOPPED_INSTANCES, None)
         try:
             response = view(*args, **kwargs)
             db.session.commit()
+            if db.session.info.pop(STOPPED_INSTANCES, None):
+                session.pop("_flashes", None)  # not "Submitted" on the next page
+                raise ProcessStopped(_(
+                    "Your action was saved, but the process then stopped with an error. The "
+                    "administrators can see what went wrong on the process page; once they have "
+                    "fixed it, the process continues from here."))
             return response
         except ActionRefused:
             db.session.rollback()

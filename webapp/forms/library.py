@@ -18,7 +18,7 @@ from .errors import FieldError, FormFileError
 from .parsing import StoreFile, Submission, evidence_in, parse_object
 from .rendering import render_form
 from .source import file_stamp, is_plain_filename, is_ui_filename, read_json, safe_path
-from .spec import FieldSpec, build_fields, label_at
+from .spec import FieldSpec, FormTooLarge, build_fields, label_at
 from .validation import collect_errors
 
 CheckDocument = Callable[[object, str], None]
@@ -129,6 +129,8 @@ class FormLibrary:
             raise FormFileError(
                 filename, "schema refers to itself without end (or the data is nested too deeply)"
             ) from None
+        except FormTooLarge as error:
+            raise FormFileError(filename, str(error)) from None
 
     # -- public API ---------------------------------------------------------------------
 
@@ -154,13 +156,25 @@ class FormLibrary:
             if not path.name.endswith(".json"):
                 continue
             try:
-                if is_ui_filename(path.name):
-                    self.ui_schema(path.name)
-                else:
-                    self._checked_schema(path.name)
+                self._check_one(path.name, is_ui_filename(path.name))
             except FormFileError as error:
                 problems.append(error)
         return problems
+
+    def problem(self, filename: str, ui: bool = False) -> str | None:
+        """What is wrong with the form a task names (name, file, schema, $refs, size), or None."""
+        try:
+            self._check_one(filename, ui)
+        except FormFileError as error:
+            return error.message
+        return None
+
+    def _check_one(self, filename: str, ui: bool) -> None:
+        """Load a form file as a task would, raising FormFileError for any problem."""
+        if ui:
+            self.ui_schema(filename)
+        else:
+            self.fields(filename)  # also follows every $ref and counts the fields
 
     def _bound_schema(self, filename: str, context: dict | None) -> dict:
         """The checked schema with options and limits filled in from the process data.

@@ -28,9 +28,8 @@ def committing(view):
             if db.session.info.pop(STOPPED_INSTANCES, None):
                 session.pop("_flashes", None)  # not "Submitted" on the next page
                 raise ProcessStopped(_(
-                    "Your action was saved, but the process then stopped with an error. The "
-                    "administrators can see what went wrong on the process page; once they have "
-                    "fixed it, the process continues from here."))
+                    "Your action was saved, but the process then stopped with an error. The error is "
+                    "recorded for the administrators (process page and the list of stopped processes)."))
             return response
         except ActionRefused:
             db.session.rollback()

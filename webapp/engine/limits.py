@@ -53,6 +53,12 @@ class EngineLimits:
         return None
 
 
+# SpiffWorkflow's task iterators stop 1,000 levels below the root: tasks deeper than that are never
+# found again and the workflow silently counts as completed. A loop of engine steps that never
+# waits deepens the tree by a level per step, so it is stopped well before that.
+MAX_TREE_DEPTH = 900
+
+
 class EngineBudgetExceeded(Exception):
     """One advance ran more engine steps, or longer, than EngineLimits allow."""
 
@@ -73,6 +79,10 @@ class EngineBudget:
             raise EngineBudgetExceeded(
                 f"stopped after {self.limits.engine_max_steps:,} engine steps in one go (ENGINE_MAX_STEPS); "
                 f"the diagram probably loops without waiting for anyone (last step: {name})")
+        if task.depth > MAX_TREE_DEPTH:
+            raise EngineBudgetExceeded(
+                f"stopped: the process has looped {task.depth} levels deep without waiting for anyone "
+                f"(SpiffWorkflow loses track of tasks below 1,000 levels; last step: {name})")
         elapsed = time.monotonic() - self.started
         if elapsed > self.limits.engine_max_seconds:
             raise EngineBudgetExceeded(

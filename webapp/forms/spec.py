@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .checks import is_safe_key, json_path
+from .checks import is_safe_key
 from .localize import localized
 
 MAX_DEPTH = 8  # nesting of objects/arrays rendered or parsed
@@ -82,12 +82,12 @@ class _FieldBudget:
         self.left = MAX_FIELDS
 
     def take(self, path: tuple) -> None:
-        """Account for the field at ``path`` (schema keywords leading to it)."""
+        """Account for the field at ``path`` (the property names leading to it)."""
         self.left -= 1
         if self.left < 0:
             raise FormTooLarge(
-                f"{json_path(path)}: the form expands to more than {MAX_FIELDS} fields once its "
-                "$refs are followed (do the $refs fan out?)")
+                f"the form expands to more than {MAX_FIELDS} fields once its $refs are followed "
+                f"(field {'.'.join(path)} is one too many): do its $refs fan out?")
 
 
 def choice_token(value: object) -> str:
@@ -169,7 +169,7 @@ def build_fields(schema: object, ui: dict, resolver, depth: int = 0,
     specs = []
     for key in ordered_keys(properties, ui):
         if is_safe_key(key):
-            where = path + ("properties", key)
+            where = path + (key,)
             budget.take(where)
             spec = build_field(
                 key, properties[key], ui_child(ui, key), key in required, resolver, depth, budget, where
@@ -217,7 +217,7 @@ def _fill_array(spec: FieldSpec, resolver, depth: int, budget: _FieldBudget, pat
     elif main_type(spec.item_schema) == "object":
         spec.kind = "repeat"
         row_ui = ui_child(spec.ui, "items")
-        spec.children = build_fields(items, row_ui, item_resolver, depth + 1, budget, path + ("items",))
+        spec.children = build_fields(items, row_ui, item_resolver, depth + 1, budget, path)
     else:
         spec.kind = "lines"
 

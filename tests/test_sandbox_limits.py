@@ -10,6 +10,7 @@ import pytest
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
 from webapp.engine.errors import ScriptSafetyError
+from webapp.engine.instructions import render_instructions
 from webapp.engine.limits import EngineLimits
 from webapp.engine.sandbox import SandboxedEnvironment, ScriptEngine, ScriptLimitExceeded, check_code
 
@@ -151,3 +152,12 @@ def test_cpu_time_is_counted_per_thread():
         env.evaluate(NESTED_LOOPS, {})
     worker.join()
     assert results["ok"] == 90_000
+
+
+def test_instruction_templates_are_limited_too():
+    template = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}done"
+    started = time.monotonic()
+    text = render_instructions(template, {}, FAST)
+    assert time.monotonic() - started < 3
+    assert text.endswith("[ScriptLimitExceeded: used more than 0.3 s of CPU time (SCRIPT_CPU_SECONDS)]")
+    assert render_instructions("{{ name }} 你好", {"name": "张三"}, FAST) == "张三 你好"

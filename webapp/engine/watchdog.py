@@ -23,9 +23,12 @@ ordinary error that SpiffWorkflow reports on the task.
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import threading
 import time
+
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.01
 REFIRE_SECONDS = 0.1
@@ -81,11 +84,11 @@ def call_limited(cpu_seconds: float, memory_mb: float, function, *args):
     if ident in runs:  # nested (instructions rendered inside an evaluation): the outer limits hold
         return function(*args)
     run = _Run(ident, cpu_seconds, int(memory_mb * 1024 * 1024))
-    runs[ident] = run
-    if not _state.awake:
-        _wake_monitor()
     try:
         try:
+            runs[ident] = run
+            if not _state.awake:
+                _wake_monitor()
             return function(*args)
         finally:
             _leave(run)
@@ -116,6 +119,15 @@ def _wake_monitor() -> None:
 
 def _monitor() -> None:
     """Poll the registered evaluations; sleep until woken when there are none for a while."""
+    try:
+        _poll_forever()
+    finally:  # should it ever fail, the next evaluation starts a new monitor
+        _state.awake = False
+        log.exception("the sandbox watchdog stopped")
+
+
+def _poll_forever() -> None:
+    """The monitor's loop."""
     idle = 0
     while True:
         if _state.runs:

@@ -161,3 +161,13 @@ def test_instruction_templates_are_limited_too():
     assert time.monotonic() - started < 3
     assert text.endswith("[ScriptLimitExceeded: used more than 0.3 s of CPU time (SCRIPT_CPU_SECONDS)]")
     assert render_instructions("{{ name }} 你好", {"name": "张三"}, FAST) == "张三 你好"
+
+
+def test_the_administrators_message_names_the_element_and_line():
+    from webapp.workflow.operations import _error_text
+
+    workflow = probe_workflow(script=f"x = 1\ny = {NESTED_LOOPS}", engine=ScriptEngine(FAST))
+    with pytest.raises(WorkflowTaskException) as caught:
+        workflow.do_engine_steps()
+    assert _error_text(caught.value) == (
+        "[Task_script Script] line 2: ScriptLimitExceeded:used more than 0.3 s of CPU time (SCRIPT_CPU_SECONDS).")

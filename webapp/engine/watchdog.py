@@ -92,9 +92,11 @@ def call_limited(cpu_seconds: float, memory_mb: float, function, *args):
             return function(*args)
         finally:
             _leave(run)
-    except ScriptInterrupted:
+    except ScriptInterrupted as interrupt:
         _leave(run)  # again: the interrupt may have landed inside the first _leave
-        raise ScriptLimitExceeded(run.reason or "stopped by the sandbox's limits") from None
+        # Keep the interrupted frames: they tell SpiffWorkflow the line of the script.
+        error = ScriptLimitExceeded(run.reason or "stopped by the sandbox's limits")
+        raise error.with_traceback(interrupt.__traceback__) from None
 
 
 def _leave(run: _Run) -> None:

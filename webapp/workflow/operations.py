@@ -255,9 +255,14 @@ def _stop(instance: ProcessInstance, error: Exception) -> None:
 
 
 def _error_text(error: Exception) -> str:
-    """The error with the notes the sandbox adds (the reason a script failed)."""
+    """The error with the diagram element and line it came from, and the notes the sandbox adds."""
+    task = getattr(error, "task", None)
+    spec = getattr(task, "task_spec", None)
+    where = f"[{spec.bpmn_id or spec.name} {spec.bpmn_name or ''}] ".replace(" ]", "]") if spec else ""
+    if getattr(error, "line_number", None):
+        where += f"line {error.line_number}: "
     notes = [note for note in getattr(error, "__notes__", []) if note not in str(error)]
-    return "\n".join([str(error), *notes])
+    return "\n".join([where + str(error).strip(), *notes])
 
 
 def _lock_instance(instance: ProcessInstance) -> None:

@@ -27,7 +27,7 @@ def library_of(tmp_path: Path, bpmn: str, limits: EngineLimits | None = None, fo
     target.mkdir(exist_ok=True)
     (target / "process.bpmn").write_text(bpmn, encoding="utf-8")
     checker = FormLibrary(forms).problem if forms else None
-    return load_library(target, limits, checker)
+    return load_library(target, limits=limits, form_checker=checker)
 
 
 def mi_diagram(cardinality: str | None = None, collection: str | None = None) -> str:
@@ -49,7 +49,7 @@ def cycle_diagram(cycle: str) -> str:
 def start(library, process_id: str, limits: EngineLimits | None = None, **data) -> BpmnWorkflow:
     """A new workflow with ``data`` on its start task."""
     spec, subprocess_specs = library.spec(process_id)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ScriptEngine(limits))
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ScriptEngine(limits=limits))
     workflow.get_tasks()[0].data.update(data)
     return workflow
 
@@ -97,7 +97,7 @@ def test_bounded_cycles_load(tmp_path, cycle):
 
 def test_forms_named_by_tasks_are_checked_when_the_diagram_loads(tmp_path):
     shutil.copytree(HANGING / "workflows", tmp_path / "workflows")
-    library = load_library(tmp_path / "workflows", None, FormLibrary(HANGING / "forms").problem)
+    library = load_library(tmp_path / "workflows", form_checker=FormLibrary(HANGING / "forms").problem)
     found = {(e.filename, e.line, e.element_id): e.message for e in library.errors if e.filename == "bad_forms.bpmn"}
     assert list(found) == [("bad_forms.bpmn", line, element) for line, element in [
         (14, "form_traversal"), (23, "form_missing"), (32, "form_remote_ref"), (41, "form_file_ref"),

@@ -36,7 +36,8 @@ def runaway_engine(app, tmp_path, monkeypatch):
     text = text.replace('sourceRef="mark_expired" targetRef="end_expired"',
                         'sourceRef="mark_expired" targetRef="mark_expired"')
     path.write_text(text, encoding="utf-8")
-    engine = WorkflowEngine(target, EngineLimits(engine_max_steps=40), app.extensions["form_library"].problem)
+    engine = WorkflowEngine(target, app.extensions["workflow_engine"].registry, EngineLimits(engine_max_steps=40),
+                            app.extensions["form_library"].problem)
     assert engine.reload() == []
     monkeypatch.setitem(app.extensions, "workflow_engine", engine)
     return engine

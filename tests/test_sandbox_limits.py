@@ -99,7 +99,7 @@ def test_refused_before_running(code, fragment):
 
 def test_the_named_attacks_fail_the_task_with_a_clear_message():
     for script, fragment in [(f"x = 1\ny = {NESTED_LOOPS}", "CPU time"), ("x = 1\ny = 'x'.ljust(10**9)", "too large")]:
-        workflow = probe_workflow(script=script, engine=ScriptEngine(FAST))
+        workflow = probe_workflow(script=script, engine=ScriptEngine(limits=FAST))
         error = _stopped_within(3, workflow.do_engine_steps)
         assert isinstance(error, WorkflowTaskException)
         assert fragment in str(error) + "".join(getattr(error, "__notes__", []))
@@ -166,7 +166,7 @@ def test_instruction_templates_are_limited_too():
 def test_the_administrators_message_names_the_element_and_line():
     from webapp.workflow.operations import _error_text
 
-    workflow = probe_workflow(script=f"x = 1\ny = {NESTED_LOOPS}", engine=ScriptEngine(FAST))
+    workflow = probe_workflow(script=f"x = 1\ny = {NESTED_LOOPS}", engine=ScriptEngine(limits=FAST))
     with pytest.raises(WorkflowTaskException) as caught:
         workflow.do_engine_steps()
     assert _error_text(caught.value) == (

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
-from .workflow.errors import STOPPED_INSTANCES, ActionRefused, Conflict, ProcessStopped
+from .core.errors import STOPPED_INSTANCES, ActionRefused, Conflict, ProcessStopped
 
 
 def committing(view):

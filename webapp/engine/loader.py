@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -55,9 +54,10 @@ def parse_xml_bytes(data: bytes, filename: str) -> etree._ElementTree:
 class ProcessLibrary:
     """The parsed and checked processes of one workflows directory."""
 
-    def __init__(self, limits: EngineLimits | None = None) -> None:
-        self.limits = limits or EngineLimits()
+    def __init__(self, handler_names: frozenset[str] = frozenset(), limits: EngineLimits | None = None) -> None:
         self.parser = BoundedBpmnParser(validator=VALIDATOR)
+        self.handler_names = handler_names  # registered service-task functions (engine.registry)
+        self.limits = limits or EngineLimits()
         self.errors: list[WorkflowFileError] = []
         self.trees: dict[str, etree._ElementTree] = {}
         # process id (or "decision:<id>") -> the error that makes it unusable
@@ -170,23 +170,21 @@ class ProcessLibrary:
 
     def _check_handlers(self, pid: str) -> bool:
         """Flag service operators and secret handlers that name no registered handler; True if any."""
-        import handlers
-
         node = self.parser.process_parsers[pid].node
         element_ids = set(node.xpath(".//bpmn:*/@id", namespaces={"bpmn": BPMN[1:-1]}))
         found = False
         for el in node.iter(f"{SPIFF}serviceTaskOperator"):
             name = el.get("id")
-            if name not in handlers.REGISTRY:
+            if name not in self.handler_names:
                 self._flag(self.source_file(pid), el, f"service operation '{name}' names no handler "
-                           f"(known: {', '.join(sorted(handlers.REGISTRY))})", pid)
+                           f"(known: {', '.join(sorted(self.handler_names))})", pid)
                 found = True
             elif name in element_ids:
                 self._flag(self.source_file(pid), el, f"the operation '{name}' has the same id as a "
                            "diagram element; SpiffWorkflow would confuse them: rename the element", pid)
                 found = True
         for el in node.iter(f"{SPIFF}property"):
-            if el.get("name") == "secretHandler" and el.get("value") not in handlers.REGISTRY:
+            if el.get("name") == "secretHandler" and el.get("value") not in self.handler_names:
                 self._flag(self.source_file(pid), el, f"secretHandler '{el.get('value')}' names no handler", pid)
                 found = True
         return found
@@ -267,10 +265,11 @@ class ProcessLibrary:
                                owner_key(task), prop.sourceline)
 
 
-def load_library(workflows_dir: Path, limits: EngineLimits | None = None,
+def load_library(workflows_dir: Path, handler_names: frozenset[str] = frozenset(), limits: EngineLimits | None = None,
                  form_checker: FormChecker | None = None) -> ProcessLibrary:
-    """Read every *.bpmn and *.dmn under ``workflows_dir`` and check them all."""
-    library = ProcessLibrary(limits)
+    """Read every *.bpmn and *.dmn under ``workflows_dir`` and check them all against the handlers,
+    the limits and (with ``form_checker``) the forms their tasks name."""
+    library = ProcessLibrary(handler_names, limits)
     workflows_dir = Path(workflows_dir)
     paths = sorted(p for p in workflows_dir.rglob("*")
                    if p.suffix in (".bpmn", ".dmn") and p.is_file())

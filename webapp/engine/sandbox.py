@@ -35,15 +35,14 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 
-import handlers
-
 from .errors import ScriptSafetyError
 from .guards import safe_builtins
 from .limits import EngineLimits
+from .registry import Registry
 from .restricted import check_code, compile_checked
 from .watchdog import ScriptLimitExceeded, call_limited
 
-__all__ = ["SCRIPT_ENGINE", "SandboxedEnvironment", "ScriptEngine", "ScriptLimitExceeded", "check_code",
+__all__ = ["SandboxedEnvironment", "ScriptEngine", "ScriptLimitExceeded", "check_code",
            "compile_checked", "safe_builtins"]
 
 
@@ -107,11 +106,12 @@ class SandboxedEnvironment(TaskDataEnvironment):
 
 
 class ScriptEngine(PythonScriptEngine):
-    """Script engine with the sandbox and service tasks dispatched to ``handlers.REGISTRY``."""
+    """Script engine with the sandbox, its limits, and service tasks dispatched to the registered handlers."""
 
-    def __init__(self, limits: EngineLimits | None = None):
+    def __init__(self, registry: Registry | None = None, limits: EngineLimits | None = None):
         self.limits = limits or EngineLimits()
         super().__init__(environment=SandboxedEnvironment(self.limits))
+        self.registry = registry if registry is not None else Registry()
 
     def evaluate(self, task, expression, external_context=None):
         """Evaluate like the base class, but keep the reason in the message (it drops it)."""
@@ -140,7 +140,7 @@ class ScriptEngine(PythonScriptEngine):
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
         """Call the registered handler and return its result as a JSON string."""
         try:
-            handler = handlers.get(operation_name)
+            handler = self.registry.handler(operation_name)
         except KeyError:
             raise WorkflowTaskException(
                 f"Unknown service operation {operation_name!r}: no handler is registered under "
@@ -159,5 +159,3 @@ class ScriptEngine(PythonScriptEngine):
             return err.lineno, lines[min(err.lineno, len(lines)) - 1]
         return super().get_error_line_number_and_content(script, err)
 
-
-SCRIPT_ENGINE = ScriptEngine()  # default limits; stateless apart from the compiled-code cache

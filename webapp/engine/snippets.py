@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from .errors import ScriptSafetyError
 from .limits import EngineLimits
 from .restricted import check_code, compile_checked
+from .sandbox import SandboxedEnvironment
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
@@ -77,8 +78,6 @@ def check_bounds(text: str, element: etree._Element, limits: EngineLimits) -> No
 
 def _constant_value(text: str) -> object:
     """The value of an expression that reads no data ('500', '10 ** 7', '"R3/P1D"'), else None."""
-    from .sandbox import SandboxedEnvironment  # late: the sandbox imports the engine's handlers
-
     tree = check_code(text.strip(), "eval")
     if any(isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)) for node in ast.walk(tree)):
         return None

@@ -29,7 +29,7 @@ from ..engine.limits import EngineBudget, EngineBudgetExceeded
 from ..engine.runtime import WorkflowEngine
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
-from .errors import STOPPED_INSTANCES, Conflict, Forbidden, InstanceChanged, NotFound
+from ..core.errors import STOPPED_INSTANCES, Conflict, Forbidden, InstanceChanged, NotFound
 from ..roles import Role
 from .permissions import can_act_on_task, can_view_instance, holds_task_role
 
@@ -149,9 +149,7 @@ def complete_task(
     _lock_instance(instance)
     if task.secret_handler:
         # A secret ballot: the handler counts it; the answers are kept nowhere else.
-        import handlers  # late: handlers import the service layer's errors
-
-        handlers.get(task.secret_handler).func(context=spiff_task.data, user_id=user.id, answers=data)
+        engine.registry.handler(task.secret_handler).func(context=spiff_task.data, user_id=user.id, answers=data)
         data = None
     else:
         for key in form_keys:
@@ -206,18 +204,6 @@ def fire_due_timers(
         _lock_instance(instance)
     _audit(instance, None, "timer")
     _advance(engine, instance, workflow, now, first=workflow.refresh_timers)
-
-
-def due_timer_instance_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Ids of running instances whose next timer is due (an index scan, no workflow loaded)."""
-    now = now or utcnow()
-    query = (
-        select(ProcessInstance.id)
-        .where(ProcessInstance.status == InstanceStatus.running, ProcessInstance.next_timer_dt <= now)
-        .order_by(ProcessInstance.next_timer_dt)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
 
 
 def _advance(

@@ -77,6 +77,7 @@ def test_memory_growth_is_limited(code):
     ("(1.5e300).as_integer_ratio()", "integers are limited"),
     ("int.from_bytes(('x' * 100).encode(), 'big')", "integers are limited"),
     ("n + n", "integers are limited"),
+    ("date(2024, 1, 1).strftime('%Y' * 600)", "strftime format longer than 1000"),
 ])
 def test_size_guards_refuse_before_allocating(code, fragment):
     error = _stopped_within(0.5, SandboxedEnvironment(FAST).evaluate, code, {"n": 2**60})
@@ -116,6 +117,7 @@ def test_legitimate_code_still_works():
         "items *= 2\n"
         "text = f'{3.14159:>10.2f}|' + '%05d' % 42 + str(int('42') + round(2.5) + sum([1, 2]))\n"
         "later = day.replace(year=2025)\n"
+        "stamp = day.strftime('%Y年%m月%d日')\n"
         "big = 2 ** 60 - 1 + 1\n", context)
     assert context["label"] == "张三, 李四......"
     assert context["tally"] == {"a": {"votes": 2}}
@@ -123,6 +125,7 @@ def test_legitimate_code_still_works():
     assert alias is context["items"]  # extended in place, as without the guard
     assert context["text"] == "      3.14|00042" + str(42 + 2 + 3)
     assert context["later"] == date(2025, 1, 31)
+    assert context["stamp"] == "2024年01月31日"
     assert context["big"] == 2**60
 
 

@@ -15,8 +15,9 @@ from .core.errors import STOPPED_INSTANCES, ActionRefused, Conflict, ProcessStop
 def committing(view):
     """Run the view, then commit; a concurrent update becomes 409 Conflict and nothing is kept.
 
-    If a process stopped with an error during the action, the action is still committed (it is
-    not lost: administrators resume the process), and the user gets an error page saying so.
+    If a process stopped with an error during the action, the action is still committed (nothing
+    the user did is lost; the instance keeps its state and the reason for administrators), and
+    the user gets an error page saying so.
     """
 
     @functools.wraps(view)

@@ -188,6 +188,13 @@ def _to_bytes_check(obj, args, kwargs):
         _check_length(length)
 
 
+def _strftime_check(obj, args, kwargs):
+    """date/datetime.strftime: CPython lets the result grow to 256 times the format's length."""
+    fmt = args[0] if args else kwargs.get("format", "")
+    if isinstance(fmt, str) and len(fmt) > MAX_FORMAT_WIDTH:
+        raise _too_large(f"a strftime format longer than {MAX_FORMAT_WIDTH} characters")
+
+
 def _no_check(obj, args, kwargs):
     """Methods whose result is checked afterwards (integers)."""
 
@@ -198,6 +205,7 @@ METHOD_GUARDS = {
     "center": _width_check, "ljust": _width_check, "rjust": _width_check, "zfill": _width_check,
     "expandtabs": _tabs_check, "replace": _replace_check, "translate": _translate_check,
     "to_bytes": _to_bytes_check, "from_bytes": _no_check, "as_integer_ratio": _no_check,
+    "strftime": _strftime_check,
     "join": _no_check,  # checked in _sbx_method, which needs the items as a list
 }
 

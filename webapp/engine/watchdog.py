@@ -47,20 +47,19 @@ class ScriptLimitExceeded(Exception):
 
 
 class _Run:
-    """One registered evaluation: its thread, limits, and what the monitor saw."""
+    """One registered evaluation: its thread and limits; the monitor fills in what it saw.
 
-    __slots__ = ("ident", "cpu_seconds", "memory_bytes", "clock", "cpu_start", "rss_start",
-                 "reason", "fired_at")
+    Only four attributes are set when an evaluation starts (this is the hot path); the others
+    stay unset until the monitor first looks.
+    """
 
-    def __init__(self, ident: int, cpu_seconds: float, memory_bytes: int) -> None:
+    __slots__ = ("ident", "cpu_seconds", "memory_mb", "clock", "cpu_start", "rss_start", "reason", "fired_at")
+
+    def __init__(self, ident: int, cpu_seconds: float, memory_mb: float) -> None:
         self.ident = ident
         self.cpu_seconds = cpu_seconds
-        self.memory_bytes = memory_bytes
-        self.clock = None  # set by the monitor at its first look
-        self.cpu_start = 0.0
-        self.rss_start = 0
-        self.reason: str | None = None
-        self.fired_at: float | None = None
+        self.memory_mb = memory_mb
+        self.fired_at: float | None = None  # read on every exit: an unset slot would raise
 
 
 class _State:
@@ -83,7 +82,7 @@ def call_limited(cpu_seconds: float, memory_mb: float, function, *args):
     runs = _state.runs
     if ident in runs:  # nested (instructions rendered inside an evaluation): the outer limits hold
         return function(*args)
-    run = _Run(ident, cpu_seconds, int(memory_mb * 1024 * 1024))
+    run = _Run(ident, cpu_seconds, memory_mb)
     try:
         try:
             runs[ident] = run
@@ -95,7 +94,7 @@ def call_limited(cpu_seconds: float, memory_mb: float, function, *args):
     except ScriptInterrupted as interrupt:
         _leave(run)  # again: the interrupt may have landed inside the first _leave
         # Keep the interrupted frames: they tell SpiffWorkflow the line of the script.
-        error = ScriptLimitExceeded(run.reason or "stopped by the sandbox's limits")
+        error = ScriptLimitExceeded(getattr(run, "reason", None) or "stopped by the sandbox's limits")
         raise error.with_traceback(interrupt.__traceback__) from None
 
 
@@ -153,10 +152,11 @@ def _check_all(rss: int | None, now: float) -> None:
     with _state.lock:
         for run in list(_state.runs.values()):
             try:
-                if run.clock is None:
+                if getattr(run, "clock", None) is None:
                     run.clock = time.pthread_getcpuclockid(run.ident)
                     run.cpu_start = time.clock_gettime(run.clock)
                     run.rss_start = rss or 0
+                    run.reason = None
                     continue
                 used = time.clock_gettime(run.clock) - run.cpu_start
             except (OSError, AttributeError):  # thread gone, or no per-thread clocks here
@@ -164,9 +164,8 @@ def _check_all(rss: int | None, now: float) -> None:
             if run.reason is None:
                 if used > run.cpu_seconds:
                     run.reason = f"used more than {run.cpu_seconds:g} s of CPU time (SCRIPT_CPU_SECONDS)"
-                elif rss is not None and rss - run.rss_start > run.memory_bytes:
-                    limit = run.memory_bytes // (1024 * 1024)
-                    run.reason = f"used more than {limit} MB of memory (SCRIPT_MEMORY_MB)"
+                elif rss is not None and rss - run.rss_start > run.memory_mb * 1024 * 1024:
+                    run.reason = f"used more than {run.memory_mb:g} MB of memory (SCRIPT_MEMORY_MB)"
             if run.reason and (run.fired_at is None or now - run.fired_at > REFIRE_SECONDS):
                 run.fired_at = now
                 _set_async_exc(ctypes.c_ulong(run.ident), ctypes.py_object(ScriptInterrupted))

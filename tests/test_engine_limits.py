@@ -187,3 +187,14 @@ def test_the_time_budget_and_the_loop_depth(tmp_path):
     with pytest.raises(EngineBudgetExceeded, match="looped 901 levels deep without waiting"):
         workflow.do_engine_steps(did_complete_task=EngineBudget(EngineLimits(engine_max_seconds=60)))
     assert not workflow.is_completed()
+
+
+def test_a_sequential_multi_instance_task_is_checked_too(tmp_path):
+    text = mi_diagram("count").replace("<bpmn:multiInstanceLoopCharacteristics>",
+                                       '<bpmn:multiInstanceLoopCharacteristics isSequential="true">')
+    workflow = start(library_of(tmp_path, text), "multi_instance_huge", count=501)
+    with pytest.raises(WorkflowTaskException, match="at most 500 instances, not 501"):
+        workflow.do_engine_steps()
+    workflow = start(library_of(tmp_path, text), "multi_instance_huge", count=3)
+    workflow.do_engine_steps()
+    assert workflow.is_completed()

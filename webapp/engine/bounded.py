@@ -54,6 +54,7 @@ class SequentialMultiInstanceTask(defaults.SequentialMultiInstanceTask):
 
     def _update_hook(self, my_task):
         """Start the loop if there are not too many instances."""
+        my_task._inherit_data()  # as the base class does first: the count may come from the data
         _check_instance_count(self, my_task)
         return super()._update_hook(my_task)
 

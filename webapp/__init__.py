@@ -92,16 +92,20 @@ def _init_security(app: Flask) -> None:
 
 
 def _init_engine(app: Flask) -> None:
-    """One workflow engine and one form library per app."""
+    """One workflow engine and one form library per app; the engine checks the forms tasks name."""
+    from .engine.limits import EngineLimits
     from .engine.registry import Registry
     from .engine.runtime import WorkflowEngine
     from .forms import FormLibrary
     from .notifications.policy import PolicySource
     from .notifications.reminders import first_reminder_dt
 
+    forms = FormLibrary(app.config["FORMS_DIR"])
+    app.extensions["form_library"] = forms
     registry = Registry(first_reminder=first_reminder_dt)
-    app.extensions["workflow_engine"] = WorkflowEngine(app.config["WORKFLOWS_DIR"], registry)
-    app.extensions["form_library"] = FormLibrary(app.config["FORMS_DIR"])
+    app.extensions["workflow_engine"] = WorkflowEngine(
+        app.config["WORKFLOWS_DIR"], registry, limits=EngineLimits.from_config(app.config), form_checker=forms.problem
+    )
     app.extensions["reminder_policy"] = PolicySource(
         app.config.get("REMINDER_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "reminders.json"
     )

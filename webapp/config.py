@@ -40,6 +40,14 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "webapp" / "translations")
         self.LANGUAGES = ["zh_Hans_CN", "en"]
         self.INBOX_PAGE_SIZE = int(os.environ.get("INBOX_PAGE_SIZE", 25))
+        # Limits that keep one diagram from tying up a worker (webapp/engine/limits.py).
+        self.MULTI_INSTANCE_MAX = int(os.environ.get("MULTI_INSTANCE_MAX", 500))
+        self.TIMER_CYCLE_MIN_SECONDS = int(os.environ.get("TIMER_CYCLE_MIN_SECONDS", 60))
+        self.TIMER_CYCLE_MAX_COUNT = int(os.environ.get("TIMER_CYCLE_MAX_COUNT", 100))
+        self.ENGINE_MAX_STEPS = int(os.environ.get("ENGINE_MAX_STEPS", 2000))
+        self.ENGINE_MAX_SECONDS = float(os.environ.get("ENGINE_MAX_SECONDS", 5))
+        self.SCRIPT_CPU_SECONDS = float(os.environ.get("SCRIPT_CPU_SECONDS", 1))
+        self.SCRIPT_MEMORY_MB = float(os.environ.get("SCRIPT_MEMORY_MB", 64))
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         served_over_https = self.BASE_URL.lower().startswith("https://")
         self.PREFERRED_URL_SCHEME = "https" if served_over_https else "http"

@@ -269,9 +269,9 @@ def test_bad_ballots_are_refused_and_change_nothing(app, login):
     assert _round(app, ids["round"]).ballots_cast == 1
     assert _statuses(app, ids["round"])["t004"][1] == 0
 
-    # Someone else's ballot is not even visible; a non-member has none.
+    # Someone else's ballot does not exist for anyone but its member (the out-of-scope answer).
     other = task_id_in_inbox(login("s1c2"), "投票")
-    assert login("s1c3").get(f"/tasks/{other}").status_code == 403
+    assert login("s1c3").get(f"/tasks/{other}").status_code == 404
     assert login("s2c1").get(f"/tasks/{other}").status_code == 404
     assert login("t001").get(f"/tasks/{other}").status_code == 404
 

@@ -345,7 +345,7 @@ def test_objections_from_outside_the_school_or_after_the_period_are_refused(app,
     outsider = _object(login, "t002", ids, "t001")  # a teacher of another school
     assert outsider.status_code == 404
     overseer = _object(login, "county", ids, "t001")  # may read the notice, is not of the school
-    assert overseer.status_code == 403 and "只有本校人员" in overseer.get_data(as_text=True)
+    assert overseer.status_code == 404 and "只有本校人员" in overseer.get_data(as_text=True)
     not_listed = _object(login, "t013", ids, "t010")
     assert not_listed.status_code == 422
     short = _object(login, "t013", ids, "t001", "太短")

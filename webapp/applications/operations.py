@@ -18,7 +18,7 @@ from ..models import (
     utcnow,
 )
 from ..roles import Role
-from ..workflow.errors import Conflict, Forbidden, NotFound
+from ..workflow.errors import Conflict, NotFound
 from ..workflow.operations import cancel_instance, start_instance
 from .vocabulary import category_label, level_label
 
@@ -34,9 +34,9 @@ LIVE_STATUSES = (
 
 
 def teacher_school(teacher: User) -> Organisation:
-    """The school where the user teaches; Forbidden if they are not a teacher."""
+    """The school where the user teaches; NotFound (the out-of-scope answer) if they are not a teacher."""
     if teacher.profile is None or not teacher.has_role(Role.teacher):
-        raise Forbidden(_("Only teachers can apply for a title."))
+        raise NotFound(_("Only teachers can apply for a title."))
     return teacher.profile.school
 
 

@@ -76,6 +76,7 @@ def _changes(round_):
 def object_to(round_id: int):
     """File an objection during the notice period; it goes to the school administrator."""
     round_ = operations.visible_round(current_user, round_id)
+    operations.require_school_member(current_user, round_)  # out of scope before any input is read
     context = {"candidate_options": operations.objection_options(round_)}
     data, errors, cited = read_form(OBJECTION_FORM, current_user, None, previous={}, context=context)
     if errors:

@@ -16,7 +16,7 @@ from ..models import (
     RoundCandidate, RoundStatus, User, VoteRound, utcnow,
 )
 from ..roles import OVERSEEING_ROLES, Role
-from ..workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..workflow.errors import Conflict, InvalidInput, NotFound
 from ..workflow.operations import start_instance
 from .membership import committee_member_ids, remove_from_list
 
@@ -197,8 +197,7 @@ def objection_options(round_: VoteRound) -> list[dict]:
 def file_objection(engine: WorkflowEngine, user: User, round_: VoteRound, candidate_id: int, reason: str,
                    evidence: set[str]) -> Objection:
     """Record an objection and hand it to the school administrator as a confidential task."""
-    if not belongs_to_school(user, round_.school):
-        raise Forbidden(_("Only people of this school may object to its notice."))
+    require_school_member(user, round_)
     if not notice_open(round_):
         raise Conflict(_("The public notice period has ended; objections are no longer accepted."))
     candidate = next((c for c in round_.recommended() if c.id == candidate_id), None)
@@ -221,6 +220,12 @@ def file_objection(engine: WorkflowEngine, user: User, round_: VoteRound, candid
     link_to_instance(instance, evidence, uploaded_by=user)
     db.session.flush()
     return objection
+
+
+def require_school_member(user: User, round_: VoteRound) -> None:
+    """Only people of the school object to its notice; for others the action is out of scope (404)."""
+    if not belongs_to_school(user, round_.school):
+        raise NotFound(_("Only people of this school may object to its notice."))
 
 
 def my_objections(user: User, round_: VoteRound) -> list[Objection]:

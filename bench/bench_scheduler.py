@@ -421,7 +421,8 @@ def fired_once() -> dict:
     from sqlalchemy import func, select
 
     from webapp.extensions import db
-    from webapp.models import Application, ApplicationStatus, AuditEvent, InstanceStatus, ProcessInstance
+    from webapp.models import AuditEvent, InstanceStatus, ProcessInstance
+    from webapp.processes.self_application.models import Application, ApplicationStatus
 
     db.session.expire_all()
     check = {

@@ -21,7 +21,7 @@ from drive import PDF, submit_form
 
 from sqlalchemy import select, text
 
-from webapp.applications.operations import start_application
+from webapp.processes.self_application.operations import start_application
 from webapp.engine.serialization import SERIALIZER
 from webapp.evidence.operations import store_upload
 from webapp.extensions import db

@@ -29,19 +29,22 @@ from typing import Callable
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
-from webapp.applications.operations import start_application, withdraw_application
+from webapp.processes.self_application.operations import start_application, withdraw_application
 from webapp.auth import load_user  # as each request loads the acting user
 from webapp.calendar import local_zone
 from webapp.evidence.operations import check_citable, link_to_instance, store_upload
 from webapp.extensions import db
 from webapp.generator import Population
 from webapp.models import (
-    Application, ApplicationStatus, BallotReceipt, CandidateStatus, HumanTask, InstanceStatus, Objection,
-    ObjectionStatus, Organisation, ProcessInstance, RoleAssignment, RoundCandidate, RoundStatus, TaskState,
-    TeacherProfile, User, VoteRound, utcnow,
+    HumanTask, InstanceStatus, Organisation, ProcessInstance, RoleAssignment, TaskState, TeacherProfile, User, utcnow,
 )
+from webapp.processes.objection import operations as objections
+from webapp.processes.objection.models import Objection, ObjectionStatus
+from webapp.processes.school_vote import operations as vote
+from webapp.processes.school_vote.membership import committee_member_ids
+from webapp.processes.school_vote.models import BallotReceipt, CandidateStatus, RoundCandidate, RoundStatus, VoteRound
+from webapp.processes.self_application.models import Application, ApplicationStatus
 from webapp.roles import Role
-from webapp.vote import operations as vote
 from webapp.workflow.fast_forward import make_timers_due
 from webapp.workflow.operations import claim_task, complete_task, get_actionable_task
 from webapp.workflow.permissions import can_view_instance
@@ -199,7 +202,7 @@ REPLIES = {
     "dismissed": ["经核实，相关材料真实有效，异议不成立，予以驳回。", "经调查，所反映情况与事实不符，维持推荐。"],
     "upheld": ["经核实，异议属实，取消其推荐资格，按排名递补。"],
 }
-OBJECTION_FORM = "objection_filing.schema.json"  # the form of the notice page (vote.blueprint)
+from webapp.processes.objection.operations import OBJECTION_FORM  # noqa: E402  (the form of the notice page)
 
 
 def local_today() -> date:
@@ -296,7 +299,7 @@ def objection_action(driver: "Driver", round_id: int, objector_id: int, record: 
     """What POST /vote/rounds/<id>/objections does: the notice the objector may read, the form checked."""
     objector = load_user(objector_id)
     round_ = vote.visible_round(objector, round_id)
-    context = {"candidate_options": vote.objection_options(round_)}
+    context = {"candidate_options": objections.objection_options(round_)}
     data = {"candidate": driver.rng.choice(context["candidate_options"])["value"],
             "reason": driver.rng.choice(OBJECTION_REASONS)}
     errors = driver.forms.validate(OBJECTION_FORM, data, context)
@@ -304,7 +307,7 @@ def objection_action(driver: "Driver", round_id: int, objector_id: int, record: 
         raise ValueError(f"generated data does not fit {OBJECTION_FORM}: {errors}")
     cited = driver.forms.evidence_ids(OBJECTION_FORM, data)
     check_citable(objector, None, cited)
-    objection = vote.file_objection(driver.engine, objector, round_, int(data["candidate"]), data["reason"], cited)
+    objection = objections.file_objection(driver.engine, objector, round_, int(data["candidate"]), data["reason"], cited)
     record.objections.append(objection.id)
 
 
@@ -588,7 +591,7 @@ class Driver:
                 if objection.status is ObjectionStatus.open or not objection.reply or instance.status is not InstanceStatus.completed:
                     problems.append(f"objection {objection.id}: {objection.status.value}, process {instance.status.value}")
                 outsiders = [objection.candidate.teacher] + [
-                    db.session.get(User, member) for member in vote.committee_member_ids(objection.round.school_id)
+                    db.session.get(User, member) for member in committee_member_ids(objection.round.school_id)
                     if member != objection.objector_id]
                 if not instance.confidential or any(can_view_instance(u, instance) for u in outsiders) \
                         or not can_view_instance(objection.objector, instance):

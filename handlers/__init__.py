@@ -1,43 +1,33 @@
-"""Python functions that BPMN service tasks call by name.
+"""Python functions that BPMN service tasks call by name, one module per process.
 
 A service task names an operation (``spiffworkflow:serviceTaskOperator name="..."``); the
-engine looks the name up here. Each handler takes keyword arguments (the evaluated operator
-parameters) and returns a JSON-serialisable value that the engine stores in the task's result
-variable. Handlers live in modules named after the process they serve.
+engine looks the name up in its registry. Each handler takes keyword arguments (the evaluated
+operator parameters) and returns a JSON-serialisable value that the engine stores in the task's
+result variable. `@handler` only marks a function; the process declaration
+(`webapp/processes/<process_id>/__init__.py`) lists its module's handlers with `handlers_in`,
+and `create_app` registers them. Nothing here imports a process module.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Callable
 
+from webapp.engine.registry import Handler
 
-@dataclass(frozen=True)
-class Handler:
-    """A registered service-task function and what it does."""
-
-    name: str
-    func: Callable[..., Any]
-    description: str
-
-
-REGISTRY: dict[str, Handler] = {}
+_MARK = "_service_handler"
 
 
 def handler(name: str, description: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register ``func`` as the service-task operation ``name``."""
+    """Mark ``func`` as the service-task operation ``name``."""
 
-    def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        if name in REGISTRY:
-            raise ValueError(f"handler {name!r} registered twice")
-        REGISTRY[name] = Handler(name, func, description)
+    def mark(func: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(func, _MARK, Handler(name, func, description))
         return func
 
-    return register
+    return mark
 
 
-def get(name: str) -> Handler:
-    """Return the handler called ``name`` or raise ``KeyError``."""
-    return REGISTRY[name]
-
-
-from . import self_application, school_vote  # noqa: E402,F401  (register their handlers)
+def handlers_in(module: ModuleType) -> tuple[Handler, ...]:
+    """Every function of `module` marked with `@handler`, in definition order."""
+    found = [getattr(value, _MARK) for value in vars(module).values() if callable(value) and hasattr(value, _MARK)]
+    return tuple(item for item in found if item.func.__module__ == module.__name__)

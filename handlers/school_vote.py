@@ -1,4 +1,4 @@
-"""Handlers for the school vote (workflows/school_vote.bpmn) and objections (workflows/objection.bpmn).
+"""Handlers for the school vote (workflows/school_vote.bpmn).
 
 Ballots are counted by `record_ballot`, which the service layer calls for the secret ballot step
 instead of storing the answers: it records *that* the member voted (a receipt) and adds one to
@@ -6,19 +6,20 @@ each chosen candidate's count. Nothing links a member to a name.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from webapp.calendar import end_of_working_days, local_zone
+from webapp.core.errors import Conflict, InvalidInput
 from webapp.extensions import db
-from webapp.models import (
-    BallotReceipt, CandidateStatus, Objection, ObjectionStatus, RoundCandidate, RoundStatus, VoteRound, utcnow,
-)
-from webapp.vote import ranking
-from webapp.vote.membership import committee_member_ids, remove_from_list
-from webapp.workflow.errors import Conflict
+from webapp.models import utcnow
+from webapp.processes.objection.models import Objection, ObjectionStatus
+from webapp.processes.school_vote import ranking
+from webapp.processes.school_vote.deadlines import voting_deadline
+from webapp.processes.school_vote.membership import committee_member_ids
+from webapp.processes.school_vote.models import BallotReceipt, CandidateStatus, RoundCandidate, RoundStatus, VoteRound
 
 from . import handler
 from .self_application import _full_years
@@ -128,14 +129,10 @@ def close_round(round_id, rules: dict) -> dict:
 def extend_round(round_id, new_deadline) -> dict:
     """A new deadline at midnight closing `new_deadline` (local time); refused if not after today."""
     round_ = _round(round_id)
-    zone = local_zone()
     try:
-        day = date.fromisoformat(str(new_deadline))
-    except ValueError:
+        deadline = voting_deadline(str(new_deadline))
+    except InvalidInput:
         return {"ok": False}
-    if day <= utcnow().astimezone(zone).date():
-        return {"ok": False}
-    deadline = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
     round_.ballot_deadline_dt = deadline
     round_.status = RoundStatus.voting
     round_.closed_dt = None
@@ -203,19 +200,3 @@ def report_round(round_id) -> dict:
     round_.status = RoundStatus.reported
     round_.reported_dt = utcnow()
     return {"ok": True, "open_objections": 0}
-
-
-@handler("resolve_objection", "Uphold (remove the candidate, promote the next) or dismiss an objection, with a reply.")
-def resolve_objection(objection_id, decision: str, reply: str) -> str:
-    """Record the outcome; an upheld objection changes the published list."""
-    objection = db.session.get(Objection, int(objection_id))
-    if objection is None:
-        raise LookupError(f"objection {objection_id} does not exist")
-    if decision not in ("upheld", "dismissed"):
-        raise ValueError(f"unknown decision {decision!r}")
-    objection.status = ObjectionStatus(decision)
-    objection.reply = reply
-    objection.resolved_dt = utcnow()
-    if decision == "upheld":
-        remove_from_list(objection.candidate, CandidateStatus.removed)
-    return decision

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 from webapp.extensions import db
-from webapp.models import Application, ApplicationStatus, TitleHolding, utcnow
+from webapp.models import TitleHolding, utcnow
+from webapp.processes.self_application.models import Application, ApplicationStatus
 
 from . import handler
 

@@ -20,10 +20,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import (
-    Application, ApplicationStatus, Evidence, HumanTask, Notification, NotificationKind, Objection, Organisation,
-    OrgKind, RoundStatus, User, VoteRound,
-)
+from webapp.models import Evidence, HumanTask, Notification, NotificationKind, Organisation, OrgKind, User
+from webapp.processes.objection.models import Objection
+from webapp.processes.school_vote.models import RoundStatus, VoteRound
+from webapp.processes.self_application.models import Application, ApplicationStatus
 from webapp.roles import Role
 
 from .conftest import Session

@@ -58,7 +58,7 @@ def make_timers_due(instance: ProcessInstance, when: datetime) -> None:
 
 def start_due_applications(app, count: int) -> list[int]:
     """Start `count` self-applications of demo teachers (up to 120) with their deadline timer due."""
-    from webapp.applications.operations import start_application
+    from webapp.processes.self_application.operations import start_application
 
     engine = app.extensions["workflow_engine"]
     ids = []

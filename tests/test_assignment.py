@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import AuditEvent, BallotReceipt, HumanTask, RoundStatus, TaskState, User
+from webapp.models import AuditEvent, HumanTask, TaskState, User
+from webapp.processes.school_vote.models import BallotReceipt, RoundStatus
 
 from .helpers import accepted_applications, cycle_id_for, declaration, start_application, submit, task_id_in_inbox
 from .test_school_vote import APPLICANTS, _open_round, _round

@@ -111,7 +111,7 @@ def test_committee_member_votes_and_the_school_reads_the_notice(app, login, live
     from selenium.webdriver.common.by import By
 
     from webapp.extensions import db
-    from webapp.models import VoteRound
+    from webapp.processes.school_vote.models import VoteRound
 
     from .helpers import accepted_applications
     from .test_school_vote import APPLICANTS, _open_round, _vote

@@ -5,7 +5,8 @@ import threading
 
 from webapp.engine.runtime import WorkflowEngine
 from webapp.extensions import db
-from webapp.models import Application, ApplicationStatus, AuditEvent, HumanTask, TaskState
+from webapp.models import AuditEvent, HumanTask, TaskState
+from webapp.processes.self_application.models import Application, ApplicationStatus
 
 from .helpers import cycle_id_for, declaration, start_application, submit, task_id_in_inbox
 

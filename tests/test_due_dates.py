@@ -19,7 +19,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _start(app, **data) -> dict[str, HumanTask]:
-    engine = WorkflowEngine(PROJECT_ROOT / "tests" / "fixtures" / "scheduler")
+    engine = WorkflowEngine(PROJECT_ROOT / "tests" / "fixtures" / "scheduler", app.extensions["workflow_engine"].registry)
     instance = start_instance(engine, "due_dates", org=org("530101-01"), actor=None, title="期限", data=data)
     db.session.commit()
     return {t.task_name: t for t in db.session.scalars(select(HumanTask).filter_by(instance_id=instance.id))}

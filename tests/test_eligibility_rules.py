@@ -7,13 +7,14 @@ import pytest
 
 from webapp.config import PROJECT_ROOT
 from webapp.engine.loader import load_library
+from webapp.processes import declared_handlers, discover
 from webapp.engine.sandbox import ScriptEngine
 
 
 @pytest.fixture(scope="module")
 def decide():
     """Evaluate the `eligibility` table for a category, level and applicant facts; return failed rule codes."""
-    library = load_library(PROJECT_ROOT / "workflows")
+    library = load_library(PROJECT_ROOT / "workflows", frozenset(h.name for h in declared_handlers(discover())))
     assert library.errors == []
     engine = library.parser.get_engine("eligibility", None)
     script_engine = ScriptEngine()
@@ -85,7 +86,7 @@ def test_a_holder_cannot_apply_again(decide):
 
 
 def test_every_failure_says_why_in_both_languages(decide):
-    library = load_library(PROJECT_ROOT / "workflows")
+    library = load_library(PROJECT_ROOT / "workflows", frozenset(h.name for h in declared_handlers(discover())))
     engine = library.parser.get_engine("eligibility", None)
     applicant = dict(age=50, years_teaching=2, title_rank=0, education_rank=1, excellent_5y=0, open_classes_5y=0,
                      papers_awarded_5y=0, projects_5y=0, has_qualification=False, has_it_certificate=False, holds_same_title=True)

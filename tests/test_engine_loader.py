@@ -9,10 +9,12 @@ from xml.sax.saxutils import escape
 import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-import handlers
+from webapp.engine import loader
 from webapp.engine.errors import WorkflowFileError
-from webapp.engine.loader import MAX_FILE_BYTES, load_library, parse_xml_bytes
+from webapp.engine.loader import MAX_FILE_BYTES, parse_xml_bytes
+from webapp.engine.registry import Handler, Registry
 from webapp.engine.sandbox import ScriptEngine
+from webapp.processes import declared_handlers, discover
 
 FIXTURES = Path(__file__).parent / "fixtures" / "engine"
 GOOD = FIXTURES / "good"
@@ -25,8 +27,15 @@ def _echo(who, count):
     return {"who": who, "count": count, "when": date(2024, 9, 1)}
 
 
-if ECHO_HANDLER not in handlers.REGISTRY:
-    handlers.handler(ECHO_HANDLER, "test handler: echoes its arguments")(_echo)
+REGISTRY = Registry()
+REGISTRY.add_handler(Handler(ECHO_HANDLER, _echo, "test handler: echoes its arguments"))
+for _handler in declared_handlers(discover()):  # the project's own diagrams are loaded too
+    REGISTRY.add_handler(_handler)
+
+
+def load_library(directory: Path):
+    """Load a workflows directory against this module's handlers."""
+    return loader.load_library(directory, REGISTRY.handler_names())
 
 
 def workflows(tmp_path: Path, *files: Path) -> Path:
@@ -48,7 +57,7 @@ def only_error(library, filename: str) -> WorkflowFileError:
 def run(library, process_id: str, **data) -> BpmnWorkflow:
     """Start ``process_id`` with ``data`` and run engine steps."""
     spec, subprocess_specs = library.spec(process_id)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ScriptEngine())
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=ScriptEngine(REGISTRY))
     workflow.get_tasks()[0].data.update(data)
     workflow.do_engine_steps()
     return workflow

@@ -12,18 +12,10 @@ from webapp.config import PROJECT_ROOT
 from webapp.engine.runtime import WorkflowEngine
 from webapp.extensions import db
 from webapp.models import (
-    Application,
-    ApplicationCycle,
-    ApplicationStatus,
-    HumanTask,
-    InstanceStatus,
-    ProcessInstance,
-    ProcessVersion,
-    TaskState,
-    User,
-    utcnow,
+    ApplicationCycle, HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskState, User, utcnow,
 )
-from webapp.applications.operations import start_application
+from webapp.processes.self_application.models import Application, ApplicationStatus
+from webapp.processes.self_application.operations import start_application
 from webapp.workflow.operations import complete_task
 from webapp.workflow.timer_jobs import advance_due_timers
 
@@ -50,7 +42,7 @@ def _declaration():
 
 def test_editing_a_diagram_leaves_running_instances_on_their_version(app, demo, engine_dir):
     with app.test_request_context():
-        engine = WorkflowEngine(engine_dir)
+        engine = WorkflowEngine(engine_dir, app.extensions["workflow_engine"].registry)
         first = start_application(engine, _teacher("t001"), _cycle().id)
         db.session.commit()
 
@@ -79,7 +71,7 @@ def test_editing_a_diagram_leaves_running_instances_on_their_version(app, demo, 
 
 def test_same_files_same_version(app, demo, engine_dir):
     with app.test_request_context():
-        engine = WorkflowEngine(engine_dir)
+        engine = WorkflowEngine(engine_dir, app.extensions["workflow_engine"].registry)
         start_application(engine, _teacher("t001"), _cycle().id)
         engine.reload()
         start_application(engine, _teacher("t004"), _cycle().id)
@@ -94,7 +86,7 @@ def test_a_failing_handler_flags_the_instance_instead_of_failing_the_request(app
     broken = text[:start] + text[start:].replace('value="application_id" />', 'value="application_id + 100000" />', 1)
     path.write_text(broken, encoding="utf-8")
     with app.test_request_context():
-        engine = WorkflowEngine(engine_dir)
+        engine = WorkflowEngine(engine_dir, app.extensions["workflow_engine"].registry)
         application = start_application(engine, _teacher(), _cycle().id)
         task = db.session.scalar(select(HumanTask).filter_by(instance_id=application.instance_id, state=TaskState.open))
         complete_task(engine, _teacher(), task, _declaration())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from webapp.applications.operations import start_application
+from webapp.processes.self_application.operations import start_application
 from webapp.evidence.operations import link_to_instance, linked_evidence, own_upload
 from webapp.extensions import db
 from webapp.models import ApplicationCycle, Evidence, EvidenceLink, ProcessInstance, User

@@ -43,7 +43,7 @@ def test_small_population_has_the_shape_asked_for(app):
 
 
 def test_generated_people_use_the_app_like_anyone_else(app):
-    from webapp.applications.operations import start_application
+    from webapp.processes.self_application.operations import start_application
 
     with app.test_request_context():
         population = generate_population(

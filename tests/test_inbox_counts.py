@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from webapp.applications.operations import start_application
+from webapp.processes.self_application.operations import start_application
 from webapp.extensions import db
 from webapp.models import ApplicationCycle, HumanTask, TaskState, User
 from webapp.workflow.operations import claim_task, complete_task

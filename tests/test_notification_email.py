@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from webapp.applications.operations import start_application
+from webapp.processes.self_application.operations import start_application
 from webapp.calendar.window import WorkingDayWindow
 from webapp.extensions import db
 from webapp.models import ApplicationCycle, EmailState, HumanTask, Notification, TaskState, utcnow

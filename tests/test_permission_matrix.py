@@ -253,19 +253,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("evidence.download", "GET"): Rule(
         lambda world: [Target(kind, {"evidence_id": world.digests[kind]}, kind) for kind in UPLOADED],
         lambda user, kind: 200 if user in UPLOADED[kind] else 404),
-    ("applications.mine", "GET"): Rule(one(), only(TEACHERS, 200)),
-    ("applications.start", "POST"): Rule(famous_call, lambda user, _: (409 if user == "t007" else 302) if user in TEACHERS else 404),
-    ("applications.withdraw", "POST"): Rule(applications, withdraw_application),
-    ("vote.index", "GET"): Rule(one(), everyone(200)),
-    ("vote.round_page", "GET"): Rule(rounds, lambda user, _name: 200 if user in SCHOOL1 | ABOVE else 404),
-    ("vote.object_to", "POST"): Rule(rounds, object_to),
-    ("vote.withdraw", "POST"): Rule(candidacies, withdraw_candidacy),
-    ("vote.county", "GET"): Rule(one(), only({"county", "city", "province", "county2", "city2", "province2"} | SYSADMINS, 200)),
-    ("vote.quotas", "GET"): Rule(one(), only({"county", "county2"}, 200)),
-    ("vote.set_quota", "POST"): Rule(
+    ("self_application.mine", "GET"): Rule(one(), only(TEACHERS, 200)),
+    ("self_application.start", "POST"): Rule(famous_call, lambda user, _: (409 if user == "t007" else 302) if user in TEACHERS else 404),
+    ("self_application.withdraw", "POST"): Rule(applications, withdraw_application),
+    ("school_vote.index", "GET"): Rule(one(), everyone(200)),
+    ("school_vote.round_page", "GET"): Rule(rounds, lambda user, _name: 200 if user in SCHOOL1 | ABOVE else 404),
+    ("school_vote.object_to", "POST"): Rule(rounds, object_to),
+    ("school_vote.withdraw", "POST"): Rule(candidacies, withdraw_candidacy),
+    ("school_vote.county", "GET"): Rule(one(), only({"county", "city", "province", "county2", "city2", "province2"} | SYSADMINS, 200)),
+    ("school_vote.quotas", "GET"): Rule(one(), only({"county", "county2"}, 200)),
+    ("school_vote.set_quota", "POST"): Rule(
         lambda world: [Target("backbone", {"cycle_id": world.ids["cycle_backbone"]}, None, {"mode": "absolute", "value": "2"})],
         only({"county"}, 302)),
-    ("vote.open_round", "POST"): Rule(schools, lambda user, admins: 409 if user in admins else 404),  # nothing to vote on
+    ("school_vote.open_round", "POST"): Rule(schools, lambda user, admins: 409 if user in admins else 404),  # nothing to vote on
     ("notifications.index", "GET"): Rule(one(), everyone(200)),
     ("notifications.read", "POST"): Rule(lambda world: [Target("t001's", {"notification_id": world.ids["notification"]})],
                                          only({"t001"}, 302)),
@@ -353,9 +353,10 @@ def test_every_demo_role_is_probed_in_and_out_of_scope(world):
 def test_probes_leave_the_world_as_it_was(world):
     """A permitted action inside a probe really happens, and is gone afterwards."""
     from webapp.extensions import db
-    from webapp.models import Application, ApplicationStatus, HumanTask
+    from webapp.models import HumanTask
+    from webapp.processes.self_application.models import Application, ApplicationStatus
 
-    key = ("applications.withdraw", "POST")
+    key = ("self_application.withdraw", "POST")
     target = next(t for t in RULES[key].targets(world) if t.fact == "app_draft")
     assert _probe(world, key, RULES[key], target, "t007") == 302
     claim_key = ("workflow.claim", "POST")

@@ -11,7 +11,8 @@ import re
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Application, HumanTask, TaskState
+from webapp.models import HumanTask, TaskState
+from webapp.processes.self_application.models import Application
 
 from .helpers import PDF, cycle_id_for, declaration, start_application, submit, task_id_in_inbox
 

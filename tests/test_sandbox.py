@@ -11,11 +11,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-import handlers
 from webapp.engine.errors import ScriptSafetyError
 from webapp.engine.loader import parse_xml_bytes
+from webapp.engine.registry import Handler, Registry
 from webapp.engine.sandbox import (
-    SCRIPT_ENGINE,
     SandboxedEnvironment,
     ScriptEngine,
     check_code,
@@ -38,9 +37,10 @@ def _fail(who, count):
     raise RuntimeError("boom")
 
 
+REGISTRY = Registry()
 for _name, _func in ((ECHO_HANDLER, _echo), (FAIL_HANDLER, _fail)):
-    if _name not in handlers.REGISTRY:
-        handlers.handler(_name, "test handler")(_func)
+    REGISTRY.add_handler(Handler(_name, _func, "test handler"))
+SCRIPT_ENGINE = ScriptEngine(REGISTRY)  # one engine shared by workflows, as in the app
 
 
 def probe_workflow(script="x = 1", condition="x == 1", cell="-", engine=None) -> BpmnWorkflow:
@@ -52,7 +52,7 @@ def probe_workflow(script="x = 1", condition="x == 1", cell="-", engine=None) ->
     parser.add_bpmn_xml(parse_xml_bytes(bpmn.encode(), "probe.bpmn"), filename="probe.bpmn")
     parser.add_dmn_xml(parse_xml_bytes(dmn.encode(), "probe.dmn").getroot(), filename="probe.dmn")
     return BpmnWorkflow(parser.get_spec("probe"), parser.get_subprocess_specs("probe"),
-                        script_engine=engine or ScriptEngine())
+                        script_engine=engine or ScriptEngine(REGISTRY))
 
 
 def service_workflow(operator: str) -> BpmnWorkflow:
@@ -60,7 +60,7 @@ def service_workflow(operator: str) -> BpmnWorkflow:
     bpmn = (PROBES / "service.bpmn").read_text().replace("PROBE_OPERATOR", operator)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     parser.add_bpmn_xml(parse_xml_bytes(bpmn.encode(), "service.bpmn"), filename="service.bpmn")
-    return BpmnWorkflow(parser.get_spec("service"), {}, script_engine=ScriptEngine())
+    return BpmnWorkflow(parser.get_spec("service"), {}, script_engine=ScriptEngine(REGISTRY))
 
 
 # Expressions that must fail wherever an expression is evaluated. {marker} is a file the probe

@@ -17,18 +17,9 @@ from sqlalchemy import func, select
 from webapp.config import PROJECT_ROOT
 from webapp.extensions import db
 from webapp.models import (
-    Application,
-    ApplicationStatus,
-    AuditEvent,
-    EmailState,
-    InstanceStatus,
-    Notification,
-    ProcessInstance,
-    ReminderSchedule,
-    SchedulerFailure,
-    SchedulerJob,
-    utcnow,
+    AuditEvent, EmailState, InstanceStatus, Notification, ProcessInstance, ReminderSchedule, SchedulerFailure, SchedulerJob, utcnow,
 )
+from webapp.processes.self_application.models import Application, ApplicationStatus
 from webapp.roles import Role
 from webapp.scheduler import build_scheduler, should_embed
 from webapp.scheduler.jobs import JOBS

@@ -8,9 +8,11 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import (
-    Application, ApplicationCycle, ApplicationStatus, AuditEvent, BallotReceipt, HumanTask,
-    Objection, ProcessInstance, RoundStatus, TaskState, User, VoteRound,
+    ApplicationCycle, AuditEvent, HumanTask, ProcessInstance, TaskState, User,
 )
+from webapp.processes.objection.models import Objection
+from webapp.processes.school_vote.models import BallotReceipt, RoundStatus, VoteRound
+from webapp.processes.self_application.models import Application, ApplicationStatus
 
 from .helpers import accepted_applications, reach_timers, submit, task_id_in_inbox
 
@@ -81,7 +83,8 @@ def test_full_flow_vote_notice_objections_report(app, login):
     # Before the round closes the administrator sees no tallies.
     admin = login("s1admin")
     page = admin.get(f"/vote/rounds/{ids['round']}").get_data(as_text=True)
-    assert 'id="tallies"' not in page and "投票不记名" in page or "结果将在投票结束后显示" in page
+    assert 'id="tallies"' not in page
+    assert "投票不记名；投票结束后在此显示评议结果。" in page
 
     # A: 2, B: 2, C: 2 — a three-way tie at the quota line, broken by years of teaching: C (20), B (18).
     assert _vote(login, "s1c1", ids, ["t001", "t004"]).status_code == 302
@@ -114,7 +117,8 @@ def test_full_flow_vote_notice_objections_report(app, login):
     statuses = _statuses(app, ids["round"])
     assert statuses["t007"][0] == "removed" and statuses["t001"][0] == "recommended"  # the next one moves up
     notice = login("t013").get(f"/vote/rounds/{ids['round']}").get_data(as_text=True)
-    assert 'id="notice-changes"' in notice and "按排名递补" in notice or "递补" in notice
+    changes = notice.split('id="notice-changes"', 1)[1].split("</ul>", 1)[0]
+    assert "按排名递补进入名单" in changes
 
     # The candidate objected to never learns who objected.
     for url in _all_urls(app, ids):
@@ -136,7 +140,9 @@ def test_full_flow_vote_notice_objections_report(app, login):
     response = submit(admin, second, {"objection_decision": "dismissed", "objection_reply": "经核实，该教师本学期承担了校级公开课。"})
     assert response.status_code == 302
     reply_page = login("s1c2").get(f"/vote/rounds/{ids['round']}").get_data(as_text=True)
-    assert "经核实，该教师本学期承担了校级公开课。" in reply_page and "不成立" in reply_page or "驳回" in reply_page
+    mine = reply_page.split('id="my-objections"', 1)[1]
+    assert '<span class="reply">经核实，该教师本学期承担了校级公开课。</span>' in mine
+    assert "不成立，已驳回" in mine
 
     assert submit(admin, report, {"report_confirmed": "true"}).status_code == 302
     round_ = _round(app, ids["round"])

@@ -5,7 +5,8 @@ import io
 import re
 
 from webapp.extensions import db
-from webapp.models import Application, ApplicationStatus, AuditEvent, HumanTask, TaskState
+from webapp.models import AuditEvent, HumanTask, TaskState
+from webapp.processes.self_application.models import Application, ApplicationStatus
 
 from .helpers import PDF, cycle_id_for, declaration, start_application, submit, task_id_in_inbox
 

@@ -5,7 +5,7 @@ import json
 
 from sqlalchemy import select
 
-from webapp.applications.operations import start_application
+from webapp.processes.self_application.operations import start_application
 from webapp.engine.serialization import SERIALIZER, workflow_from_json, workflow_state_to_json
 from webapp.extensions import db
 from webapp.models import ApplicationCycle, ProcessInstance, User

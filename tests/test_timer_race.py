@@ -19,7 +19,7 @@ from webapp.config import PROJECT_ROOT
 from webapp.engine.runtime import WorkflowEngine
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, utcnow
-from webapp.workflow.errors import Conflict
+from webapp.core.errors import Conflict
 from webapp.workflow.operations import complete_task, start_instance
 from webapp.workflow.timer_jobs import advance_due_timers
 
@@ -31,7 +31,7 @@ FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "scheduler"
 @pytest.fixture
 def engine(app):
     """An engine over the parallel review + timer process."""
-    return WorkflowEngine(FIXTURE)
+    return WorkflowEngine(FIXTURE, app.extensions["workflow_engine"].registry)
 
 
 @pytest.fixture

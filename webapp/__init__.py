@@ -82,12 +82,14 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def _init_engine(app: Flask) -> None:
     """One workflow engine and one form library per app."""
+    from .engine.registry import Registry
     from .engine.runtime import WorkflowEngine
     from .forms import FormLibrary
-
     from .notifications.policy import PolicySource
+    from .notifications.reminders import first_reminder_dt
 
-    app.extensions["workflow_engine"] = WorkflowEngine(app.config["WORKFLOWS_DIR"])
+    registry = Registry(first_reminder=first_reminder_dt)
+    app.extensions["workflow_engine"] = WorkflowEngine(app.config["WORKFLOWS_DIR"], registry)
     app.extensions["form_library"] = FormLibrary(app.config["FORMS_DIR"])
     app.extensions["reminder_policy"] = PolicySource(
         app.config.get("REMINDER_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "reminders.json"
@@ -95,21 +97,20 @@ def _init_engine(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Mount every page group and the error handlers."""
+    """Mount every page group, every declared process (`webapp/processes/`) and the error handlers."""
     from .admin.blueprint import bp as admin_bp
-    from .applications.blueprint import bp as applications_bp
     from .auth.blueprint import bp as auth_bp
     from .errors import register_error_handlers
     from .evidence.blueprint import bp as evidence_bp
     from .labels import register_template_helpers
     from .navigation import inject_navigation
     from .notifications.blueprint import bp as notifications_bp
-    from .vote import panels  # noqa: F401  (registers the vote's task panels)
-    from .vote.blueprint import bp as vote_bp
+    from .processes import discover, register_processes
     from .workflow.blueprint import bp as workflow_bp
 
-    for blueprint in (auth_bp, workflow_bp, applications_bp, vote_bp, evidence_bp, admin_bp, notifications_bp):
+    for blueprint in (auth_bp, workflow_bp, evidence_bp, admin_bp, notifications_bp):
         app.register_blueprint(blueprint)
+    register_processes(app, discover())
     register_error_handlers(app)
     register_template_helpers(app)
     app.context_processor(inject_navigation)

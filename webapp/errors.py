@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
-from .workflow.errors import ActionRefused, InvalidInput
+from .core.errors import ActionRefused, InvalidInput
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ def inject_navigation() -> dict:
     context = {"english": is_english(), "languages": current_app.config["LANGUAGES"]}
     if current_user.is_authenticated:
         from .notifications.queries import unread_count
+        from .processes import navigation
         from .workflow.permissions import can_edit_calendar, is_sysadmin
         from .workflow.queries import inbox_counts
 
@@ -19,8 +20,5 @@ def inject_navigation() -> dict:
         context["unread_notifications"] = unread_count(current_user)
         context["is_sysadmin"] = is_sysadmin(current_user)
         context["can_edit_calendar"] = can_edit_calendar(current_user)
-        context["is_teacher"] = current_user.profile is not None
-        roles = {role.value for role, _org in current_user.role_scopes()}
-        context["is_county_office"] = "county_office" in roles
-        context["sees_county_lists"] = bool(roles & {"county_office", "city_office", "province_office", "sysadmin"})
+        context["process_navigation"] = navigation(current_app, current_user)
     return context

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
-from .workflow.errors import ActionRefused, Conflict
+from .core.errors import ActionRefused, Conflict
 
 
 def committing(view):

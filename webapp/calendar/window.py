@@ -61,12 +61,3 @@ class WorkingDayWindow:
         else:
             result = datetime.combine(self.shift(local.date(), count), local.timetz().replace(tzinfo=None), tzinfo=self.zone)
         return result.astimezone(ZoneInfo("UTC"))
-
-    def working_days_late(self, due: datetime, now: datetime) -> int:
-        """How many whole working days have ended between the deadline `due` and `now`."""
-        late = 0
-        while now >= self.shift_deadline(due, late + 1):
-            late += 1
-            if late > 3650:
-                break
-        return late

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from ..calendar import end_of_working_days
 from ..extensions import db
 from ..models import HumanTask, Organisation, ProcessInstance, ReminderSchedule, RoleAssignment, TaskState, utcnow
-from ..notifications.reminders import first_reminder_dt
 from ..roles import Role
 from .errors import WorkflowConfigurationError
 from .instructions import render_instructions
@@ -68,7 +67,8 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         panel=properties.get("panel") or None,
         secret_handler=properties.get("secretHandler") or None,
     )
-    first_reminder = first_reminder_dt(instance.process_id, step_name(spec), row.due_dt, now)
+    # The reminder policy is registered from outside the engine (webapp.engine.registry).
+    first_reminder = workflow.script_engine.registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now)
     if first_reminder is not None:
         row.reminder = ReminderSchedule(next_dt=first_reminder)
     if role is Role.teacher:

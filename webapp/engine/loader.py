@@ -45,8 +45,9 @@ def parse_xml_bytes(data: bytes, filename: str) -> etree._ElementTree:
 class ProcessLibrary:
     """The parsed and checked processes of one workflows directory."""
 
-    def __init__(self) -> None:
+    def __init__(self, handler_names: frozenset[str] = frozenset()) -> None:
         self.parser = SpiffBpmnParser(validator=VALIDATOR)
+        self.handler_names = handler_names  # registered service-task functions (engine.registry)
         self.errors: list[WorkflowFileError] = []
         self.trees: dict[str, etree._ElementTree] = {}
         # process id (or "decision:<id>") -> the error that makes it unusable
@@ -159,23 +160,21 @@ class ProcessLibrary:
 
     def _check_handlers(self, pid: str) -> bool:
         """Flag service operators and secret handlers that name no registered handler; True if any."""
-        import handlers
-
         node = self.parser.process_parsers[pid].node
         element_ids = set(node.xpath(".//bpmn:*/@id", namespaces={"bpmn": BPMN[1:-1]}))
         found = False
         for el in node.iter(f"{SPIFF}serviceTaskOperator"):
             name = el.get("id")
-            if name not in handlers.REGISTRY:
+            if name not in self.handler_names:
                 self._flag(self.source_file(pid), el, f"service operation '{name}' names no handler "
-                           f"(known: {', '.join(sorted(handlers.REGISTRY))})", pid)
+                           f"(known: {', '.join(sorted(self.handler_names))})", pid)
                 found = True
             elif name in element_ids:
                 self._flag(self.source_file(pid), el, f"the operation '{name}' has the same id as a "
                            "diagram element; SpiffWorkflow would confuse them: rename the element", pid)
                 found = True
         for el in node.iter(f"{SPIFF}property"):
-            if el.get("name") == "secretHandler" and el.get("value") not in handlers.REGISTRY:
+            if el.get("name") == "secretHandler" and el.get("value") not in self.handler_names:
                 self._flag(self.source_file(pid), el, f"secretHandler '{el.get('value')}' names no handler", pid)
                 found = True
         return found
@@ -243,9 +242,9 @@ class ProcessLibrary:
                                line)
 
 
-def load_library(workflows_dir: Path) -> ProcessLibrary:
-    """Read every *.bpmn and *.dmn under ``workflows_dir`` and check them all."""
-    library = ProcessLibrary()
+def load_library(workflows_dir: Path, handler_names: frozenset[str] = frozenset()) -> ProcessLibrary:
+    """Read every *.bpmn and *.dmn under ``workflows_dir`` and check them all against the handlers."""
+    library = ProcessLibrary(handler_names)
     workflows_dir = Path(workflows_dir)
     paths = sorted(p for p in workflows_dir.rglob("*")
                    if p.suffix in (".bpmn", ".dmn") and p.is_file())

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import InstanceStatus, ProcessInstance, ProcessVersion, utcnow
 from .errors import WorkflowFileError
 from .loader import ProcessLibrary, load_library
+from .registry import Registry
 from .sandbox import ScriptEngine
 from .serialization import spec_to_json, workflow_from_json, workflow_state_to_json
 from .timers import next_timer_fire_time
@@ -25,9 +26,10 @@ class UnknownProcess(LookupError):
 class WorkflowEngine:
     """One per app: parses `workflows/` once and turns instance rows into running workflows."""
 
-    def __init__(self, workflows_dir: Path) -> None:
+    def __init__(self, workflows_dir: Path, registry: Registry | None = None) -> None:
         self.workflows_dir = Path(workflows_dir)
-        self.script_engine = ScriptEngine()
+        self.registry = registry if registry is not None else Registry()
+        self.script_engine = ScriptEngine(self.registry)
         self._library: ProcessLibrary | None = None
         self._lock = threading.Lock()
         self._version_ids: dict[str, int] = {}
@@ -39,13 +41,13 @@ class WorkflowEngine:
         if self._library is None:
             with self._lock:
                 if self._library is None:
-                    self._library = load_library(self.workflows_dir)
+                    self._library = load_library(self.workflows_dir, self.registry.handler_names())
         return self._library
 
     def reload(self) -> list[WorkflowFileError]:
         """Parse the diagrams again (after an administrator changed them); return their errors."""
         with self._lock:
-            self._library = load_library(self.workflows_dir)
+            self._library = load_library(self.workflows_dir, self.registry.handler_names())
             self._version_ids.clear()
         return self._library.errors
 

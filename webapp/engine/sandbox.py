@@ -19,9 +19,8 @@ from functools import lru_cache
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-import handlers
-
 from .errors import ScriptSafetyError
+from .registry import Registry
 
 MAX_SOURCE_CHARS, MAX_EXPONENT, MAX_CONSTANT_REPEAT, MAX_RANGE_ITEMS = 10_000, 64, 10_000, 100_000
 MAX_SEQUENCE_ITEMS = 1_000_000  # run-time cap on the length produced by `seq * n`
@@ -258,10 +257,11 @@ class SandboxedEnvironment(TaskDataEnvironment):
 
 
 class ScriptEngine(PythonScriptEngine):
-    """Script engine with the sandbox and service tasks dispatched to ``handlers.REGISTRY``."""
+    """Script engine with the sandbox and service tasks dispatched to the registered handlers."""
 
-    def __init__(self):
+    def __init__(self, registry: Registry | None = None):
         super().__init__(environment=SandboxedEnvironment())
+        self.registry = registry if registry is not None else Registry()
 
     def evaluate(self, task, expression, external_context=None):
         """Evaluate like the base class, but keep the reason in the message (it drops it)."""
@@ -276,7 +276,7 @@ class ScriptEngine(PythonScriptEngine):
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
         """Call the registered handler and return its result as a JSON string."""
         try:
-            handler = handlers.get(operation_name)
+            handler = self.registry.handler(operation_name)
         except KeyError:
             raise WorkflowTaskException(
                 f"Unknown service operation {operation_name!r}: no handler is registered under "
@@ -295,5 +295,3 @@ class ScriptEngine(PythonScriptEngine):
             return err.lineno, lines[min(err.lineno, len(lines)) - 1]
         return super().get_error_line_number_and_content(script, err)
 
-
-SCRIPT_ENGINE = ScriptEngine()  # stateless apart from the compiled-code cache

@@ -7,7 +7,7 @@ from typing import Optional
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from ..extensions import db
 from ..roles import Role
@@ -38,10 +38,6 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login reads this
         """Deactivated users cannot log in."""
         return self.is_active_flag
-
-    def set_password(self, password: str) -> None:
-        """Store a salted hash of the password."""
-        self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         """True if `password` matches the stored hash."""

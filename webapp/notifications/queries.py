@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import HumanTask, Notification, User, utcnow
-from ..workflow.errors import NotFound
+from ..core.errors import NotFound
 
 
 def unread_count(user: User) -> int:

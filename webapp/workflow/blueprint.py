@@ -14,7 +14,7 @@ from ..i18n import is_english
 from .display import describe
 from .permissions import can_act_on_task, can_reassign, can_release, is_sysadmin
 from .queries import InboxFilter, inbox_page, step_choices
-from .errors import InstanceChanged
+from ..core.errors import InstanceChanged
 from .panels import render_panel
 from .task_forms import current_form_data, submit_task_form, task_context
 

@@ -23,7 +23,7 @@ from ..engine.human_tasks import sync_human_tasks
 from ..engine.runtime import WorkflowEngine
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
-from .errors import Conflict, InstanceChanged, NotFound
+from ..core.errors import Conflict, InstanceChanged, NotFound
 from .permissions import can_act_on_task, can_release, can_view_instance, holds_task_role, may_reach_task
 
 log = logging.getLogger(__name__)
@@ -196,9 +196,7 @@ def complete_task(
     _lock_instance(instance)
     if task.secret_handler:
         # A secret ballot: the handler counts it; the answers are kept nowhere else.
-        import handlers  # late: handlers import the service layer's errors
-
-        handlers.get(task.secret_handler).func(context=spiff_task.data, user_id=user.id, answers=data)
+        engine.registry.handler(task.secret_handler).func(context=spiff_task.data, user_id=user.id, answers=data)
         data = None
     else:
         for key in form_keys:
@@ -253,18 +251,6 @@ def fire_due_timers(
     workflow.refresh_timers()
     _audit(instance, None, "timer")
     _advance(engine, instance, workflow, now)
-
-
-def due_timer_instance_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
-    """Ids of running instances whose next timer is due (an index scan, no workflow loaded)."""
-    now = now or utcnow()
-    query = (
-        select(ProcessInstance.id)
-        .where(ProcessInstance.status == InstanceStatus.running, ProcessInstance.next_timer_dt <= now)
-        .order_by(ProcessInstance.next_timer_dt)
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
 
 
 def _advance(

@@ -27,9 +27,8 @@ def can_view_instance(user: User, instance: ProcessInstance) -> bool:
     if instance.confidential:
         # An objection: its subject (the objector) and whoever investigates it, no other overseer.
         return _has_task_on(user, instance)
-    for role, org in user.role_scopes():
-        if role in OVERSEEING_ROLES and instance.org_path.startswith(org.path):
-            return True
+    if oversees(user, instance.org_path):
+        return True
     return _has_task_on(user, instance)
 
 
@@ -45,6 +44,11 @@ def may_reach_task(user: User, task: HumanTask) -> bool:
     if task.personal:
         return False
     return holds_task_role(user, task)
+
+
+def oversees(user: User, org_path: str) -> bool:
+    """True if the user holds an overseeing role (school admin, county, …) in an organisation containing the path."""
+    return any(role in OVERSEEING_ROLES and org_path.startswith(org.path) for role, org in user.role_scopes())
 
 
 def can_act_on_task(user: User, task: HumanTask) -> bool:

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import HumanTask, RoleAssignment, TaskState, User
 from ..roles import Role
 from .display import Entry
-from .errors import Conflict, NotFound
+from ..core.errors import Conflict, NotFound
 from .permissions import can_view_instance, oversees_task
 
 QUEUE = "queue"  # the form's value for "back to the queue"

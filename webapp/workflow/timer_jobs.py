@@ -23,7 +23,7 @@ from ..engine.runtime import WorkflowEngine
 from ..extensions import db
 from ..models import InstanceStatus, ProcessInstance, utcnow
 from ..scheduler.records import LeaseLost, record_failure
-from .errors import Conflict
+from ..core.errors import Conflict
 from .operations import fire_due_timers
 
 log = logging.getLogger(__name__)

@@ -4,23 +4,15 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..engine.runtime import WorkflowEngine
-from ..extensions import db
-from ..models import (
-    Application,
-    ApplicationCycle,
-    ApplicationStatus,
-    HumanTask,
-    Organisation,
-    ProcessInstance,
-    TaskState,
-    User,
-    utcnow,
-)
-from ..roles import Role
-from ..workflow.errors import Conflict, NotFound
-from ..workflow.operations import cancel_instance, start_instance
-from .vocabulary import category_label, level_label
+from ...core.errors import Conflict, NotFound
+from ...engine.runtime import WorkflowEngine
+from ...extensions import db
+from ...models import ApplicationCycle, HumanTask, Organisation, ProcessInstance, TaskState, User, utcnow
+from ...roles import Role
+from ...titles import title_label
+from ...workflow.operations import cancel_instance, start_instance
+from ...workflow.history import latest_answers
+from .models import Application, ApplicationStatus
 
 PROCESS_ID = "self_application"
 # A teacher may hold at most one live application per cycle.
@@ -83,7 +75,7 @@ def start_application(engine: WorkflowEngine, teacher: User, cycle_id: int) -> A
     )
     db.session.add(application)
     db.session.flush()
-    title = f"{teacher.display_name} · {level_label(cycle.level, english=False)}{category_label(cycle.category, english=False)}"
+    title = f"{teacher.display_name} · {title_label(cycle.level, cycle.category, english=False)}"
     instance = start_instance(
         engine,
         PROCESS_ID,
@@ -143,3 +135,14 @@ def first_open_task(application: Application) -> HumanTask | None:
     return db.session.scalar(
         select(HumanTask).filter_by(instance_id=application.instance_id, state=TaskState.open).order_by(HumanTask.id)
     )
+
+
+# The steps where the teacher fills the declaration form (first filing, then corrections).
+DECLARATION_STEPS = ("fill_declaration", "correct_application")
+
+
+def declaration_of(application: Application) -> tuple[str | None, dict | None]:
+    """The form file and answers of the application's latest declaration, (None, None) if none yet."""
+    if not application.instance_id:
+        return None, None
+    return latest_answers(application.instance_id, DECLARATION_STEPS)

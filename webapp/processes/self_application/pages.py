@@ -5,11 +5,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..transaction import committing
-from ..vote import operations as vote_operations
+from ...transaction import committing
+from .. import teacher_stages
 from . import operations
 
-bp = Blueprint("applications", __name__, url_prefix="/applications")
+bp = Blueprint("self_application", __name__, url_prefix="/applications", template_folder="templates")
 
 
 @bp.get("/")
@@ -18,11 +18,10 @@ def mine():
     """The teacher's applications and where each one stands, plus the calls open now."""
     operations.teacher_school(current_user)
     return render_template(
-        "applications/mine.html",
+        "self_application/mine.html",
         applications=operations.my_applications(current_user),
         cycles=operations.open_cycles(current_user),
-        candidacies=vote_operations.candidacies(current_user),
-        vote_stage_of=vote_operations.stage,
+        stages=teacher_stages(current_app, current_user),
     )
 
 
@@ -34,7 +33,7 @@ def start():
     cycle_id = request.form.get("cycle_id", type=int)
     if cycle_id is None:
         flash(_("Choose which title to apply for."), "error")
-        return redirect(url_for("applications.mine"))
+        return redirect(url_for("self_application.mine"))
     application = operations.start_application(current_app.extensions["workflow_engine"], current_user, cycle_id)
     first = operations.first_open_task(application)
     flash(_("Application opened. Fill in the declaration form and submit it before the deadline."), "success")
@@ -51,4 +50,4 @@ def withdraw(application_id: int):
     reason = (request.form.get("reason") or "").strip()[:500] or None
     operations.withdraw_application(current_app.extensions["workflow_engine"], current_user, application_id, reason)
     flash(_("Your application has been withdrawn."), "success")
-    return redirect(url_for("applications.mine"))
+    return redirect(url_for("self_application.mine"))

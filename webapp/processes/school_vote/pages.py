@@ -1,4 +1,5 @@
-"""Pages of the school vote: opening rounds, the public notice, objections, the county's lists."""
+"""Pages of the school vote: opening rounds, the public notice and its objections, withdrawals, quotas,
+the county's lists."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -6,15 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import NoticeChange
-from ..transaction import committing
-from ..workflow.task_forms import read_form
+from ...extensions import db
+from ...transaction import committing
+from ...workflow.permissions import oversees
+from ...workflow.task_forms import read_form
+from ..objection.operations import OBJECTION_FORM, file_objection, my_objections, objection_options, require_school_member
+from . import county as county_operations
 from . import operations
+from .models import NoticeChange
 
-bp = Blueprint("vote", __name__, url_prefix="/vote")
-
-OBJECTION_FORM = "objection_filing.schema.json"
+bp = Blueprint("school_vote", __name__, url_prefix="/vote", template_folder="templates")
 
 
 @bp.get("/")
@@ -25,7 +27,7 @@ def index():
         (school, operations.ready_to_vote(school), operations.school_rounds(school))
         for school in operations.admin_schools(current_user)
     ]
-    return render_template("vote/index.html", schools=schools, notices=operations.school_notices(current_user))
+    return render_template("school_vote/index.html", schools=schools, notices=operations.school_notices(current_user))
 
 
 @bp.post("/schools/<int:school_id>/rounds")
@@ -39,7 +41,7 @@ def open_round(school_id: int):
         current_app.extensions["workflow_engine"], current_user, school, cycle_id or 0, request.form.get("deadline", "")
     )
     flash(_("The vote is open: every committee member has a ballot in their inbox."), "success")
-    return redirect(url_for("vote.round_page", round_id=round_.id))
+    return redirect(url_for("school_vote.round_page", round_id=round_.id))
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -47,21 +49,22 @@ def open_round(school_id: int):
 def round_page(round_id: int):
     """The round: for the school its public notice (printable); tallies for overseers once closed."""
     round_ = operations.visible_round(current_user, round_id)
-    return _render_round(round_, {}, [])
+    return render_round(round_, {}, [])
 
 
-def _render_round(round_, data, errors, status=200):
+def render_round(round_, data, errors, status=200):
+    """The round page, with the objection form (and its errors) for people of the school."""
     library = current_app.extensions["form_library"]
-    context = {"candidate_options": operations.objection_options(round_)}
+    context = {"candidate_options": objection_options(round_)}
     can_object = operations.notice_open(round_) and operations.belongs_to_school(current_user, round_.school)
     objection_form = library.render(OBJECTION_FORM, None, data, errors, context) if can_object else None
     return render_template(
-        "vote/round.html",
+        "school_vote/round.html",
         round=round_,
-        overseer=operations.oversees(current_user, round_.school),
+        overseer=oversees(current_user, round_.school.path),
         objection_form=objection_form,
         errors=errors,
-        my_objections=operations.my_objections(current_user, round_),
+        my_objections=my_objections(current_user, round_),
         changes=_changes(round_),
     ), status
 
@@ -76,18 +79,18 @@ def _changes(round_):
 def object_to(round_id: int):
     """File an objection during the notice period; it goes to the school administrator."""
     round_ = operations.visible_round(current_user, round_id)
-    operations.require_school_member(current_user, round_)  # out of scope before any input is read
-    context = {"candidate_options": operations.objection_options(round_)}
+    require_school_member(current_user, round_)  # out of scope before any input is read
+    context = {"candidate_options": objection_options(round_)}
     data, errors, cited = read_form(OBJECTION_FORM, current_user, None, previous={}, context=context)
     if errors:
         db.session.rollback()
         round_ = operations.visible_round(current_user, round_id)
-        return _render_round(round_, data, errors, 422)
-    operations.file_objection(
+        return render_round(round_, data, errors, 422)
+    file_objection(
         current_app.extensions["workflow_engine"], current_user, round_, int(data["candidate"]), data["reason"], cited
     )
     flash(_("Your objection has been filed. The school administrator will investigate and reply to you."), "success")
-    return redirect(url_for("vote.round_page", round_id=round_id))
+    return redirect(url_for("school_vote.round_page", round_id=round_id))
 
 
 @bp.post("/candidates/<int:candidate_id>/withdraw")
@@ -99,21 +102,21 @@ def withdraw(candidate_id: int):
     flash(_("You have withdrawn from the vote."), "success")
     if promoted is not None:
         current_app.logger.info("candidate %s moved up after a withdrawal", promoted.id)
-    return redirect(url_for("applications.mine"))
+    return redirect(url_for("self_application.mine"))
 
 
 @bp.get("/county")
 @login_required
 def county():
     """The lists schools reported, per cycle, level × category and school: input to the county review."""
-    return render_template("vote/county.html", rounds=operations.county_recommendations(current_user))
+    return render_template("school_vote/county.html", rounds=county_operations.county_recommendations(current_user))
 
 
 @bp.get("/quotas")
 @login_required
 def quotas():
     """The county office's quota settings per call."""
-    return render_template("vote/quotas.html", cycles=operations.county_cycles(current_user))
+    return render_template("school_vote/quotas.html", cycles=county_operations.county_cycles(current_user))
 
 
 @bp.post("/quotas/<int:cycle_id>")
@@ -121,6 +124,6 @@ def quotas():
 @committing
 def set_quota(cycle_id: int):
     """Change a call's school quota."""
-    operations.set_quota(current_user, cycle_id, request.form.get("mode", ""), request.form.get("value", ""))
+    county_operations.set_quota(current_user, cycle_id, request.form.get("mode", ""), request.form.get("value", ""))
     flash(_("Quota saved."), "success")
-    return redirect(url_for("vote.quotas"))
+    return redirect(url_for("school_vote.quotas"))

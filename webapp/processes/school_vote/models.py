@@ -1,4 +1,4 @@
-"""School vote rounds (学校民主评议), their candidates, ballots cast, the public notice and objections."""
+"""School vote rounds (学校民主评议), their candidates, ballots cast and the changes to the public notice."""
 from __future__ import annotations
 
 import enum
@@ -8,10 +8,10 @@ from typing import Optional
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .application import Application, ApplicationCycle
-from .base import UTCDateTime, utcnow
-from .org import Organisation
+from ...extensions import db
+from ...models import ApplicationCycle, Organisation
+from ...models.base import UTCDateTime, utcnow
+from ..self_application.models import Application
 
 
 class RoundStatus(enum.Enum):
@@ -139,35 +139,3 @@ class NoticeChange(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidate: Mapped[RoundCandidate] = relationship()
-
-
-class ObjectionStatus(enum.Enum):
-    """An objection is open until the school administrator upholds or dismisses it."""
-
-    open = "open"
-    upheld = "upheld"
-    dismissed = "dismissed"
-
-
-class Objection(db.Model):
-    """An objection (异议) to a candidate on notice; the objector is known to the investigator only."""
-
-    __tablename__ = "objection"
-    __table_args__ = (Index("ix_objection_round_status", "round_id", "status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("vote_round.id"))
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("round_candidate.id"))
-    objector_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"), unique=True)
-    reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[ObjectionStatus] = mapped_column(
-        Enum(ObjectionStatus, native_enum=False, length=16), default=ObjectionStatus.open
-    )
-    reply: Mapped[Optional[str]] = mapped_column(Text)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    resolved_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-
-    round: Mapped[VoteRound] = relationship()
-    candidate: Mapped[RoundCandidate] = relationship()
-    objector = relationship("User")

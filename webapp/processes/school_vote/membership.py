@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import CandidateStatus, NoticeChange, RoleAssignment, RoundCandidate, RoundStatus
-from ..roles import Role
+from ...extensions import db
+from ...models import RoleAssignment
+from ...roles import Role
+from .models import CandidateStatus, NoticeChange, RoundCandidate, RoundStatus
 
 # Once the list is published, every change to it is published too.
 PUBLISHED = (RoundStatus.notice, RoundStatus.reporting)

@@ -1,0 +1,1 @@
+"""What every layer shares: the error vocabulary of the service layer."""

@@ -1,0 +1,73 @@
+"""Names of titles (level × category), professional titles and education, in the page's language."""
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+LEVELS = {
+    "province": _l("Provincial"),
+    "city": _l("Municipal"),
+    "county": _l("County-level"),
+    "school": _l("School-level"),
+}
+
+CATEGORIES = {
+    "famous_teacher": _l("famous teacher"),
+    "academic_leader": _l("academic leader"),
+    "backbone": _l("backbone teacher"),
+}
+
+PROFESSIONAL_TITLES = {
+    "none": _l("No professional title"),
+    "junior": _l("Junior (second-grade) teacher"),
+    "intermediate": _l("Intermediate (first-grade) teacher"),
+    "senior": _l("Senior teacher"),
+    "full_senior": _l("Full senior teacher"),
+}
+
+EDUCATION = {
+    "secondary": _l("Secondary school"),
+    "associate": _l("Associate degree"),
+    "bachelor": _l("Bachelor's degree"),
+    "master": _l("Master's degree"),
+    "doctor": _l("Doctorate"),
+}
+
+def level_label(level: str, english: bool | None = None) -> str:
+    """'县级' / 'County-level'."""
+    return _label(LEVELS, level, english)
+
+
+def category_label(category: str, english: bool | None = None) -> str:
+    """'学科带头人' / 'academic leader'."""
+    return _label(CATEGORIES, category, english)
+
+
+def title_label(level: str, category: str, year: int | None = None, english: bool | None = None) -> str:
+    """A title as one phrase: '县级学科带头人', '2026 年度县级学科带头人' / '2026 County-level academic leader'.
+
+    `english` None follows the page's language; False gives the official (Chinese) wording that
+    stored records use.
+    """
+    if english is None:
+        from .i18n import is_english
+
+        english = is_english()
+    phrase = (f"{level_label(level, english)} {category_label(category, english)}" if english
+              else f"{level_label(level, english)}{category_label(category, english)}")
+    if year is None:
+        return phrase
+    return f"{year} {phrase}" if english else f"{year} 年度{phrase}"
+
+
+def call_title(cycle, english: bool | None = None) -> str:
+    """The title of a call for applications with its year (a cycle row)."""
+    return title_label(cycle.level, cycle.category, cycle.year, english)
+
+
+def _label(table: dict, key: str, english: bool | None) -> str:
+    """Look a key up; `english` False forces Chinese (records stored in the official language), True English."""
+    if english is None:
+        return str(table.get(key, key))
+    with force_locale("en" if english else "zh_Hans_CN"):
+        return str(table.get(key, key))

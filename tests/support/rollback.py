@@ -23,8 +23,11 @@ def _begin(connection) -> None:
 
 
 @contextmanager
-def rolled_back(app: Flask) -> Iterator[None]:
-    """Everything written to the database inside the block is gone after it."""
+def rolled_back(app: Flask, forget_caches: bool = True) -> Iterator[None]:
+    """Everything written to the database inside the block is gone after it.
+
+    `forget_caches=False` for blocks that only read (GET requests): nothing new can have been cached.
+    """
     with app.app_context():
         db.session.remove()
         engines = db.engines
@@ -56,5 +59,6 @@ def rolled_back(app: Flask) -> Iterator[None]:
             event.remove(connection, "begin", _begin)
             driver.isolation_level = isolation
         connection.close()
-        # Rows the block created may have been cached (process versions, organisation levels).
-        forget_cached_rows(app)
+        if forget_caches:
+            # Rows the block created may have been cached (process versions, organisation levels).
+            forget_cached_rows(app)

@@ -7,7 +7,7 @@ School 1 (汉阴县第一中学) holds, with the people below:
 - vote rounds: one in voting (s1c1 has voted, s1c2 and s1c3 hold open ballots), one on notice
   with an open objection by t001 (a confidential instance), one reported to the county.
 Outsiders: school 2's people, and an office at each level of another province (province2, city2,
-county2, and its system administrator admin2). s1deputy is a second school administrator of school 1, so a claimed review has a
+county2, its system administrator admin2 and its county's process administrator pa2). s1deputy is a second school administrator of school 1, so a claimed review has a
 colleague in the same role.
 """
 from __future__ import annotations
@@ -80,6 +80,8 @@ def _add_people(app) -> None:
             _user(username, f"外省{username}", role, org, password)
             if kind is OrgKind.province:
                 _user("admin2", "外省系统管理员", Role.sysadmin, org, password)
+            if kind is OrgKind.county:
+                _user("pa2", "外省县流程管理员", Role.process_admin, org, password)
             parent = org
         db.session.commit()
 
@@ -143,8 +145,9 @@ def build_world(app) -> World:
     world = World(app)
     login = world.session
     with app.app_context():
-        world.ids["school1"], world.ids["school2"] = (
-            db.session.scalar(select(Organisation.id).filter_by(code=code)) for code in ("530101-01", "530101-02")
+        world.ids["school1"], world.ids["school2"], world.ids["county1"], world.ids["county2"] = (
+            db.session.scalar(select(Organisation.id).filter_by(code=code))
+            for code in ("530101-01", "530101-02", "530101", "520101")
         )
     world.ids["cycle_backbone"] = cycle_id_for(app, "backbone")
 

@@ -9,13 +9,13 @@ shipped diagrams (`self_application`: the teacher's declaration and correction; 
 the ballots, which carry a secret handler), so those are marked.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -247,14 +247,15 @@ CLONE_SQL = [
             AND c.level = a.level AND c.year = original.year""",
     """INSERT INTO human_task (instance_id, process_id, bpmn_task_id, task_name, title, title_en, role, org_id,
            subject_user_id, subject_name, assignee_id, form_file, ui_form_file, instructions, instructions_en, state,
-           draft_json, created_dt, due_dt, completed_dt, completed_by_id)
+           draft_json, created_dt, due_dt, completed_dt, completed_by_id, personal)
        SELECT m.new_id, h.process_id, h.bpmn_task_id, h.task_name, h.title, h.title_en, h.role,
            CASE WHEN h.role IN ('teacher', 'school_admin', 'school_committee') THEN m.school_id ELSE m.county_id END,
            m.teacher_id, h.subject_name,
            CASE WHEN h.role = 'teacher' THEN m.teacher_id WHEN h.assignee_id IS NULL THEN NULL ELSE am.user_id END,
            h.form_file, h.ui_form_file, h.instructions, h.instructions_en, h.state, h.draft_json, h.created_dt,
            h.due_dt, h.completed_dt,
-           CASE WHEN h.completed_by_id IS NULL THEN NULL WHEN h.role = 'teacher' THEN m.teacher_id ELSE am.user_id END
+           CASE WHEN h.completed_by_id IS NULL THEN NULL WHEN h.role = 'teacher' THEN m.teacher_id ELSE am.user_id END,
+           h.personal
        FROM clone_map m JOIN human_task h ON h.instance_id = m.src_id
        LEFT JOIN admin_map am ON am.school_id = m.school_id""",
     """INSERT INTO audit_event (instance_id, created_dt, actor_id, action, task_name, task_title, form_file, data, comment)

@@ -80,7 +80,7 @@ def synthesise(population, instances: int, tasks: int, open_tasks: int, seed: in
                 id=first_task + len(task_rows), instance_id=instance_id, process_id=process,
                 bpmn_task_id=f"{instance_id:08d}-0000-4000-8000-{position:012d}", task_name=step, title=title,
                 title_en=None, role=role, org_id=org, subject_user_id=teacher, subject_name=f"教师{teacher}",
-                assignee_id=assignee, form_file=None, ui_form_file=None, instructions=None, instructions_en=None,
+                assignee_id=assignee, personal=role is Role.teacher, form_file=None, ui_form_file=None, instructions=None, instructions_en=None,
                 state=TaskState.open if is_open else (TaskState.completed if rng.random() < 0.9 else TaskState.cancelled),
                 draft_json=None, created_dt=created, due_dt=created + timedelta(days=rng.choice((3, 5, 10))),
                 completed_dt=None if is_open else created + timedelta(hours=rng.uniform(1, 48)),

@@ -142,6 +142,7 @@ def test_committee_member_votes_and_the_school_reads_the_notice(app, login, live
     _wait_for_text(browser, "投票不记名")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#candidates .candidate")) == 5
     assert not browser.find_elements(By.CSS_SELECTOR, "button[value=save]")  # no draft of a secret ballot
+    assert not browser.find_elements(By.CSS_SELECTOR, "form[action$='/unclaim']")  # a ballot is never released
     boxes = browser.find_elements(By.CSS_SELECTOR, "input[type=checkbox][name=choices]")
     assert len(boxes) == 5
     for box in boxes[:3]:
@@ -167,3 +168,34 @@ def test_committee_member_votes_and_the_school_reads_the_notice(app, login, live
     assert browser.find_element(By.CSS_SELECTOR, "button[data-print]").is_displayed()  # app.js showed it
     assert _csp_violations(browser) == []
     assert browser.find_element(By.ID, "objection-form").is_displayed()
+
+
+def test_the_school_reassigns_a_ballot_with_a_reason_on_a_phone(app, login, live_server, browser):
+    """The overseer's reassignment form at 390 px: an inline error keeps the choice, then the history."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from .helpers import accepted_applications
+    from .test_assignment import _add_user
+    from .test_school_vote import APPLICANTS, _open_round
+
+    accepted_applications(app, login, APPLICANTS[:2])
+    ids = _open_round(app, login)
+    _add_user(app, "s1c4", "school_committee")
+    browser.set_window_size(390, 844)
+    _login(browser, live_server, "s1admin")
+    browser.get(f"{live_server}/instances/{ids['instance']}")
+    browser.find_element(By.XPATH, "//ul[@class='open-steps']//a[contains(@href, '/reassign')]").click()
+    _wait_for_text(browser, 'id="secret-note"')
+    Select(browser.find_element(By.ID, "reassign-assignee")).select_by_visible_text("新成员s1c4 (s1c4)")
+    browser.find_element(By.CSS_SELECTOR, "button.primary").click()
+    _wait_for_text(browser, 'id="reassign-reason-error"')
+    assert "请填写改派理由" in browser.find_element(By.ID, "reassign-reason-error").text
+    assert Select(browser.find_element(By.ID, "reassign-assignee")).first_selected_option.text == "新成员s1c4 (s1c4)"
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    browser.find_element(By.ID, "reassign-reason").send_keys("委员请病假，本轮无法投票")
+    browser.find_element(By.CSS_SELECTOR, "button.primary").click()
+    _wait_for_text(browser, "由监督人员改派")
+    history = browser.find_element(By.CSS_SELECTOR, "ol.history").text
+    assert "委员请病假，本轮无法投票" in history and "新成员s1c4" in history
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")

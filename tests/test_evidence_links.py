@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from webapp.processes.self_application.operations import start_application
-from webapp.evidence.operations import link_to_instance, readable_evidence
+from webapp.evidence.operations import link_to_instance, linked_evidence, own_upload
 from webapp.extensions import db
 from webapp.models import ApplicationCycle, Evidence, EvidenceLink, ProcessInstance, User
 
@@ -28,6 +28,10 @@ def test_same_bytes_uploaded_by_others_are_not_linked(app, demo):
         links = db.session.scalars(select(EvidenceLink).filter_by(instance_id=instance.id)).all()
         own = db.session.scalar(select(Evidence).filter_by(digest=digest, uploaded_by_id=teacher.id))
         assert [link.evidence_id for link in links] == [own.id]
-        # The school still reads the file through the instance.
+        # The school still reads the file through the instance, as the teacher's own upload.
         admin = db.session.scalar(select(User).filter_by(username="s1admin"))
-        assert readable_evidence(admin, digest) is not None
+        assert linked_evidence(admin, instance.id, digest) == own
+        # A colleague who uploaded the same bytes reads their own upload, never the instance's.
+        colleague = next(user for user in others if user.username == "t004")
+        assert linked_evidence(colleague, instance.id, digest) is None
+        assert own_upload(colleague, digest).uploaded_by_id == colleague.id

@@ -275,9 +275,9 @@ def test_bad_ballots_are_refused_and_change_nothing(app, login):
     assert _round(app, ids["round"]).ballots_cast == 1
     assert _statuses(app, ids["round"])["t004"][1] == 0
 
-    # Someone else's ballot is not even visible; a non-member has none.
+    # Someone else's ballot does not exist for anyone but its member (the out-of-scope answer).
     other = task_id_in_inbox(login("s1c2"), "投票")
-    assert login("s1c3").get(f"/tasks/{other}").status_code == 403
+    assert login("s1c3").get(f"/tasks/{other}").status_code == 404
     assert login("s2c1").get(f"/tasks/{other}").status_code == 404
     assert login("t001").get(f"/tasks/{other}").status_code == 404
 
@@ -351,7 +351,7 @@ def test_objections_from_outside_the_school_or_after_the_period_are_refused(app,
     outsider = _object(login, "t002", ids, "t001")  # a teacher of another school
     assert outsider.status_code == 404
     overseer = _object(login, "county", ids, "t001")  # may read the notice, is not of the school
-    assert overseer.status_code == 403 and "只有本校人员" in overseer.get_data(as_text=True)
+    assert overseer.status_code == 404 and "只有本校人员" in overseer.get_data(as_text=True)
     not_listed = _object(login, "t013", ids, "t010")
     assert not_listed.status_code == 422
     short = _object(login, "t013", ids, "t001", "太短")

@@ -133,7 +133,7 @@ def test_evidence_download_is_scoped(app, login):
     submit(teacher, start_application(teacher, cycle_id_for(app, "academic_leader")), declaration())
     application = _application(app, "t001")
     page = teacher.get(f"/instances/{application.instance_id}").get_data(as_text=True)
-    link = re.search(r'href="(/evidence/sha256-[0-9a-f]{64})"', page).group(1)
+    link = re.search(rf'href="(/instances/{application.instance_id}/evidence/sha256-[0-9a-f]{{64}})"', page).group(1)
     assert teacher.get(link).data == PDF
     assert login("s1admin").get(link).data == PDF
     assert login("s2admin").get(link).status_code == 404

@@ -21,6 +21,7 @@ EVENTS = {
     "completed": _l("Completed"),
     "claimed": _l("Claimed"),
     "unclaimed": _l("Released"),
+    "reassigned": _l("Reassigned by an overseer"),
     "withdrawn": _l("Withdrawn"),
     "cancelled": _l("Cancelled"),
     "timer": _l("Deadline reached"),

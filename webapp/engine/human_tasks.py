@@ -75,9 +75,11 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
     if role is Role.teacher:
         # A teacher's step belongs to the teacher the instance is about, nobody else.
         row.assignee_id = instance.subject_user_id
+        row.personal = True
     elif properties.get("assignee"):
         # A step for one named person (one ballot per committee member): an expression giving a user id.
         row.assignee_id = _assignee(task, properties["assignee"], workflow, role, row.org_id)
+        row.personal = True
     return row
 
 

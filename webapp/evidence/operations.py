@@ -109,16 +109,24 @@ def link_to_instance(instance: ProcessInstance, evidence_ids: set[str], uploaded
             existing.add(row.id)
 
 
-def readable_evidence(user: User, evidence_id: str) -> Evidence | None:
-    """The file's record if the user uploaded it or may see an instance citing it."""
-    rows = db.session.scalars(select(Evidence).filter_by(digest=evidence_id)).all()
-    for row in rows:
-        if row.uploaded_by_id == user.id:
-            return row
-    for row in rows:
-        links = db.session.scalars(select(EvidenceLink.instance_id).filter_by(evidence_id=row.id)).all()
-        for instance_id in links:
-            instance = db.session.get(ProcessInstance, instance_id)
-            if instance is not None and can_view_instance(user, instance):
-                return row
-    return None
+def own_upload(user: User, evidence_id: str) -> Evidence | None:
+    """The user's own upload of these bytes (a draft's files, before any instance cites them)."""
+    return db.session.scalar(select(Evidence).filter_by(digest=evidence_id, uploaded_by_id=user.id))
+
+
+def linked_evidence(user: User, instance_id: int, evidence_id: str) -> Evidence | None:
+    """The file as the instance cites it, if the user may see that instance.
+
+    Access follows the link, never the bytes: the same digest cited by another instance, or
+    uploaded by a colleague, opens nothing here.
+    """
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or not can_view_instance(user, instance):
+        return None
+    return db.session.scalar(
+        select(Evidence)
+        .join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
+        .where(EvidenceLink.instance_id == instance.id, Evidence.digest == evidence_id)
+        .order_by(Evidence.id)
+        .limit(1)
+    )

@@ -109,6 +109,10 @@ class HumanTask(db.Model):
     subject_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     subject_name: Mapped[Optional[str]] = mapped_column(String(100))
     assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    # A step for one person by design (a teacher's own step, a BPMN `assignee` such as a ballot):
+    # nobody else may see, claim, release or complete it; only an overseer may reassign it.
+    # False for a queue step, whose `assignee_id` is whoever claimed it.
+    personal: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     form_file: Mapped[Optional[str]] = mapped_column(String(200))
     ui_form_file: Mapped[Optional[str]] = mapped_column(String(200))
     instructions: Mapped[Optional[str]] = mapped_column(Text)

@@ -10,11 +10,11 @@ from ..definitions.sets import form_library_for
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, TaskState
 from ..transaction import committing
-from . import operations
+from . import operations, reassignment
 from ..i18n import is_english
 from ..roles import OVERSEEING_ROLES
 from .display import describe
-from .permissions import is_sysadmin
+from .permissions import can_act_on_task, can_reassign, can_release, is_sysadmin
 from .queries import InboxFilter, inbox_page, step_choices
 from ..core.errors import InstanceChanged
 from .panels import render_panel
@@ -124,6 +124,41 @@ def unclaim(task_id: int):
     return redirect(url_for("workflow.inbox"))
 
 
+@bp.get("/tasks/<int:task_id>/reassign")
+@login_required
+def reassign_form(task_id: int):
+    """Overseers: hand an assigned step to someone else, with a reason."""
+    row = reassignment.get_reassignable_task(current_user, task_id)
+    return _render_reassign(row, reassignment.ReassignForm())
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@login_required
+@committing
+def reassign(task_id: int):
+    """Record the reassignment; a wrong choice or missing reason is shown on the form, nothing changes."""
+    row = reassignment.get_reassignable_task(current_user, task_id)
+    people = reassignment.candidates(row)
+    entered, chosen = reassignment.read_form(row, request.form, people)
+    if entered.errors:
+        return _render_reassign(row, entered, people), 422
+    operations.reassign_task(current_user, row, chosen, entered.reason)
+    step = row.display_title(is_english())
+    if chosen is None:
+        flash(_("%(step)s is back in its queue.", step=step), "success")
+    else:
+        flash(_("%(step)s is now assigned to %(name)s.", step=step, name=chosen.display_name), "success")
+    return redirect(url_for("workflow.instance", instance_id=row.instance_id))
+
+
+def _render_reassign(row: HumanTask, entered, people=None):
+    """The reassignment form with the people who may take the step over."""
+    return render_template(
+        "workflow/reassign.html", task=row, form=entered, holder=reassignment.holder_name(row),
+        people=reassignment.candidates(row) if people is None else people, queue_value=reassignment.QUEUE,
+    )
+
+
 @bp.get("/instances/<int:instance_id>")
 @login_required
 def instance(instance_id: int):
@@ -139,7 +174,8 @@ def instance(instance_id: int):
         instance=item,
         open_tasks=open_tasks,
         history=history,
-        my_roles=my_roles,
+        actionable={task.id for task in open_tasks if can_act_on_task(current_user, task)},
+        reassignable={task.id for task in open_tasks if can_reassign(current_user, task)},
         oversees=bool(my_roles & OVERSEEING_ROLES),
         can_see_errors=is_sysadmin(current_user) or item.subject_user_id != current_user.id,
     )
@@ -150,7 +186,14 @@ def _history(instance_id: int) -> list:
     events = db.session.scalars(
         select(AuditEvent).filter_by(instance_id=instance_id).order_by(AuditEvent.created_dt, AuditEvent.id)
     ).all()
-    return [(event, describe(event.form_file, event.data)) for event in events]
+    return [(event, _entries(event)) for event in events]
+
+
+def _entries(event: AuditEvent) -> list:
+    """What to show under a history event: the answers entered, or who a step went to."""
+    if event.action == "reassigned":
+        return reassignment.history_entries(event.data)
+    return describe(event.form_file, event.data)
 
 
 def _render_task(row: HumanTask, data: dict | None, errors: list):
@@ -161,9 +204,10 @@ def _render_task(row: HumanTask, data: dict | None, errors: list):
     if data is None:
         data = current_form_data(engine, row, context=context)
     form_html = library.render(row.form_file, row.ui_form_file, data, errors, context) if row.form_file else None
-    earlier = [(event, entries) for event, entries in _history(row.instance_id) if entries]
+    earlier = [(event, entries) for event, entries in _history(row.instance_id) if entries and event.action == "completed"]
     panel = render_panel(row, context) if row.panel else None
     return render_template(
-        "workflow/task.html", task=row, form_html=form_html, errors=errors, earlier=earlier, panel=panel
+        "workflow/task.html", task=row, form_html=form_html, errors=errors, earlier=earlier, panel=panel,
+        can_release=can_release(current_user, row),
     )
 

@@ -29,9 +29,8 @@ from ..engine.limits import EngineBudget, EngineBudgetExceeded
 from ..engine.runtime import WorkflowEngine
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
-from ..core.errors import STOPPED_INSTANCES, Conflict, Forbidden, InstanceChanged, NotFound
-from ..roles import Role
-from .permissions import can_act_on_task, can_view_instance, holds_task_role
+from ..core.errors import STOPPED_INSTANCES, Conflict, InstanceChanged, NotFound
+from .permissions import can_act_on_task, can_release, can_view_instance, holds_task_role, may_reach_task
 
 log = logging.getLogger(__name__)
 
@@ -82,27 +81,38 @@ def get_visible_instance(user: User, instance_id: int) -> ProcessInstance:
 
 
 def get_actionable_task(user: User, task_id: int) -> HumanTask:
-    """The task if the user may see it; Forbidden if they see it but may not act on it."""
+    """The open task if the user may work on it.
+
+    NotFound (the out-of-scope answer) when the task is not theirs to know of: on an instance
+    they may not see, someone else's personal step, a step for a role they do not hold there.
+    Conflict, truthfully, when it is closed, completed, or a colleague took it from the queue.
+    """
     # The instance comes in the same query: every caller checks it and most complete the step.
     task = db.session.get(HumanTask, task_id, options=[joinedload(HumanTask.instance)])
-    if task is None or not can_view_instance(user, task.instance):
+    if task is None or not may_reach_task(user, task) or not can_view_instance(user, task.instance):
         raise NotFound(_("No such task."))
     if task.state is TaskState.cancelled:
         raise Conflict(_("This step has been closed: the process moved on (for example, its deadline passed)."))
     if task.state is not TaskState.open:
         raise Conflict(_("This step has already been completed by %(name)s.", name=_completer_name(task)))
     if not can_act_on_task(user, task):
-        raise Forbidden(_("This step is assigned to someone else."))
+        raise Conflict(_("Someone else has already taken this step."))
     return task
 
 
 def claim_task(user: User, task: HumanTask) -> None:
-    """Take a task from the role queue; exactly one of several simultaneous claims wins."""
-    if not holds_task_role(user, task):
-        raise Forbidden(_("You do not hold the role this step needs."))
+    """Take a task from the role queue; exactly one of several simultaneous claims wins.
+
+    Claiming a step that is already one's own (a personal step, or claimed before) changes nothing.
+    """
+    if task.assignee_id == user.id:
+        return
+    if task.personal or not holds_task_role(user, task):
+        raise NotFound(_("No such task."))
     result = db.session.execute(
         update(HumanTask)
-        .where(HumanTask.id == task.id, HumanTask.state == TaskState.open, HumanTask.assignee_id.is_(None))
+        .where(HumanTask.id == task.id, HumanTask.state == TaskState.open, HumanTask.assignee_id.is_(None),
+               HumanTask.personal.is_(False))
         .values(assignee_id=user.id)
         .execution_options(synchronize_session=False)
     )
@@ -114,16 +124,58 @@ def claim_task(user: User, task: HumanTask) -> None:
 
 
 def unclaim_task(user: User, task: HumanTask) -> None:
-    """Put a claimed task back into the role queue (teachers' own steps cannot be released)."""
-    if task.assignee_id != user.id or task.role is Role.teacher:
-        raise Forbidden(_("You cannot release this step."))
+    """Put a claimed task back into the role queue; a personal step never goes to a queue."""
+    if task.personal:
+        # Not an action that exists for this step: the same answer as for anything out of scope.
+        raise NotFound(_("This step is assigned to you personally: it cannot be released to a queue."))
+    if not can_release(user, task):
+        raise Conflict(_("This step is not taken by you, so there is nothing to release."))
     task.assignee_id = None
     _audit(task.instance, user, "unclaimed", task)
     db.session.flush()
 
 
+def reassign_task(user: User, task: HumanTask, new_assignee: User | None, reason: str) -> None:
+    """An overseer hands an assigned step to `new_assignee` (None: back to its queue), on record.
+
+    The caller has checked the overseer's right and the new person (`reassignment`). A personal
+    step's draft is its holder's own unfinished work and is not handed on. The instance's version
+    is bumped, so a completion racing with this fails cleanly and exactly one of them happens.
+    """
+    previous = db.session.get(User, task.assignee_id) if task.assignee_id else None
+    _lock_instance(task.instance)
+    values = {"assignee_id": new_assignee.id if new_assignee else None}
+    if task.personal:
+        values["draft_json"] = None
+    result = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == TaskState.open, HumanTask.assignee_id == task.assignee_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_("This step changed meanwhile (it was completed or taken). Reload and try again."))
+    for key, value in values.items():
+        set_committed_value(task, key, value)
+    names = {"from": previous.display_name if previous else None, "to": new_assignee.display_name if new_assignee else None}
+    _audit(task.instance, user, "reassigned", task, data=names, comment=reason)
+    db.session.flush()
+
+
+def _check_assignment(user: User, task: HumanTask) -> None:
+    """Refuse work on a step that is not the user's (the pages check first; callers of the
+    service layer get the same answers)."""
+    if task.assignee_id == user.id:
+        return
+    if task.personal or not holds_task_role(user, task):
+        raise NotFound(_("No such task."))
+    if task.assignee_id is not None:
+        raise Conflict(_("Someone else has already taken this step."))
+
+
 def save_draft(user: User, task: HumanTask, data: dict) -> None:
     """Keep unfinished form data on the task without completing it."""
+    _check_assignment(user, task)
     task.draft_json = data
     if task.assignee_id is None:
         claim_task(user, task)
@@ -143,6 +195,7 @@ def complete_task(
     `workflow` may be passed in when the caller already restored this instance in this transaction.
     """
     instance = task.instance
+    _check_assignment(user, task)
     if instance.status is not InstanceStatus.running:
         raise Conflict(_("This process is no longer running."))
     workflow = workflow or engine.restore(instance)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...core.errors import Conflict, Forbidden
+from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
 from ...evidence.operations import link_to_instance
 from ...extensions import db
@@ -27,8 +27,7 @@ def objection_options(round_: VoteRound) -> list[dict]:
 def file_objection(engine: WorkflowEngine, user: User, round_: VoteRound, candidate_id: int, reason: str,
                    evidence: set[str]) -> Objection:
     """Record an objection and hand it to the school administrator as a confidential task."""
-    if not belongs_to_school(user, round_.school):
-        raise Forbidden(_("Only people of this school may object to its notice."))
+    require_school_member(user, round_)
     if not notice_open(round_):
         raise Conflict(_("The public notice period has ended; objections are no longer accepted."))
     candidate = next((c for c in round_.recommended() if c.id == candidate_id), None)
@@ -51,6 +50,12 @@ def file_objection(engine: WorkflowEngine, user: User, round_: VoteRound, candid
     link_to_instance(instance, evidence, uploaded_by=user)
     db.session.flush()
     return objection
+
+
+def require_school_member(user: User, round_: VoteRound) -> None:
+    """Only people of the school object to its notice; for others the action is out of scope (404)."""
+    if not belongs_to_school(user, round_.school):
+        raise NotFound(_("Only people of this school may object to its notice."))
 
 
 def my_objections(user: User, round_: VoteRound) -> list[Objection]:

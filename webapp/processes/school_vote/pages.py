@@ -11,7 +11,7 @@ from ...extensions import db
 from ...transaction import committing
 from ...workflow.permissions import oversees
 from ...workflow.task_forms import read_form
-from ..objection.operations import OBJECTION_FORM, file_objection, my_objections, objection_options
+from ..objection.operations import OBJECTION_FORM, file_objection, my_objections, objection_options, require_school_member
 from . import county as county_operations
 from . import operations
 from .models import NoticeChange
@@ -79,6 +79,7 @@ def _changes(round_):
 def object_to(round_id: int):
     """File an objection during the notice period; it goes to the school administrator."""
     round_ = operations.visible_round(current_user, round_id)
+    require_school_member(current_user, round_)  # out of scope before any input is read
     context = {"candidate_options": objection_options(round_)}
     data, errors, cited = read_form(OBJECTION_FORM, current_user, None, previous={}, context=context)
     if errors:

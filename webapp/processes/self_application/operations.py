@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...core.errors import Conflict, Forbidden, NotFound
+from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import ApplicationCycle, HumanTask, Organisation, ProcessInstance, TaskState, User, utcnow
@@ -26,9 +26,9 @@ LIVE_STATUSES = (
 
 
 def teacher_school(teacher: User) -> Organisation:
-    """The school where the user teaches; Forbidden if they are not a teacher."""
+    """The school where the user teaches; NotFound (the out-of-scope answer) if they are not a teacher."""
     if teacher.profile is None or not teacher.has_role(Role.teacher):
-        raise Forbidden(_("Only teachers can apply for a title."))
+        raise NotFound(_("Only teachers can apply for a title."))
     return teacher.profile.school
 
 

@@ -31,7 +31,10 @@ def compute_due_lists(plan_id) -> int:
 def nominating_schools(plan_id) -> list[int]:
     """Ids of the schools asked to nominate."""
     plan = _plan(plan_id)
-    return sorted({q.school_id for q in plan.quotas if q.sends > 0})
+    schools = sorted({q.school_id for q in plan.quotas if q.sends > 0})
+    if schools:
+        plan.status = PlanStatus.nominating
+    return schools
 
 
 @handler("close_nominations", "Close nominations (all schools submitted, or the deadline passed); the office matches.")

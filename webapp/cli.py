@@ -23,6 +23,9 @@ def register_cli(app: Flask) -> None:
             _print_logins()
             return
         logins = build_demo()
+        from .demo_rotation import build_rotation_demo
+
+        build_rotation_demo(logins)
         db.session.commit()
         click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
         for username, role, org in logins.rows:

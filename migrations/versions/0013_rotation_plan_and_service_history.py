@@ -77,7 +77,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('county_id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('nominating', 'matching', 'confirming', 'approval', 'published', 'running', 'finished', name='planstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('quotas', 'nominating', 'matching', 'confirming', 'approval', 'published', 'running', 'finished', name='planstatus', native_enum=False, length=16), nullable=False),
     sa.Column('start_date', sa.Date(), nullable=False),
     sa.Column('end_date', sa.Date(), nullable=False),
     sa.Column('nomination_deadline', sa.Date(), nullable=False),

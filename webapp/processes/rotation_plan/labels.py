@@ -18,6 +18,7 @@ FORM_LABELS = {
 }
 
 PLAN_STATUS = {
+    "quotas": _l("Quotas being set"),
     "nominating": _l("Schools nominate"),
     "matching": _l("Matching"),
     "confirming": _l("Schools confirm"),

@@ -19,6 +19,7 @@ FORMS = ("support", "exchange", "secondment", "group", "district")
 class PlanStatus(enum.Enum):
     """Where the year's plan stands."""
 
+    quotas = "quotas"            # the county office sets quotas (the due lists are ready)
     nominating = "nominating"    # schools nominate from their due lists and volunteers
     matching = "matching"        # the county office matches nominees to receiving schools
     confirming = "confirming"    # sending and receiving schools confirm or raise problems
@@ -53,7 +54,7 @@ class RotationPlan(db.Model):
     county_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[PlanStatus] = mapped_column(Enum(PlanStatus, native_enum=False, length=16),
-                                               default=PlanStatus.nominating)
+                                               default=PlanStatus.quotas)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     nomination_deadline: Mapped[date] = mapped_column(Date)

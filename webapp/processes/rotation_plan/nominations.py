@@ -173,7 +173,8 @@ def withdraw(plan: RotationPlan, school: Organisation, nomination_id: int) -> No
 
 def volunteer(user: User, plan: RotationPlan, form) -> FieldErrors:
     """A teacher offers to rotate, with a form (or any) and up to three preferred schools."""
-    _open_for_nominations(plan)
+    if plan.status not in (PlanStatus.quotas, PlanStatus.nominating):
+        raise Conflict(_("Nominations for this plan are closed."))
     errors = FieldErrors()
     school = current_school(user, plan.start_date)
     if school is None or not school.path.startswith(plan.county.path):

@@ -46,7 +46,18 @@ def school_matches(task: HumanTask, context: dict) -> Markup:
                                   sent=sent, received=received))
 
 
+def quotas(task: HumanTask, context: dict) -> Markup:
+    """Sending and receiving places so far, with the link to the quota page."""
+    plan = db.session.get(RotationPlan, int(context.get("plan_id", 0)))
+    if plan is None:
+        return Markup("")
+    return Markup(render_template("rotation_plan/_panel_quotas.html", plan=plan,
+                                  sends=sum(q.sends for q in plan.quotas), receives=sum(q.receives for q in plan.quotas),
+                                  schools=len({q.school_id for q in plan.quotas if q.sends > 0})))
+
+
 PANELS = {
+    "rotation_quotas": quotas,
     "rotation_school_nominations": school_nominations,
     "rotation_matching": matching,
     "rotation_school_matches": school_matches,

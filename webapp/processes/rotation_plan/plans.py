@@ -75,7 +75,7 @@ def quota_table(plan: RotationPlan) -> dict[tuple[int, str], PlanQuota]:
 
 def set_quotas(plan: RotationPlan, form) -> FieldErrors:
     """Save every school's quotas per form from the quota page (all or nothing); returns the errors."""
-    if plan.status not in (PlanStatus.nominating, PlanStatus.matching):
+    if plan.status not in (PlanStatus.quotas, PlanStatus.nominating, PlanStatus.matching):
         raise Conflict(_("Quotas can be changed only until the matching is sent to the schools."))
     errors = FieldErrors()
     values = {}

@@ -64,16 +64,17 @@ def check_matching(plan_id) -> dict:
 
 
 @handler("record_responses", "Record each school's confirmation or problem against what it was shown.")
-def record_responses(plan_id, responses: list) -> dict:
+def record_responses(plan_id, responses: dict) -> dict:
     """{problems}: problems send the plan back to the matching; otherwise it waits for approval."""
     plan = _plan(plan_id)
     rotations = placing.plan_rotations(plan)
     problems = 0
-    for answer in responses or []:
-        school_id = int(answer["school"])
+    for key, answer in sorted((responses or {}).items()):
+        school_id = int(key)
         task = db.session.scalar(select(HumanTask).where(
             HumanTask.instance_id == plan.instance_id, HumanTask.task_name == "confirm_matching",
             HumanTask.org_id == school_id, HumanTask.state == TaskState.completed).order_by(HumanTask.id.desc()).limit(1))
+        answer = answer or {}
         decision = "problem" if answer.get("decision") == "problem" else "confirmed"
         problems += decision == "problem"
         db.session.add(SchoolResponse(plan_id=plan.id, school_id=school_id, decision=decision,

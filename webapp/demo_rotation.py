@@ -113,6 +113,10 @@ def _fixed_cases(schools: dict[str, Organisation], today: date) -> None:
     # t001 (intermediate, school 1) plans to apply for the senior title and has never taught outside town.
     record = db.session.scalar(select(EmploymentRecord).filter_by(user_id=users["t001"].id))
     record.plans_senior_title, record.title_grade = True, "intermediate"
+    for posting in db.session.scalars(select(Posting).filter_by(user_id=users["t001"].id)):
+        db.session.delete(posting)
+    db.session.add(Posting(user_id=users["t001"].id, school_id=schools["01"].id, position=Position.teacher,
+                           start_date=record.hire_date))
     # r0403 has been vice-principal of 汉阴县第二中学 for 16 school years.
     vice = users["r0403"]
     for posting in db.session.scalars(select(Posting).filter_by(user_id=vice.id)):
@@ -121,6 +125,9 @@ def _fixed_cases(schools: dict[str, Organisation], today: date) -> None:
                            start_date=_years_ago(today, 16)))
     vice_record = db.session.scalar(select(EmploymentRecord).filter_by(user_id=vice.id))
     vice_record.hire_date, vice_record.title_grade = _years_ago(today, 22), "senior"
+    # r0501 teaches Chinese, of which 城关第二小学 has a surplus: it sends them to a weak school (顶岗).
+    surplus = db.session.scalar(select(EmploymentRecord).filter_by(user_id=users["r0501"].id))
+    surplus.subject = users["r0501"].profile.subject = "chinese"
     # t004 holds a county backbone title: to be paired with a weak or rural school.
     db.session.add(TitleHolding(user_id=users["t004"].id, level="county", category="backbone", certificate_no="HY-2024-017",
                                 valid_from=_years_ago(today, 1), valid_until=_years_ago(today, -4), active=True))

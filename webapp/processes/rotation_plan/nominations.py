@@ -59,11 +59,18 @@ def school_volunteers(plan: RotationPlan, school: Organisation) -> list[Voluntee
                                    .order_by(Volunteer.id)))
 
 
-def overlapping_rotation(plan: RotationPlan, user_id: int) -> Rotation | None:
-    """A rotation of the person in another plan whose period overlaps this plan's."""
-    return db.session.scalar(select(Rotation).where(
+def overlapping_rotation(plan: RotationPlan, user_id: int) -> tuple[object, object] | None:
+    """(start, end) of the person's rotation or nomination in another plan overlapping this plan's period."""
+    rotation = db.session.scalar(select(Rotation).where(
         Rotation.user_id == user_id, Rotation.plan_id != plan.id, Rotation.status != RotationStatus.completed,
         Rotation.start_date < plan.end_date, Rotation.end_date > plan.start_date).limit(1))
+    if rotation is not None:
+        return rotation.start_date, rotation.end_date
+    other = db.session.scalar(select(RotationPlan).join(Nomination, Nomination.plan_id == RotationPlan.id).where(
+        Nomination.user_id == user_id, Nomination.status == NominationStatus.nominated, RotationPlan.id != plan.id,
+        RotationPlan.status != PlanStatus.finished,
+        RotationPlan.start_date < plan.end_date, RotationPlan.end_date > plan.start_date).limit(1))
+    return (other.start_date, other.end_date) if other is not None else None
 
 
 def read_preferences(plan: RotationPlan, sending: Organisation | None, form, errors: FieldErrors) -> list[int]:
@@ -125,7 +132,7 @@ def nominate(user: User, plan: RotationPlan, school: Organisation, form) -> Fiel
     clash = overlapping_rotation(plan, person.id)
     if clash is not None:
         errors.add("person", _("%(name)s already has a rotation from %(start)s to %(end)s, which overlaps this plan.",
-                               name=person.display_name, start=clash.start_date, end=clash.end_date))
+                               name=person.display_name, start=clash[0], end=clash[1]))
     if errors:
         return errors
     volunteer = db.session.scalar(select(Volunteer).filter_by(plan_id=plan.id, user_id=person.id))

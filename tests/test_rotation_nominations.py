@@ -78,9 +78,10 @@ def test_quotas_are_saved_whole_or_not_at_all(app, ids, login):
     assert not task_ids(login("s2admin"), "学校提名交流人员")  # no sending quota, no step
 
 
-def _nominate(login, ids, username, **fields):
+def _nominate(login, ids, username, lang="zh_Hans_CN", **fields):
     data = {"person": ids["users"].get(username, username), "form": "support", **fields}
-    return login("s1admin").post(f"/rotation/plans/{ids['plan']}/schools/{ids['schools']['01']}/nominate", data=data)
+    return login("s1admin").post(f"/rotation/plans/{ids['plan']}/schools/{ids['schools']['01']}/nominate?lang={lang}",
+                                 data=data)
 
 
 @pytest.mark.parametrize("username,fields,field,message", [
@@ -130,7 +131,7 @@ def test_the_quota_holds_and_an_exemption_needs_a_reason(app, ids, login):
         due = set(db.session.scalars(select(DueEntry.user_id).filter_by(plan_id=ids["plan"])))
         staff = db.session.scalars(select(Posting.user_id).filter_by(school_id=ids["schools"]["01"], end_date=None)).all()
         calm = next(uid for uid in sorted(staff) if uid not in due)
-    not_due = admin.post(url, data={"person": calm, "reason": "本学年承担毕业班教学任务。", "lang": "en"})
+    not_due = admin.post(url + "?lang=en", data={"person": calm, "reason": "本学年承担毕业班教学任务。"})
     assert not_due.status_code == 422 and "Only people on the due list" in not_due.get_data(as_text=True)
     assert admin.post(url, data={"person": ids["users"]["s1admin"], "reason": "学校正在迁建新校区，校长暂缓交流。"}).status_code == 302
     with app.app_context():
@@ -142,8 +143,8 @@ def test_the_quota_holds_and_an_exemption_needs_a_reason(app, ids, login):
 
 def test_a_teacher_volunteers_with_choices(app, ids, login):
     teacher = login("t013")
-    bad = teacher.post(f"/rotation/plans/{ids['plan']}/volunteer",
-                       data={"form": "support", "pref1": ids["schools"]["01"], "lang": "en"})
+    bad = teacher.post(f"/rotation/plans/{ids['plan']}/volunteer?lang=en",
+                       data={"form": "support", "pref1": ids["schools"]["01"]})
     assert bad.status_code == 422 and "another school than the sending one" in bad.get_data(as_text=True)
     ok = teacher.post(f"/rotation/plans/{ids['plan']}/volunteer", data={"form": "support", "pref1": ids["schools"]["07"]})
     assert ok.status_code == 302

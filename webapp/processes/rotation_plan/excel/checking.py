@@ -10,6 +10,8 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
+
+from ....i18n import is_english
 from sqlalchemy import select
 
 from ....extensions import db
@@ -58,7 +60,9 @@ class _Rows:
             return None
         found = table.get(value.lower()) if value.lower() in table else table.get(value)
         if found is None:
-            self.fail(cell, _("Not one of: %(choices)s.", choices=" / ".join(k for k in table if not k.isascii())))
+            english = is_english()
+            shown = sorted({k for k in table if k.isascii() == english})
+            self.fail(cell, _("Not one of: %(choices)s.", choices=" / ".join(shown)))
         return found
 
     def yes_no(self, cell: Cell, default: bool | None = None) -> bool | None:
@@ -71,7 +75,7 @@ class _Rows:
             return False
         if not value and default is not None:
             return default
-        self.fail(cell, _("Write 是 or 否 (yes or no)."))
+        self.fail(cell, _("Write yes or no."))
         return None
 
     def day(self, cell: Cell, required: bool) -> date | None:
@@ -230,10 +234,13 @@ def _check_overlaps(rows: _Rows, by_person: dict) -> None:
         ordered = sorted(periods.values(), key=lambda p: p[0])
         for (start_a, end_a, cell_a), (start_b, _end_b, cell_b) in zip(ordered, ordered[1:]):
             if end_a is None or start_b < end_a:
-                cell = cell_b or cell_a
-                if cell is not None:
-                    rows.fail(cell, _("This posting overlaps another posting of the same person (from %(start)s).",
-                                      start=start_a))
+                # Both rows are named, so whichever one is wrong is found where it was typed.
+                if cell_a is not None:
+                    rows.fail(cell_a, _("This posting overlaps another posting of the same person (from %(start)s).",
+                                        start=start_b))
+                if cell_b is not None:
+                    rows.fail(cell_b, _("This posting overlaps another posting of the same person (from %(start)s).",
+                                        start=start_a))
 
 
 def counts(checked: Checked) -> dict[str, dict[str, int]]:

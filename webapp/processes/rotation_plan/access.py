@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ...core.errors import NotFound
 from ...extensions import db
-from ...models import Organisation, OrgKind, Posting, User
+from ...models import Organisation, OrgKind, Posting, User, utcnow
 from ...roles import Role
 from .models import RotationPlan
 
@@ -64,8 +64,6 @@ def school_plans(user: User) -> list[tuple[RotationPlan, Organisation]]:
 
 def current_school(user: User, on=None) -> Organisation | None:
     """The school whose appointment the person holds now (service history), else their teacher role's school."""
-    from ...models import utcnow
-
     on = on or utcnow().date()
     postings = db.session.scalars(select(Posting).filter_by(user_id=user.id).order_by(Posting.start_date.desc())).all()
     for posting in postings:

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import EmploymentRecord, Organisation, OrgKind, Posting, PostingKind, TitleHolding
-from .facts import SchoolFacts, Stint, person_facts
+from .facts import SchoolFacts, Stint, current_stint, person_facts
 from .models import DueEntry, RotationPlan, Rotation, RotationStatus
 
 DECISION = "rotation_due"
@@ -87,8 +87,7 @@ def compute_due_lists(plan: RotationPlan, engine: WorkflowEngine | None = None) 
                              holds_title=user_id in holders, rotating=user_id in rotating, on=on)
         if facts is None:
             continue
-        school_id = next(s.school.id for s in person_stints if not s.rotation and s.start <= on
-                         and (s.end is None or on < s.end))
+        school_id = current_stint(person_stints, on).school.id
         for row in decide(engine, facts):
             entries.append(DueEntry(plan_id=plan.id, user_id=user_id, school_id=school_id, rule=row["rule"],
                                     form=row.get("form") or "", reason_zh=row["reason_zh"], reason_en=row["reason_en"]))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ...core.errors import NotFound
 from ...extensions import db
 from ...transaction import committing
 from . import access, nominations, placing
@@ -114,7 +115,7 @@ def school_page(plan_id: int, school_id: int):
 def _school_scope(plan_id: int, school_id: int):
     plan = db.session.get(RotationPlan, plan_id)
     if plan is None:
-        raise access.NotFound(_("This page does not exist, or you may not see it."))
+        raise NotFound(_("This page does not exist, or you may not see it."))
     return plan, access.admin_school(current_user, plan, school_id)
 
 
@@ -163,7 +164,7 @@ def volunteer(plan_id: int):
     """A teacher volunteers for this year's rotation."""
     plan = next((p for p in access.teacher_plans(current_user) if p.id == plan_id), None)
     if plan is None:
-        raise access.NotFound(_("This page does not exist, or you may not see it."))
+        raise NotFound(_("This page does not exist, or you may not see it."))
     errors = nominations.volunteer(current_user, plan, request.form)
     if errors:
         db.session.rollback()

@@ -14,6 +14,7 @@ from .due import county_schools
 from .models import (FORMS, DueEntry, Nomination, NominationStatus, PlanStatus, Rotation, RotationPlan,
                      RotationStatus, Volunteer)
 from .plans import quota_table
+from .audit import record
 from .validation import FieldErrors
 
 MAX_PREFERENCES = 3
@@ -144,6 +145,8 @@ def nominate(user: User, plan: RotationPlan, school: Organisation, form) -> Fiel
     row.source = "due" if is_due else "volunteer" if volunteer else "school"
     row.exemption_reason, row.created_by_id = None, user.id
     db.session.add(row)
+    record(plan, user, "rotation_nominated", f"{school.name}: {person.display_name} ({form_key})",
+           {"user_id": person.id, "form": form_key, "preferences": preferences})
     db.session.flush()
     return errors
 
@@ -164,16 +167,18 @@ def exempt(user: User, plan: RotationPlan, school: Organisation, form) -> FieldE
     row.status, row.form, row.preferences = NominationStatus.exempted, "", []
     row.exemption_reason, row.created_by_id = reason, user.id
     db.session.add(row)
+    record(plan, user, "rotation_exempted", f"{school.name}: {person.display_name} — {reason}", {"user_id": person.id})
     db.session.flush()
     return errors
 
 
-def withdraw(plan: RotationPlan, school: Organisation, nomination_id: int) -> None:
+def withdraw(user: User, plan: RotationPlan, school: Organisation, nomination_id: int) -> None:
     """Take back a nomination or exemption while nominations are open."""
     _open_for_nominations(plan)
     row = db.session.get(Nomination, nomination_id)
     if row is None or row.plan_id != plan.id or row.school_id != school.id:
         raise NotFound(_("This page does not exist, or you may not see it."))
+    record(plan, user, "rotation_taken_back", f"{school.name}: {row.user.display_name}", {"user_id": row.user_id})
     db.session.delete(row)
     db.session.flush()
 
@@ -197,5 +202,6 @@ def volunteer(user: User, plan: RotationPlan, form) -> FieldErrors:
         Volunteer(plan_id=plan.id, user_id=user.id)
     row.school_id, row.form, row.preferences, row.note = school.id, form_key, preferences, note or None
     db.session.add(row)
+    record(plan, user, "rotation_volunteered", f"{school.name}: {user.display_name} ({form_key or '-'})")
     db.session.flush()
     return errors

@@ -86,7 +86,7 @@ def _quotas(plan, errors, posted, status=200):
 def save_quotas(plan_id: int):
     """Save the quotas (all or nothing)."""
     plan = access.office_plan(current_user, plan_id)
-    errors = set_quotas(plan, request.form)
+    errors = set_quotas(plan, request.form, current_user)
     if errors:
         db.session.rollback()
         return _quotas(access.office_plan(current_user, plan_id), errors, request.form, 422)
@@ -152,7 +152,7 @@ def school_action(plan_id: int, school_id: int, action: str):
 def withdraw(plan_id: int, school_id: int, nomination_id: int):
     """Take back a nomination or exemption."""
     plan, school = _school_scope(plan_id, school_id)
-    nominations.withdraw(plan, school, nomination_id)
+    nominations.withdraw(current_user, plan, school, nomination_id)
     flash(_("Taken back."), "success")
     return redirect(url_for("rotation_plan.school_page", plan_id=plan_id, school_id=school_id))
 
@@ -193,7 +193,7 @@ def _matching(plan, errors, values, status=200):
 def run_matching(plan_id: int):
     """Run the assignment solver over every nominee."""
     plan = access.office_plan(current_user, plan_id)
-    placed, unplaced = placing.run_matching(plan)
+    placed, unplaced = placing.run_matching(plan, current_user)
     flash(_("Matching done: %(placed)s placed, %(unplaced)s without an allowed place.", placed=placed,
             unplaced=unplaced), "success")
     return redirect(url_for("rotation_plan.matching", plan_id=plan_id))
@@ -205,7 +205,7 @@ def run_matching(plan_id: int):
 def move(plan_id: int, rotation_id: int):
     """Place one nominee by hand; a move that breaks a rule is refused with the rule named."""
     plan = access.office_plan(current_user, plan_id)
-    refusal = placing.move(plan, rotation_id, request.form.get("school_id", type=int) or 0)
+    refusal = placing.move(plan, rotation_id, request.form.get("school_id", type=int) or 0, current_user)
     if refusal:
         db.session.rollback()
         return _matching(access.office_plan(current_user, plan_id), {rotation_id: refusal}, None, 422)
@@ -219,6 +219,6 @@ def move(plan_id: int, rotation_id: int):
 def personnel(plan_id: int, rotation_id: int):
     """Whether the personnel relationship moves with the teacher (most rotations keep it at home)."""
     plan = access.office_plan(current_user, plan_id)
-    placing.set_personnel(plan, rotation_id, request.form.get("moved") == "1")
+    placing.set_personnel(plan, rotation_id, request.form.get("moved") == "1", current_user)
     flash(_("Placement changed."), "success")
     return redirect(url_for("rotation_plan.matching", plan_id=plan_id))

@@ -15,6 +15,7 @@ from .due import county_schools
 from .labels import RULES
 from .matching import Nominee, explain, match
 from .models import Nomination, NominationStatus, PlanStatus, Rotation, RotationPlan, SchoolResponse
+from .audit import record
 from .rules import School, broken_rule
 
 
@@ -58,7 +59,7 @@ def _editable(plan: RotationPlan) -> None:
         raise Conflict(_("The matching can be changed only while the plan is at the matching step."))
 
 
-def run_matching(plan: RotationPlan) -> tuple[int, int]:
+def run_matching(plan: RotationPlan, actor=None) -> tuple[int, int]:
     """Replace the plan's placements with the solver's; returns (placed, not placed)."""
     _editable(plan)
     schools = rule_schools(plan)
@@ -74,6 +75,7 @@ def run_matching(plan: RotationPlan) -> tuple[int, int]:
     plan.matching_revision += 1
     db.session.flush()
     placed = sum(1 for p in result.values() if p.school_id is not None)
+    record(plan, actor, "rotation_matched", f"{placed} / {len(result)}", {"placed": placed, "nominees": len(result)})
     return placed, len(result) - placed
 
 
@@ -83,7 +85,7 @@ def plan_rotations(plan: RotationPlan) -> list[Rotation]:
                                    .order_by(Rotation.sending_school_id, Rotation.id)))
 
 
-def move(plan: RotationPlan, rotation_id: int, school_id: int) -> str | None:
+def move(plan: RotationPlan, rotation_id: int, school_id: int, actor=None) -> str | None:
     """Place one nominee by hand; returns the message of the rule it would break (nothing changes then)."""
     _editable(plan)
     rotation = db.session.get(Rotation, rotation_id)
@@ -107,6 +109,8 @@ def move(plan: RotationPlan, rotation_id: int, school_id: int) -> str | None:
     rotation.explanation = [["manual", {}], *explain(nominee, receiving)]
     rotation.manual = True
     plan.matching_revision += 1
+    record(plan, actor, "rotation_moved", f"{rotation.user.display_name} → {db.session.get(Organisation, school_id).name}",
+           {"rotation_id": rotation.id, "school_id": school_id})
     db.session.flush()
     return None
 
@@ -146,7 +150,7 @@ def school_rotations(plan: RotationPlan, school: Organisation) -> tuple[list[Rot
             [r for r in rotations if r.receiving_school_id == school.id])
 
 
-def set_personnel(plan: RotationPlan, rotation_id: int, moved: bool) -> None:
+def set_personnel(plan: RotationPlan, rotation_id: int, moved: bool, actor=None) -> None:
     """Record whether the personnel relationship moves with the teacher."""
     _editable(plan)
     rotation = db.session.get(Rotation, rotation_id)
@@ -154,4 +158,6 @@ def set_personnel(plan: RotationPlan, rotation_id: int, moved: bool) -> None:
         raise NotFound(_("This page does not exist, or you may not see it."))
     rotation.personnel_moved = moved
     plan.matching_revision += 1
+    record(plan, actor, "rotation_personnel", f"{rotation.user.display_name}: {'moves' if moved else 'stays'}",
+           {"rotation_id": rotation.id, "moved": moved})
     db.session.flush()

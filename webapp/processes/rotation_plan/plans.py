@@ -12,6 +12,7 @@ from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import Organisation, User, utcnow
 from ...workflow.operations import start_instance
+from .audit import record
 from .due import county_schools
 from .models import FORMS, PlanQuota, PlanStatus, RotationPlan
 from .validation import FieldErrors
@@ -73,7 +74,7 @@ def quota_table(plan: RotationPlan) -> dict[tuple[int, str], PlanQuota]:
     return {(q.school_id, q.form): q for q in plan.quotas}
 
 
-def set_quotas(plan: RotationPlan, form) -> FieldErrors:
+def set_quotas(plan: RotationPlan, form, actor: User | None = None) -> FieldErrors:
     """Save every school's quotas per form from the quota page (all or nothing); returns the errors."""
     if plan.status not in (PlanStatus.quotas, PlanStatus.nominating, PlanStatus.matching):
         raise Conflict(_("Quotas can be changed only until the matching is sent to the schools."))
@@ -98,6 +99,8 @@ def set_quotas(plan: RotationPlan, form) -> FieldErrors:
             row = table[(school_id, form_key)] = PlanQuota(plan=plan, school_id=school_id, form=form_key)
             db.session.add(row)
         setattr(row, side, number)
+    record(plan, actor, "rotation_quotas", f"{sum(v for (_s, _f, side), v in values.items() if side == 'sends')} / "
+           f"{sum(v for (_s, _f, side), v in values.items() if side == 'receives')}")
     db.session.flush()
     return errors
 

@@ -4,7 +4,7 @@ Service history shared by every process (posting, employment_record, staffing_ne
 weak flag and paired school) and the tables of the annual rotation plan.
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0014 (re-chained after merging main)
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0006'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

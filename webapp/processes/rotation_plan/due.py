@@ -70,7 +70,8 @@ def decide(engine: WorkflowEngine, facts: dict) -> list[dict]:
 
 def compute_due_lists(plan: RotationPlan, engine: WorkflowEngine | None = None) -> int:
     """Replace the plan's due lists with what the rules say now; returns how many entries."""
-    engine = engine or current_app.extensions["workflow_engine"]
+    # The county's own published variant of the table applies, if it has one.
+    engine = (engine or current_app.extensions["workflow_engine"]).for_organisation(plan.county)
     on = plan.start_date
     stints = county_stints(plan.county)
     records = {r.user_id: r for r in db.session.scalars(

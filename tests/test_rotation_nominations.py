@@ -99,17 +99,13 @@ def test_bad_nominations_are_refused_next_to_the_field(app, ids, login, username
 
 
 def test_a_nominee_from_another_county_is_refused(app, ids, login):
-    from webapp.demo import _org, _user
-    from webapp.models import OrgKind, Position, Posting
-    from webapp.roles import Role
+    from webapp.demo import add_second_county
+    from webapp.models import Position, Posting
 
     with app.app_context():
-        city = db.session.scalar(select(Organisation).filter_by(kind=OrgKind.city))
-        county = _org(OrgKind.county, "石泉县", "530102", city)
-        school = _org(OrgKind.school, "石泉县城关中学", "530102-01", county)
-        hashed = db.session.scalar(select(User.password_hash).filter_by(username="county"))
-        outsider = _user("x001", "外县教师", Role.teacher, school, hashed)
-        db.session.flush()
+        county = add_second_county()
+        outsider = db.session.scalar(select(User).filter_by(username="q001"))
+        school = db.session.scalar(select(Organisation).filter_by(parent_id=county.id))
         db.session.add(Posting(user_id=outsider.id, school_id=school.id, position=Position.teacher, start_date=date(2015, 9, 1)))
         db.session.commit()
         ids["users"]["x001"] = outsider.id

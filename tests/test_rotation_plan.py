@@ -200,3 +200,30 @@ def _teacher_school(app, username: str) -> tuple[int, int]:
         user = db.session.scalar(select(User).filter_by(username=username))
         role = db.session.scalar(select(RoleAssignment.org_id).filter_by(user_id=user.id, role=Role.teacher))
         return role, db.session.scalar(select(TeacherProfile.school_id).filter_by(user_id=user.id))
+
+
+def _statements(app, session, url: str) -> int:
+    """SQL statements one GET issues (the page's own work, login included)."""
+    from sqlalchemy import event
+
+    count = [0]
+
+    def counted(*_args):
+        count[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        assert session.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    return count[0]
+
+
+def test_the_county_pages_read_a_fixed_number_of_statements(app, plan, login):
+    """Pinned: rows are loaded in batches, so the count does not grow with the plan (no N+1)."""
+    county = login("county")
+    assert _statements(app, county, f"/rotation/plans/{plan['id']}/matching") == 12
+    assert _statements(app, county, f"/rotation/plans/{plan['id']}/due") == 8
+    assert _statements(app, login("s1admin"), f"/rotation/plans/{plan['id']}/schools/4") == 25

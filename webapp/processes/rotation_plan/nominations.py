@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...core.errors import Conflict, NotFound
 from ...extensions import db
@@ -36,14 +37,15 @@ def school_due(plan: RotationPlan, school: Organisation) -> dict[int, list[DueEn
     """user id → the school's due entries of that person."""
     grouped: dict[int, list[DueEntry]] = defaultdict(list)
     for entry in db.session.scalars(select(DueEntry).filter_by(plan_id=plan.id, school_id=school.id)
-                                    .order_by(DueEntry.user_id, DueEntry.rule)):
+                                    .options(selectinload(DueEntry.user)).order_by(DueEntry.user_id, DueEntry.rule)):
         grouped[entry.user_id].append(entry)
     return grouped
 
 
 def school_staff(school: Organisation, on) -> list[User]:
     """People holding an appointment at the school on `on`, by name."""
-    postings = db.session.scalars(select(Posting).filter_by(school_id=school.id, kind=PostingKind.appointment)).all()
+    postings = db.session.scalars(select(Posting).filter_by(school_id=school.id, kind=PostingKind.appointment)
+                                  .options(selectinload(Posting.user))).all()
     people = {p.user_id: p.user for p in postings if p.covers(on)}
     return sorted(people.values(), key=lambda u: u.username)
 
@@ -51,13 +53,13 @@ def school_staff(school: Organisation, on) -> list[User]:
 def school_nominations(plan: RotationPlan, school: Organisation) -> list[Nomination]:
     """The school's answers so far."""
     return list(db.session.scalars(select(Nomination).filter_by(plan_id=plan.id, school_id=school.id)
-                                   .order_by(Nomination.id)))
+                                   .options(selectinload(Nomination.user)).order_by(Nomination.id)))
 
 
 def school_volunteers(plan: RotationPlan, school: Organisation) -> list[Volunteer]:
     """Teachers of the school who volunteered this year."""
     return list(db.session.scalars(select(Volunteer).filter_by(plan_id=plan.id, school_id=school.id)
-                                   .order_by(Volunteer.id)))
+                                   .options(selectinload(Volunteer.user)).order_by(Volunteer.id)))
 
 
 def overlapping_rotation(plan: RotationPlan, user_id: int) -> tuple[object, object] | None:

@@ -5,6 +5,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ...core.errors import NotFound
 from ...extensions import db
@@ -100,6 +101,7 @@ def due_list(plan_id: int):
     """The county's due list: each person, their school, and why they are due."""
     plan = access.office_plan(current_user, plan_id)
     entries = db.session.scalars(select(DueEntry).filter_by(plan_id=plan.id)
+                                 .options(selectinload(DueEntry.user), selectinload(DueEntry.school))
                                  .order_by(DueEntry.school_id, DueEntry.user_id, DueEntry.rule)).all()
     return render_template("rotation_plan/due.html", plan=plan, entries=entries)
 

@@ -7,6 +7,7 @@ from collections import Counter
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from ...core.errors import Conflict, NotFound
 from ...extensions import db
@@ -81,7 +82,10 @@ def run_matching(plan: RotationPlan, actor=None) -> tuple[int, int]:
 
 def plan_rotations(plan: RotationPlan) -> list[Rotation]:
     """The plan's placements, by sending school."""
+    # The pages show every row's person and schools: loaded in three queries, not three per row.
     return list(db.session.scalars(select(Rotation).filter_by(plan_id=plan.id)
+                                   .options(selectinload(Rotation.user), selectinload(Rotation.sending_school),
+                                            selectinload(Rotation.receiving_school))
                                    .order_by(Rotation.sending_school_id, Rotation.id)))
 
 
@@ -130,7 +134,8 @@ def involved_schools(rotations: list[Rotation]) -> set[int]:
 def latest_responses(plan: RotationPlan) -> dict[int, SchoolResponse]:
     """school id → its latest answer."""
     latest: dict[int, SchoolResponse] = {}
-    for row in db.session.scalars(select(SchoolResponse).filter_by(plan_id=plan.id).order_by(SchoolResponse.id)):
+    for row in db.session.scalars(select(SchoolResponse).filter_by(plan_id=plan.id)
+                                  .options(selectinload(SchoolResponse.school)).order_by(SchoolResponse.id)):
         latest[row.school_id] = row
     return latest
 

@@ -25,6 +25,9 @@ def register_cli(app: Flask) -> None:
         logins = build_demo()
         second = add_second_county()
         publish_demo_variant(second)
+        from .demo_rotation import build_rotation_demo
+
+        build_rotation_demo(logins)
         db.session.commit()
         click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
         for username, role, org in logins.rows:

@@ -26,6 +26,14 @@ EVENTS = {
     "cancelled": _l("Cancelled"),
     "timer": _l("Deadline reached"),
     "withdrawn_from_vote": _l("Withdrawn from the vote"),
+    "rotation_quotas": _l("Quotas set (places to send / receive)"),
+    "rotation_nominated": _l("Nominated for rotation"),
+    "rotation_exempted": _l("Exempted from rotation this year"),
+    "rotation_taken_back": _l("Nomination or exemption taken back"),
+    "rotation_volunteered": _l("Volunteered for rotation"),
+    "rotation_matched": _l("Matching run (placed / nominees)"),
+    "rotation_moved": _l("Placement moved by hand"),
+    "rotation_personnel": _l("Personnel relationship changed"),
     "error": _l("Error"),
 }
 

@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0007"
-down_revision = "0014"  # main's head when merged; the lead re-chains
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,7 @@ from ..roles import Role
 from .problems import Problem
 
 KNOWN_PROPERTIES = {"formJsonSchemaFilename", "formUiSchemaFilename", "nameEn", "instructionsEn", "dueIn",
-                    "assignee", "panel", "secretHandler"}
+                    "assignee", "scopeOrg", "panel", "secretHandler"}
 # Elements at which a running process stops until a person, a timer or a message moves it on.
 WAIT_STATES = {"userTask", "manualTask", "receiveTask", "intermediateCatchEvent", "eventBasedGateway",
                "callActivity", "subProcess"}
@@ -77,7 +77,7 @@ def _user_task(filename: str, task: etree._Element, forms: FormLibrary) -> list[
         elif name == "panel" and value and value not in _registered_panels():
             problems.append(_problem(filename, prop, f"panel '{value}' is not registered "
                                      f"(known: {', '.join(sorted(_registered_panels())) or 'none'})"))
-        elif name in ("dueIn", "assignee") and value.strip():
+        elif name in ("dueIn", "assignee", "scopeOrg") and value.strip():
             problems += _expression(filename, prop, name, value)
         elif name == "instructionsEn":
             problems += _template(filename, prop, value, prop.sourceline)
@@ -100,7 +100,7 @@ def _form(filename: str, prop, name: str, forms: FormLibrary, ui: bool) -> list[
 
 
 def _expression(filename: str, prop, name: str, value: str) -> list[Problem]:
-    """`dueIn` is a time expression (a quoted ISO 8601 value or a variable); `assignee` any expression."""
+    """`dueIn` is a time expression (a quoted ISO 8601 value or a variable); `assignee`, `scopeOrg` any expression."""
     mode, element = ("timer", etree.Element(f"{BPMN}timeDate")) if name == "dueIn" else ("eval", prop)
     try:
         check_snippet(value, mode, element)

@@ -55,7 +55,7 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         title=(spec.bpmn_name or spec.name)[:200],
         title_en=(properties.get("nameEn") or None),
         role=role,
-        org_id=scope_org_id_for(instance, role),
+        org_id=_task_org_id(task, properties.get("scopeOrg"), workflow, instance, role),
         subject_user_id=instance.subject_user_id,
         subject_name=(instance.title or "")[:100],
         form_file=properties.get("formJsonSchemaFilename"),
@@ -103,6 +103,20 @@ def _assignee(task, expression: str, workflow: BpmnWorkflow, role: Role, org_id:
             f"assignee {user_id} of {task.task_spec.name!r} does not hold the role {role.value!r} there"
         )
     return user_id
+
+
+def _task_org_id(task, expression: str | None, workflow: BpmnWorkflow, instance: ProcessInstance, role: Role) -> int:
+    """The organisation a step is for: the `scopeOrg` property (an expression giving an organisation
+    id below the instance's, e.g. each school of a county-wide plan), else the one above the instance."""
+    if not expression:
+        return scope_org_id_for(instance, role)
+    value = workflow.script_engine.evaluate(task, expression)
+    org = db.session.get(Organisation, int(value)) if isinstance(value, int) or str(value).isdigit() else None
+    if org is None or not org.path.startswith(instance.org_path) or org.kind.value != role.level:
+        raise WorkflowConfigurationError(
+            f"scopeOrg of {task.task_spec.name!r} is {value!r}: not a {role.level} inside the instance's organisation"
+        )
+    return org.id
 
 
 def _role_of(spec) -> Role:

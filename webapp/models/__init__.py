@@ -2,6 +2,7 @@
 from .base import utcnow  # noqa: F401
 from .org import Organisation, OrgKind  # noqa: F401
 from .people import AnnualAssessment, RoleAssignment, TeacherProfile, TitleHolding, User  # noqa: F401
+from .service import EmploymentRecord, Position, Posting, PostingKind, StaffingNeed  # noqa: F401
 from .cycle import ApplicationCycle  # noqa: F401
 from .workflow import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskState  # noqa: F401
 from .evidence import Evidence, EvidenceLink  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from typing import Optional
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -34,8 +34,11 @@ class Organisation(db.Model):
     school_group: Mapped[Optional[str]] = mapped_column(String(100))
     supervision_district: Mapped[Optional[str]] = mapped_column(String(100))
     teacher_headcount: Mapped[int] = mapped_column(Integer, default=0)
+    # Rotation facts (交流轮岗): a weak school (薄弱学校) receives 顶岗 teachers; paired schools (结对) exchange staff.
+    is_weak: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    paired_school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
 
-    parent: Mapped[Optional["Organisation"]] = relationship(remote_side=[id])
+    parent: Mapped[Optional["Organisation"]] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to this organisation, inclusive."""

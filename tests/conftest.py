@@ -66,7 +66,11 @@ def clean_database(request):
     yield
     if "app" not in request.fixturenames:
         return
-    application = request.getfixturevalue("app")
+    empty_database(request.getfixturevalue("app"))
+
+
+def empty_database(application) -> None:
+    """Delete every row (modules that share one set-up across tests call this once at their end)."""
     with application.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

@@ -7,15 +7,16 @@ process data. The rules come from `workflows/review_rules.dmn`.
 """
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from webapp.extensions import db
+from webapp.models import RoleAssignment, User
 from webapp.processes.county_review import selection, sheets
 from webapp.processes.county_review.models import ReviewCandidateStatus, ReviewRound, ReviewStatus
 from webapp.processes.county_review.operations import materials_finished, record
-from webapp.processes.self_application.labels import subject_label
 from webapp.processes.county_review.selection import staff_subjects
-from webapp.models import RoleAssignment, User
+from webapp.processes.self_application.labels import subject_label
 from webapp.roles import Role
-from sqlalchemy import select
 
 from . import handler
 

@@ -22,5 +22,5 @@ def record_supplement(candidate_id, note: str, files: list) -> bool:
     candidate.materials_note = f"{candidate.materials_note or ''}\n补充说明：{note}".strip()
     review = candidate.review
     link_to_instance(db.session.get(ProcessInstance, review.instance_id), set(files or []))
-    record(review, None, f"学校补充材料：{candidate.teacher.display_name}", note, {"files": list(files or [])})
+    record(review, None, f"学校补充材料：{candidate.teacher.display_name}", note)
     return True

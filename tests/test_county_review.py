@@ -25,6 +25,7 @@ from webapp.roles import Role
 
 from .conftest import Session, empty_database
 from .helpers import PDF, reach_timers
+from .test_browser import browser  # noqa: F401  (fixture)
 from .test_concurrency import _race
 
 POOL = ["t016", "t019", "t022", "t017", "t020", "t023", "t018", "t021", "t024"]
@@ -336,6 +337,10 @@ def test_score_sheet_validation_and_secrecy(app, sessions):
     # Another expert's sheet: 403 (expert role) and nothing for teachers.
     assert sessions("expert3").get(f"/tasks/{task_id}").status_code == 403
     assert sessions("t017").get(f"/tasks/{task_id}").status_code == 404
+    # Nor does the review's history name candidates outside the expert's panel.
+    history = sessions("expert2").get(f"/instances/{_review(app).instance_id}").get_data(as_text=True)
+    names = _names(app, POOL)
+    assert not [u for u in POOL if u not in ("t017", "t018") and names[u] in history]
 
     sheet = _sheet(app, "expert2")
     cid = candidates["t017"].id
@@ -393,6 +398,20 @@ def test_scoring_statement_count_two_experts_at_once_and_no_second_sheet(app, se
             assert rows and all(row.scored_dt is not None for row in rows)
 
 
+def test_a_candidate_withdraws_mid_review(app, sessions):
+    candidates = _candidates(app)
+    page = sessions("t024").get("/applications/").get_data(as_text=True)
+    assert f"/review/candidates/{candidates['t024'].id}/withdraw" in page and "县级评审中" in page
+    assert sessions("t023").post(f"/review/candidates/{candidates['t024'].id}/withdraw").status_code == 404
+    assert sessions("t023").post(f"/review/candidates/{candidates['t023'].id}/withdraw").status_code == 409
+    assert sessions("t024").post(f"/review/candidates/{candidates['t024'].id}/withdraw").status_code == 302
+    assert _candidates(app)["t024"].status is ReviewCandidateStatus.withdrawn
+    # expert3 had scored t024 already: that sheet no longer counts; expert5's sheet drops t024.
+    task_id = _open_task(app, "expert_scoring", "expert5")
+    page = sessions("expert5").get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert f'data-candidate-id="{candidates["t024"].id}"' not in page
+
+
 def test_scores_stay_secret_until_ranked(app, sessions):
     from webapp.models import AuditEvent, ProcessInstance
 
@@ -413,6 +432,47 @@ def test_scores_stay_secret_until_ranked(app, sessions):
         assert len(sheets) == 3 and {event.data for event in sheets} == {None}
 
 
+@pytest.fixture
+def review_server(app, county):
+    """The app served on a free loopback port, on this module's county."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.mark.browser
+def test_score_sheet_fits_a_phone(app, review_server, browser):
+    from selenium.webdriver.common.by import By
+
+    from .test_browser import _login
+
+    browser.set_window_size(390, 844)
+    _login(browser, review_server, "expert5")
+    task_id = _open_task(app, "expert_scoring", "expert5")
+    browser.get(f"{review_server}/tasks/{task_id}")
+    assert browser.find_element(By.ID, "score-sheet").is_displayed()
+    inputs = browser.find_elements(By.CSS_SELECTOR, "#score-sheet input[type=number]")
+    assert len(inputs) == 3 * 6  # three criteria for each of expert5's six candidates (t024 withdrew)
+    width = browser.execute_script("return window.innerWidth")
+    assert width <= 390
+    overflow = browser.execute_script(
+        "return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > "
+        "document.documentElement.clientWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 5)")
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width, overflow
+    # An empty submission comes back with a message next to every field, input kept, nothing stored.
+    inputs[0].send_keys("41")
+    browser.find_element(By.CSS_SELECTOR, "#score-sheet button.primary").click()
+    assert "请填写 0 至 40 分。" in browser.page_source
+    assert browser.find_element(By.CSS_SELECTOR, "#score-sheet input[type=number]").get_attribute("value") == "41"
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+
+
 # -- 6. ranking, 差额, tie, approval ---------------------------------------------------------------
 
 def test_margin_warning_then_places_lowered_and_tie_decided(app, sessions):
@@ -425,11 +485,11 @@ def test_margin_warning_then_places_lowered_and_tie_decided(app, sessions):
     assert candidates["t020"].final_score == candidates["t021"].final_score == 78.0
     review = _review(app)
     assert review.status is ReviewStatus.selection
-    # 7 places, the fast-track candidate takes one: 6 for 7 scored, but 1.2 × 6 needs 8.
+    # 7 places, the fast-track candidate takes one: 6 for 6 scored (t024 withdrew), but 1.2 × 6 needs 8.
     office = sessions("county")
     task_id = _open_task(app, "margin_decision")
     page = office.get(f"/tasks/{task_id}").get_data(as_text=True)
-    assert "参评 7 人，名额 6 个；按规则参评人数至少应为 8 人" in page
+    assert "参评 6 人，名额 6 个；按规则参评人数至少应为 8 人" in page
     # Lowering to as many places as now is no lowering: the step comes back.
     assert office.post(f"/tasks/{task_id}", data={"margin_choice": "lower", "margin_places": "7",
                                                  "margin_note": "按规则调减名额。"}).status_code == 302
@@ -454,7 +514,7 @@ def test_margin_warning_then_places_lowered_and_tie_decided(app, sessions):
     assert [u for u, (s, _r) in sorted(statuses.items(), key=lambda i: i[1][1] or 99) if s == "formal"] == \
         ["t016", "t022", "t018", "t017", "t021"]
     assert statuses["t020"] == ("reserve", 6) and statuses["t019"] == ("reserve", 7)
-    assert statuses["t024"][0] == "not_selected" and statuses["t023"][0] == "rejected"
+    assert statuses["t024"][0] == "withdrawn" and statuses["t023"][0] == "rejected"
 
 
 def _names(app, usernames) -> dict[str, str]:
@@ -486,8 +546,8 @@ def test_leader_returns_then_approves_and_the_notice_runs(app, sessions):
     assert names["t020"] not in listed and "80.00" not in notice and "分" not in listed
     assert sessions("county2").get(f"/review/{review.id}/notice").status_code == 404
     # A candidate not selected sees their own score and rank, nobody else's.
-    mine = sessions("t024").get(f"/review/{review.id}/notice").get_data(as_text=True)
-    assert "最终得分 60.00，排名第 8" in mine and "88.00" not in mine
+    mine = sessions("t019").get(f"/review/{review.id}/notice").get_data(as_text=True)
+    assert "最终得分 75.00，排名第 7" in mine and "88.00" not in mine
     assert "县级评审公示" in sessions("t021").get("/applications/").get_data(as_text=True)
 
     assert reach_timers(app, review.instance_id) == 1

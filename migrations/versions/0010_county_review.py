@@ -1,8 +1,8 @@
-"""county review: reviews, candidates (the result table), expert assignments, staff subjects (issue 13)
+"""county review: reviews, candidates (the result table), expert assignments, its decisions, staff subjects (issue 13)
 
 Revision ID: 0010
 Revises: 0006
-Create Date: 2026-12-02 02:59:43.208849
+Create Date: 2026-12-02 03:09:01.836682
 
 """
 from alembic import op
@@ -99,6 +99,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_review_candidate_review_id'), ['review_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_candidate_teacher_id'), ['teacher_id'], unique=False)
 
+    op.create_table('review_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('what', sa.String(length=200), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_review_event_actor_id_user_account')),
+    sa.ForeignKeyConstraint(['review_id'], ['review_round.id'], name=op.f('fk_review_event_review_id_review_round')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_event'))
+    )
+    with op.batch_alter_table('review_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_event_review_id'), ['review_id'], unique=False)
+
     op.create_table('expert_assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('review_id', sa.Integer(), nullable=False),
@@ -125,6 +139,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_expert_assignment_candidate_id'))
 
     op.drop_table('expert_assignment')
+    with op.batch_alter_table('review_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_event_review_id'))
+
+    op.drop_table('review_event')
     with op.batch_alter_table('review_candidate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_candidate_teacher_id'))
         batch_op.drop_index(batch_op.f('ix_review_candidate_review_id'))

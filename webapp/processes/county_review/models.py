@@ -168,3 +168,22 @@ class StaffSubject(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     subject: Mapped[str] = mapped_column(String(64))
+
+
+class ReviewEvent(db.Model):
+    """The review's own paper trail of per-candidate decisions, read by the office and the leading group.
+
+    Kept apart from the instance's history, which experts and research staff may read: it names
+    candidates they are not assigned to.
+    """
+
+    __tablename__ = "review_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review_round.id"), index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    what: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor = relationship("User")

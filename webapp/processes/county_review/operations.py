@@ -12,11 +12,11 @@ from ...engine.runtime import WorkflowEngine
 from ...evidence.operations import link_to_instance
 from ...extensions import db
 from ...forms import FieldError
-from ...models import ApplicationCycle, AuditEvent, Evidence, EvidenceLink, Organisation, OrgKind, User, utcnow
+from ...models import ApplicationCycle, Evidence, EvidenceLink, Organisation, OrgKind, User, utcnow
 from ...roles import Role
 from ...titles import call_title
 from ...workflow.operations import start_instance
-from .models import ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus
+from .models import ReviewCandidate, ReviewCandidateStatus, ReviewEvent, ReviewRound, ReviewStatus
 from .pools import pool_for
 
 PROCESS_ID = "county_review"
@@ -161,10 +161,10 @@ def evidence_digests(instance_id: int) -> set[str]:
 
 # -- materials check -------------------------------------------------------------------------------
 
-def record(review: ReviewRound, actor: User | None, what: str, comment: str | None = None, data: dict | None = None) -> None:
-    """Add a decision taken on the review's pages to its paper trail."""
-    db.session.add(AuditEvent(instance_id=review.instance_id, actor_id=actor.id if actor else None,
-                              action="recorded", task_title=what[:200], comment=comment, data=data))
+def record(review: ReviewRound, actor: User | None, what: str, comment: str | None = None) -> None:
+    """Add a decision taken on the review's pages to its own paper trail (see `ReviewEvent`)."""
+    db.session.add(ReviewEvent(review_id=review.id, actor_id=actor.id if actor else None, what=what[:200],
+                               comment=comment))
 
 
 def supplement_deadline(value: str) -> datetime:
@@ -246,3 +246,29 @@ def materials_finished(review: ReviewRound) -> None:
     if waiting:
         raise Conflict(_("%(count)d candidate(s) are not decided yet or still wait for material; decide them first.",
                          count=len(waiting)))
+
+
+# -- the teacher's side ----------------------------------------------------------------------------
+
+# Before the ranking a withdrawal only takes the candidate out; after it the list would change.
+WITHDRAWABLE = (ReviewStatus.materials, ReviewStatus.opinions, ReviewStatus.assigning, ReviewStatus.scoring)
+
+
+def withdraw(user: User, candidate_id: int) -> ReviewCandidate:
+    """A teacher leaves the review before the ranking; their scores, if any, no longer count."""
+    from ..self_application.models import ApplicationStatus
+
+    candidate = db.session.get(ReviewCandidate, candidate_id)
+    if candidate is None or candidate.teacher_id != user.id:
+        raise NotFound(_("No such candidate."))
+    if candidate.review.status not in WITHDRAWABLE:
+        raise Conflict(_("The review has been ranked; to withdraw now, write to the county office."))
+    if candidate.status in (ReviewCandidateStatus.withdrawn, ReviewCandidateStatus.rejected):
+        raise Conflict(_("You are no longer a candidate in this review."))
+    candidate.status = ReviewCandidateStatus.withdrawn
+    if candidate.application is not None:
+        candidate.application.status = ApplicationStatus.withdrawn
+        candidate.application.decided_dt = utcnow()
+    record(candidate.review, user, f"本人退出评审：{user.display_name}")
+    db.session.flush()
+    return candidate

@@ -14,7 +14,8 @@ from ...workflow.operations import complete_task
 from ...workflow.task_forms import task_context
 from . import operations, panels, selection, sheets
 from .labels import CONFLICTS
-from .models import ReviewRound
+from ...models import User
+from .models import ReviewCandidate, ReviewEvent, ReviewRound
 from .pools import pool_for, unreported_schools
 from .stages import own_candidacy
 
@@ -77,7 +78,8 @@ def open_review(office_id: int, cycle_id: int):
 def review_page(review_id: int):
     """Where the review stands, every candidate with status and (once ranked) score; printable result."""
     review = operations.managed_review(current_user, review_id)
-    return render_template("county_review/review.html", review=review)
+    events = db.session.scalars(db.select(ReviewEvent).filter_by(review_id=review.id).order_by(ReviewEvent.id)).all()
+    return render_template("county_review/review.html", review=review, events=events)
 
 
 @bp.get("/<int:review_id>/notice")
@@ -86,6 +88,16 @@ def notice(review_id: int):
     """The public notice (and, after it, the result) for everyone in the review's area."""
     review = operations.published_review(current_user, review_id)
     return render_template("county_review/notice.html", review=review, mine=own_candidacy(current_user, review))
+
+
+@bp.post("/candidates/<int:candidate_id>/withdraw")
+@login_required
+@committing
+def withdraw(candidate_id: int):
+    """A teacher withdraws from the review (before the ranking)."""
+    operations.withdraw(current_user, candidate_id)
+    flash(_("You have withdrawn from the review."), "success")
+    return redirect(url_for("self_application.mine"))
 
 
 # -- the sheets ------------------------------------------------------------------------------------
@@ -165,8 +177,12 @@ def edit_assignment(task_id: int):
         db.session.rollback()
         task = sheets.sheet_task(current_user, task_id, "confirm_assignment")
         return _refused(task, panels.assignment_panel(task, {}, {"assignment": message}))
-    operations.record(review, current_user, "调整专家分组", data={"candidate": request.form.get("candidate_id"),
-                                                           "removed": remove_id, "added": add_id})
+    names = {user.id: user.display_name for user in db.session.scalars(
+        db.select(User).where(User.id.in_([i for i in (remove_id, add_id) if i])))}
+    candidate = db.session.get(ReviewCandidate, request.form.get("candidate_id", type=int))
+    operations.record(review, current_user, f"调整专家分组：{candidate.teacher.display_name}",
+                      "；".join(part for part in (f"移除 {names[remove_id]}" if remove_id else "",
+                                                 f"添加 {names[add_id]}" if add_id else "") if part) or None)
     flash(_("Panel changed."), "success")
     return redirect(url_for("workflow.task", task_id=task_id))
 

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import User
-from .. import TeacherStage
+from .. import StageAction, TeacherStage
 from .labels import TEACHER_STAGES
 from .models import ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus
+from .operations import WITHDRAWABLE
 
 Status = ReviewCandidateStatus
 
@@ -41,10 +42,15 @@ def teacher_stages(user: User) -> dict[int, TeacherStage]:
         if key == "rejected" and candidate.materials_note:
             label = f"{label}: {candidate.materials_note}"
         published = candidate.review.notice_start_dt is not None
+        action = None
+        if candidate.review.status in WITHDRAWABLE and key in ("in_review", "returned"):
+            action = StageAction(url_for("county_review.withdraw", candidate_id=candidate.id),
+                                 _("Withdraw from the review"), _("Withdraw from the county review? This cannot be undone."))
         stages[candidate.application_id] = TeacherStage(
             label=label,
             link_url=url_for("county_review.notice", review_id=candidate.review_id) if published else None,
             link_label=_("County public notice") if published else None,
+            action=action,
             css_class="review-stage",
         )
     return stages

@@ -46,7 +46,7 @@ def finish_materials(context: dict, user_id: int, answers: dict) -> None:
     review = _review(context["review_id"])
     materials_finished(review)
     review.status = ReviewStatus.opinions
-    record(review, _actor(user_id), "资格复审完成")
+    record(review, _actor(user_id), "materials_done")
 
 
 @handler("review_opinion_tasks", "One opinion step per subject of the accepted candidates, for that subject's research staff.")
@@ -88,7 +88,7 @@ def confirm_assignment(context: dict, user_id: int, answers: dict) -> None:
     """Refuse while a candidate has no expert."""
     review = _review(context["review_id"])
     selection.confirm_panels(review)
-    record(review, _actor(user_id), "确认专家分组")
+    record(review, _actor(user_id), "panels_confirmed")
 
 
 @handler("scoring_experts", "The experts who have candidates to score (one score sheet each).")

@@ -19,8 +19,8 @@ def record_supplement(candidate_id, note: str, files: list) -> bool:
     if candidate.status is not ReviewCandidateStatus.returned:
         return False  # withdrawn or decided meanwhile: nothing to check again
     candidate.status = ReviewCandidateStatus.supplemented
-    candidate.materials_note = f"{candidate.materials_note or ''}\n补充说明：{note}".strip()
+    candidate.supplement_note = note
     review = candidate.review
     link_to_instance(db.session.get(ProcessInstance, review.instance_id), set(files or []))
-    record(review, None, f"学校补充材料：{candidate.teacher.display_name}", note)
+    record(review, None, "supplemented", candidate, note)
     return True

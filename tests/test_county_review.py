@@ -558,3 +558,14 @@ def test_leader_returns_then_approves_and_the_notice_runs(app, sessions):
     assert formal == ["t016", "t022", "t018", "t017", "t021"] and reserve == ["t020", "t019"]
     stage = sessions("t020").get("/applications/").get_data(as_text=True)
     assert "进入县级后备名单" in stage
+
+
+def test_the_result_page_in_english(app, sessions):
+    """The office's printable result in English: statuses, events and labels, no Chinese but names."""
+    office = Session(app, "county")
+    office.post("/language", data={"lang": "en", "next": "/review/"})
+    page = office.get(f"/review/{_review(app).id}").get_data(as_text=True)
+    assert "Formal candidate" in page and "Reserve list" in page and "Materials accepted, fast track verified" in page
+    for chinese in ("正式候选人", "资格复审", "后备", "评审", "直推"):
+        assert chinese not in page, chinese
+    office.post("/language", data={"lang": "zh_Hans_CN", "next": "/review/"})

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0006
-Create Date: 2026-12-02 03:09:01.836682
+Create Date: 2026-12-02 03:14:11.059130
 
 """
 from alembic import op
@@ -79,6 +79,7 @@ def upgrade():
     sa.Column('status', sa.Enum('pending', 'returned', 'supplemented', 'accepted', 'formal', 'reserve', 'not_selected', 'rejected', 'withdrawn', name='reviewcandidatestatus', native_enum=False, length=16), nullable=False),
     sa.Column('materials_note', sa.Text(), nullable=True),
     sa.Column('supplement_due_dt', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('supplement_note', sa.Text(), nullable=True),
     sa.Column('opinion', sa.String(length=16), nullable=True),
     sa.Column('opinion_comment', sa.Text(), nullable=True),
     sa.Column('opinion_by_id', sa.Integer(), nullable=True),
@@ -99,20 +100,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_review_candidate_review_id'), ['review_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_candidate_teacher_id'), ['teacher_id'], unique=False)
 
-    op.create_table('review_event',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('review_id', sa.Integer(), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('what', sa.String(length=200), nullable=False),
-    sa.Column('comment', sa.Text(), nullable=True),
-    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_review_event_actor_id_user_account')),
-    sa.ForeignKeyConstraint(['review_id'], ['review_round.id'], name=op.f('fk_review_event_review_id_review_round')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_event'))
-    )
-    with op.batch_alter_table('review_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_review_event_review_id'), ['review_id'], unique=False)
-
     op.create_table('expert_assignment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('review_id', sa.Integer(), nullable=False),
@@ -131,18 +118,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_expert_assignment_candidate_id'), ['candidate_id'], unique=False)
         batch_op.create_index('ix_expert_assignment_review_expert', ['review_id', 'expert_id'], unique=False)
 
+    op.create_table('review_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_review_event_actor_id_user_account')),
+    sa.ForeignKeyConstraint(['candidate_id'], ['review_candidate.id'], name=op.f('fk_review_event_candidate_id_review_candidate')),
+    sa.ForeignKeyConstraint(['review_id'], ['review_round.id'], name=op.f('fk_review_event_review_id_review_round')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_event'))
+    )
+    with op.batch_alter_table('review_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_event_review_id'), ['review_id'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('review_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_event_review_id'))
+
+    op.drop_table('review_event')
     with op.batch_alter_table('expert_assignment', schema=None) as batch_op:
         batch_op.drop_index('ix_expert_assignment_review_expert')
         batch_op.drop_index(batch_op.f('ix_expert_assignment_candidate_id'))
 
     op.drop_table('expert_assignment')
-    with op.batch_alter_table('review_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_review_event_review_id'))
-
-    op.drop_table('review_event')
     with op.batch_alter_table('review_candidate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_candidate_teacher_id'))
         batch_op.drop_index(batch_op.f('ix_review_candidate_review_id'))

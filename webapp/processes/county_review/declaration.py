@@ -7,7 +7,7 @@ from ...labels import lookup
 from ...roles import Role
 from .. import NavEntry, Process
 from . import models  # noqa: F401  (tables)
-from .labels import CANDIDATE_STATUS, CRITERIA, OPINIONS, REVIEW_STATUS
+from .labels import CANDIDATE_STATUS, CRITERIA, EVENTS, OPINIONS, REVIEW_STATUS
 from .models import ReviewCandidateStatus
 from .operations import OFFICE_ROLE
 from .pages import bp
@@ -31,6 +31,7 @@ process = Process(
         "review_candidate_status": lookup(CANDIDATE_STATUS),
         "review_opinion": lookup(OPINIONS),
         "review_criterion": lookup(CRITERIA),
+        "review_event": lookup(EVENTS),
         "review_statuses": ReviewCandidateStatus,
     },
     teacher_stage=teacher_stages,

@@ -46,6 +46,19 @@ CONFLICTS = {
     "subject": _l("the expert does not serve this subject"),
 }
 
+# The review's own paper trail (models.ReviewEvent).
+EVENTS = {
+    "accepted": _l("Materials accepted"),
+    "fast_track": _l("Materials accepted, fast track verified"),
+    "rejected": _l("Rejected at the materials check"),
+    "returned": _l("Returned to the school for material"),
+    "supplemented": _l("The school supplemented material"),
+    "materials_done": _l("Materials check finished"),
+    "panel_changed": _l("Expert panel changed"),
+    "panels_confirmed": _l("Expert panels confirmed"),
+    "withdrawn": _l("Withdrawn by the teacher"),
+}
+
 # Where a teacher stands in the review (see stages.py).
 TEACHER_STAGES = {
     "in_review": _l("In the county review"),

@@ -122,6 +122,7 @@ class ReviewCandidate(db.Model):
     )
     materials_note: Mapped[Optional[str]] = mapped_column(Text)      # rejection reason / what to supplement
     supplement_due_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    supplement_note: Mapped[Optional[str]] = mapped_column(Text)     # the school's explanation
     opinion: Mapped[Optional[str]] = mapped_column(String(16))       # recommend / neutral / not_recommend
     opinion_comment: Mapped[Optional[str]] = mapped_column(Text)
     opinion_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
@@ -182,8 +183,10 @@ class ReviewEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("review_round.id"), index=True)
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
-    what: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))                     # a key of labels.EVENTS
+    candidate_id: Mapped[Optional[int]] = mapped_column(ForeignKey("review_candidate.id"))
     comment: Mapped[Optional[str]] = mapped_column(Text)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor = relationship("User")
+    candidate: Mapped[Optional[ReviewCandidate]] = relationship()

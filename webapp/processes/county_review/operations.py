@@ -161,10 +161,11 @@ def evidence_digests(instance_id: int) -> set[str]:
 
 # -- materials check -------------------------------------------------------------------------------
 
-def record(review: ReviewRound, actor: User | None, what: str, comment: str | None = None) -> None:
-    """Add a decision taken on the review's pages to its own paper trail (see `ReviewEvent`)."""
-    db.session.add(ReviewEvent(review_id=review.id, actor_id=actor.id if actor else None, what=what[:200],
-                               comment=comment))
+def record(review: ReviewRound, actor: User | None, kind: str, candidate: ReviewCandidate | None = None,
+           comment: str | None = None) -> None:
+    """Add a decision to the review's own paper trail (`ReviewEvent`; `kind`: a key of labels.EVENTS)."""
+    db.session.add(ReviewEvent(review_id=review.id, actor_id=actor.id if actor else None, kind=kind,
+                               candidate_id=candidate.id if candidate is not None else None, comment=comment))
 
 
 def supplement_deadline(value: str) -> datetime:
@@ -200,25 +201,24 @@ def decide_materials(engine: WorkflowEngine, user: User, candidate_id: int, deci
     if candidate.status not in MATERIALS_OPEN:
         raise Conflict(_("This candidate's materials have already been decided."))
     note = (note or "").strip()
-    name = candidate.teacher.display_name
     if decision == "accept":
         candidate.status = ReviewCandidateStatus.accepted
         candidate.fast_track = bool(fast_track and candidate.claims_fast_track)
         candidate.materials_note = note or None
-        record(review, user, f"资格复审：{name} 通过" + ("（直推）" if candidate.fast_track else ""), note or None)
+        record(review, user, "fast_track" if candidate.fast_track else "accepted", candidate, note or None)
     elif decision in ("return", "reject"):
         if not 5 <= len(note) <= 1000:
             raise _materials_error("note", _("Write the reason (5 to 1000 characters)."))
         candidate.materials_note = note
         if decision == "reject":
             candidate.status = ReviewCandidateStatus.rejected
-            record(review, user, f"资格复审：{name} 不予通过", note)
+            record(review, user, "rejected", candidate, note)
         else:
             deadline = supplement_deadline(due)
             candidate.status = ReviewCandidateStatus.returned
             candidate.supplement_due_dt = deadline
             _start_supplement(engine, user, candidate, note, deadline)
-            record(review, user, f"资格复审：{name} 退回补充材料", note)
+            record(review, user, "returned", candidate, note)
     else:
         raise _materials_error("decision", _("Choose accept, return or reject."))
     db.session.flush()
@@ -269,6 +269,6 @@ def withdraw(user: User, candidate_id: int) -> ReviewCandidate:
     if candidate.application is not None:
         candidate.application.status = ApplicationStatus.withdrawn
         candidate.application.decided_dt = utcnow()
-    record(candidate.review, user, f"本人退出评审：{user.display_name}")
+    record(candidate.review, user, "withdrawn", candidate)
     db.session.flush()
     return candidate

@@ -180,9 +180,9 @@ def edit_assignment(task_id: int):
     names = {user.id: user.display_name for user in db.session.scalars(
         db.select(User).where(User.id.in_([i for i in (remove_id, add_id) if i])))}
     candidate = db.session.get(ReviewCandidate, request.form.get("candidate_id", type=int))
-    operations.record(review, current_user, f"调整专家分组：{candidate.teacher.display_name}",
-                      "；".join(part for part in (f"移除 {names[remove_id]}" if remove_id else "",
-                                                 f"添加 {names[add_id]}" if add_id else "") if part) or None)
+    operations.record(review, current_user, "panel_changed", candidate,
+                      " / ".join(part for part in (f"− {names[remove_id]}" if remove_id else "",
+                                                  f"+ {names[add_id]}" if add_id else "") if part) or None)
     flash(_("Panel changed."), "success")
     return redirect(url_for("workflow.task", task_id=task_id))
 

@@ -16,7 +16,7 @@ from . import operations, panels, selection, sheets
 from .labels import CONFLICTS
 from ...models import User
 from .models import ReviewCandidate, ReviewEvent, ReviewRound
-from .pools import pool_for, unreported_schools
+from .pools import pool_size, unreported_schools
 from .stages import own_candidacy
 
 bp = Blueprint("county_review", __name__, url_prefix="/review", template_folder="templates")
@@ -45,20 +45,13 @@ def index():
         calls = []
         for cycle in operations.calls_of(office):
             review = reviews.get(cycle.id)
-            pool = [] if review is not None else _safe_pool(cycle, office)
+            pool = 0 if review is not None else pool_size(cycle, office)
             calls.append((cycle, review, pool, unreported_schools(cycle, office) if review is None else []))
         offices.append((office, calls))
     led = leader_reviews(current_user)
     if not offices and not led:
         raise NotFound(_("No such page."))
     return render_template("county_review/index.html", offices=offices, led=led)
-
-
-def _safe_pool(cycle, office):
-    try:
-        return pool_for(cycle, office)
-    except Exception:  # a level without a provider shows an empty pool; opening says why
-        return []
 
 
 @bp.post("/offices/<int:office_id>/cycles/<int:cycle_id>")

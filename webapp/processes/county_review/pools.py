@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...core.errors import Conflict
 from ...extensions import db
@@ -35,16 +35,18 @@ class PoolEntry:
     claims_fast_track: bool
 
 
+def _reported(cycle: ApplicationCycle, office: Organisation, what):
+    """`what` over the recommended candidates of the rounds the office's schools reported for the call."""
+    return (select(what).select_from(RoundCandidate).join(VoteRound)
+            .join(Organisation, Organisation.id == VoteRound.school_id)
+            .where(VoteRound.cycle_id == cycle.id, VoteRound.status == RoundStatus.reported,
+                   RoundCandidate.status == CandidateStatus.recommended,
+                   Organisation.path.startswith(office.path, autoescape=True)))
+
+
 def school_lists(cycle: ApplicationCycle, office: Organisation) -> list[PoolEntry]:
     """Every recommended candidate of every round the office's schools reported for the call."""
-    rows = db.session.scalars(
-        select(RoundCandidate).join(VoteRound)
-        .join(Organisation, Organisation.id == VoteRound.school_id)
-        .where(VoteRound.cycle_id == cycle.id, VoteRound.status == RoundStatus.reported,
-               RoundCandidate.status == CandidateStatus.recommended,
-               Organisation.path.startswith(office.path, autoescape=True))
-        .order_by(RoundCandidate.id)
-    ).all()
+    rows = db.session.scalars(_reported(cycle, office, RoundCandidate).order_by(RoundCandidate.id)).all()
     entries = []
     for row in rows:
         _form, answers = declaration_of(row.application)
@@ -76,8 +78,16 @@ def unreported_schools(cycle: ApplicationCycle, office: Organisation) -> list[tu
             if rounds.get(school.id) is None or rounds[school.id].status is not RoundStatus.reported]
 
 
+def school_list_size(cycle: ApplicationCycle, office: Organisation) -> int:
+    """How many candidates the schools' lists hold (one query, for the overview)."""
+    return int(db.session.scalar(_reported(cycle, office, func.count(RoundCandidate.id))))
+
+
 POOL_PROVIDERS: dict[str, Callable[[ApplicationCycle, Organisation], list[PoolEntry]]] = {
     "county": school_lists,
+}
+POOL_SIZES: dict[str, Callable[[ApplicationCycle, Organisation], int]] = {
+    "county": school_list_size,
 }
 
 
@@ -87,3 +97,9 @@ def pool_for(cycle: ApplicationCycle, office: Organisation) -> list[PoolEntry]:
     if provider is None:
         raise Conflict(_("Reviews at this level draw on the title register, which is not available yet."))
     return provider(cycle, office)
+
+
+def pool_size(cycle: ApplicationCycle, office: Organisation) -> int:
+    """How many candidates the call's review would start with (0 where the level has no provider yet)."""
+    counter = POOL_SIZES.get(cycle.level)
+    return counter(cycle, office) if counter is not None else 0

@@ -51,30 +51,24 @@ def clean_database():
 
 @pytest.fixture(scope="module")
 def county(app):
-    """The demo with reported school lists; t020 and t021 share every tie-break fact; t022 is also an expert."""
-    from webapp.demo import build_demo
+    """The demo with reported school lists; t020 and t021 share every tie-break fact; t022 is also an expert.
+
+    The demo's second county (石泉县, office `sqcounty`) must never see this county's review.
+    """
+    from webapp.demo import add_second_county, build_demo
     from webapp.demo_review import seed_reported_lists
 
     with app.test_request_context():
         build_demo()
+        add_second_county()
         db.session.commit()
         seed_reported_lists(app.extensions["workflow_engine"], app.extensions["form_library"])
         users = {u.username: u for u in db.session.scalars(select(User))}
         twin, other = users["t020"].profile, users["t021"].profile
         other.birth_date, other.teaching_start_date = twin.birth_date, twin.teaching_start_date
-        county_org = db.session.scalar(select(Organisation).filter_by(kind=OrgKind.county))
+        county_org = db.session.scalar(select(Organisation).filter_by(name="汉阴县"))
         users["t022"].roles.append(RoleAssignment(role=Role.expert, org_id=county_org.id))
         db.session.add(StaffSubject(user_id=users["t022"].id, org_id=county_org.id, subject="physics"))
-        # Another county with its own office: it must never see this county's review.
-        other_county = Organisation(kind=OrgKind.county, name="石泉县", code="530102", parent_id=county_org.parent_id)
-        db.session.add(other_county)
-        db.session.flush()
-        other_county.path = f"{county_org.parent.path}{other_county.id}/"
-        from werkzeug.security import generate_password_hash
-
-        outsider = User(username="county2", display_name="石泉县骨干办", password_hash=generate_password_hash("demo1234"))
-        outsider.roles.append(RoleAssignment(role=Role.county_office, org_id=other_county.id))
-        db.session.add(outsider)
         db.session.commit()
     yield
     empty_database(app)
@@ -157,13 +151,13 @@ def test_office_sees_pool_and_opens_with_places(app, sessions):
 
 
 def test_outsiders_get_404_on_every_page(app, sessions):
-    for username in ("county2", "s1admin", "t019", "t001", "research", "expert"):
+    for username in ("sqcounty", "s1admin", "t019", "t001", "research", "expert"):
         session = sessions(username)
         for url in _stage_urls(app):
             code = session.get(url).status_code
             assert code == 404, (username, url, code)
     assert sessions("t001").get("/review/").status_code == 404
-    assert sessions("county2").get("/review/").status_code == 200  # its own (empty) county
+    assert sessions("sqcounty").get("/review/").status_code == 200  # its own (empty) county
 
 
 # -- 2. materials check ----------------------------------------------------------------------------
@@ -544,7 +538,7 @@ def test_leader_returns_then_approves_and_the_notice_runs(app, sessions):
     names = _names(app, POOL)
     assert all(names[u] in listed for u in ("t016", "t022", "t018", "t017", "t021"))
     assert names["t020"] not in listed and "80.00" not in notice and "分" not in listed
-    assert sessions("county2").get(f"/review/{review.id}/notice").status_code == 404
+    assert sessions("sqcounty").get(f"/review/{review.id}/notice").status_code == 404
     # A candidate not selected sees their own score and rank, nobody else's.
     mine = sessions("t019").get(f"/review/{review.id}/notice").get_data(as_text=True)
     assert "最终得分 75.00，排名第 7" in mine and "88.00" not in mine

@@ -36,6 +36,7 @@ REVIEW_APPLICANTS = {
 FAST_TRACK = {"t016"}
 STATEMENT = "长期担任教研组长，开展大单元教学研究，在县级以上公开课和讲座中多次获奖，积极参与送教下乡。"
 CATEGORY = "backbone"
+COUNTY = "汉阴县"
 
 
 def _open_task(instance_id: int, step: str) -> HumanTask:
@@ -92,7 +93,8 @@ def _vote_and_report(engine, school: Organisation, cycle: ApplicationCycle, admi
 
 def seed_reported_lists(engine, forms) -> list[VoteRound]:
     """Reported school lists of this year's county backbone-teacher call (three per school)."""
-    cycle = db.session.scalar(select(ApplicationCycle).filter_by(category=CATEGORY, level="county"))
+    county = db.session.scalar(select(Organisation).filter_by(name=COUNTY, kind=OrgKind.county))
+    cycle = db.session.scalar(select(ApplicationCycle).filter_by(county_id=county.id, category=CATEGORY, level="county"))
     cycle.quota_value = 3
     rounds = []
     for school_name, usernames in REVIEW_APPLICANTS.items():

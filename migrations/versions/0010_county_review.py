@@ -1,7 +1,7 @@
 """county review: reviews, candidates (the result table), expert assignments, its decisions, staff subjects (issue 13)
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0014
 Create Date: 2026-12-02 03:14:11.059130
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0006'
+down_revision = '0014'  # the lead re-chains at merge (reserved 0010; main's head was 0014 when merged)
 branch_labels = None
 depends_on = None
 

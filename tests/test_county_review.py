@@ -444,7 +444,7 @@ def review_server(app, county):
 def test_score_sheet_fits_a_phone(app, review_server, browser):
     from selenium.webdriver.common.by import By
 
-    from .test_browser import _login
+    from .test_browser import _login, _wait_for_text
 
     browser.set_window_size(390, 844)
     _login(browser, review_server, "expert5")
@@ -459,10 +459,12 @@ def test_score_sheet_fits_a_phone(app, review_server, browser):
         "return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > "
         "document.documentElement.clientWidth + 1).map(e => e.tagName + '.' + e.className).slice(0, 5)")
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width, overflow
-    # An empty submission comes back with a message next to every field, input kept, nothing stored.
+    # A sheet with one score out of range and the rest empty comes back with a message next to
+    # each field and the input kept, still fitting the phone.
     inputs[0].send_keys("41")
     browser.find_element(By.CSS_SELECTOR, "#score-sheet button.primary").click()
-    assert "请填写 0 至 40 分。" in browser.page_source
+    _wait_for_text(browser, "请填写 0 至 40 分。")
+    assert "请填写分数。" in browser.page_source
     assert browser.find_element(By.CSS_SELECTOR, "#score-sheet input[type=number]").get_attribute("value") == "41"
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width
 

@@ -136,17 +136,55 @@ def build_demo(teachers: int = 40, seed: int = 7) -> DemoLogins:
         9: dict(age=40, years=16, title="intermediate", education="bachelor", subject="english", excellent_years={today.year - 2}),
         12: dict(age=35, years=12, title="intermediate", education="bachelor", subject="history", excellent_years={today.year - 1}),
     }
+    # t016–t027 (four per school) apply in the demo's county review (webapp/demo_review.py).
+    review_subjects = ["mathematics"] * 3 + ["chinese"] * 3 + ["english"] * 3 + ["physics"] * 3
+    review_profiles = {
+        15 + i: dict(age=32 + i, years=9 + i, title="intermediate", education="bachelor", subject=subject,
+                     excellent_years={today.year - 1 - i % 3})
+        for i, subject in enumerate(review_subjects)
+    }
     for index in range(teachers):
         school = schools[index % len(schools)]
         user = _user(f"t{index + 1:03d}", _chinese_name(rng), Role.teacher, school, password_hash)
-        fixed = dict(fixed_profiles.get(index, {}))
+        fixed = dict(fixed_profiles.get(index, review_profiles.get(index, {})))
         _profile(user, school, rng, today, **fixed)
         if index in fixed_profiles:
             logins.add(user, Role.teacher, school)
 
+    _review_staff(county, schools, rng, today, password_hash, logins)
     open_calls(county)
     db.session.flush()
     return logins
+
+
+def _review_staff(county: Organisation, schools: list[Organisation], rng: random.Random, today: date,
+                  password_hash: str, logins: DemoLogins) -> None:
+    """The county review's people: its leader, research staff per subject, experts (some of a school)."""
+    from .processes.county_review.models import StaffSubject
+
+    leader = _user("leader", "县骨干教师工作领导小组", Role.county_leader, county, password_hash)
+    logins.add(leader, Role.county_leader, county)
+    db.session.flush()
+    research = db.session.query(User).filter_by(username="research").one()
+    db.session.add(StaffSubject(user_id=research.id, org_id=county.id, subject="mathematics"))
+    for username, name, subject in [("research_cn", "县教研室语文教研员", "chinese"),
+                                    ("research_en", "县教研室英语教研员", "english"),
+                                    ("research_ph", "县教研室物理教研员", "physics")]:
+        staff = _user(username, name, Role.research_staff, county, password_hash)
+        db.session.flush()
+        db.session.add(StaffSubject(user_id=staff.id, org_id=county.id, subject=subject))
+        logins.add(staff, Role.research_staff, county)
+    # expert2 serves mathematics only and teaches at school 1; expert3 and expert4 teach at
+    # schools 2 and 3: none of them may score a candidate of their own school.
+    for number, school, subject in [(2, schools[0], "mathematics"), (3, schools[1], None), (4, schools[2], None),
+                                    (5, None, None), (6, None, None)]:
+        expert = _user(f"expert{number}", _chinese_name(rng), Role.expert, county, password_hash)
+        if school is not None:
+            _profile(expert, school, rng, today, age=50, years=28, title="senior", subject=subject or "chinese")
+        db.session.flush()
+        if subject:
+            db.session.add(StaffSubject(user_id=expert.id, org_id=county.id, subject=subject))
+        logins.add(expert, Role.expert, county)
 
 
 def open_calls(county: Organisation, days: int = 30) -> list[ApplicationCycle]:

@@ -16,6 +16,7 @@ class Role(enum.Enum):
     research_staff = "research_staff"
     expert = "expert"
     county_office = "county_office"
+    county_leader = "county_leader"
     training_centre = "training_centre"
     city_office = "city_office"
     province_office = "province_office"
@@ -41,6 +42,7 @@ ROLE_LEVEL = {
     Role.research_staff: "county",
     Role.expert: "county",
     Role.county_office: "county",
+    Role.county_leader: "county",
     Role.training_centre: "county",
     Role.city_office: "city",
     Role.province_office: "province",
@@ -55,6 +57,7 @@ ROLE_LABELS = {
     Role.research_staff: _l("Subject research staff"),
     Role.expert: _l("Expert reviewer"),
     Role.county_office: _l("County leading-group office"),
+    Role.county_leader: _l("County leading group (leader)"),
     Role.training_centre: _l("Training centre"),
     Role.city_office: _l("City office"),
     Role.province_office: _l("Province office"),

@@ -1,0 +1,78 @@
+"""Task-page panels of the review: the per-candidate sheets each step is worked on.
+
+Each sheet is a form of its own that posts to the review's pages (`pages.py`), which check it
+and complete the step. `errors` (field name → message) and `data` come back when a sheet was
+refused, so the person sees their input with a message next to each wrong field.
+"""
+from __future__ import annotations
+
+from flask import render_template
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import HumanTask, User
+from ...workflow.display import describe
+from ..self_application.operations import declaration_of
+from .models import ReviewCandidateStatus
+from .operations import MATERIALS_OPEN, default_supplement_due
+from .selection import office_experts, to_score
+from .sheets import open_assignments, opinion_candidates, review_of
+
+
+def _declaration(candidate) -> list:
+    """The candidate's declaration and evidence, as label/value entries."""
+    return describe(*declaration_of(candidate.application)) if candidate.application is not None else []
+
+
+def materials_panel(task: HumanTask, context: dict, data: dict | None = None, errors: dict | None = None) -> Markup:
+    """Every candidate with declaration and evidence; a decision form for each open one."""
+    review = review_of(task.instance_id)
+    rows = [(c, _declaration(c)) for c in review.candidates]
+    open_count = sum(1 for c in review.candidates
+                     if c.status in (*MATERIALS_OPEN, ReviewCandidateStatus.returned))
+    due = default_supplement_due(int((context.get("rules") or {}).get("supplement_days", 5)))
+    return Markup(render_template("county_review/_materials_panel.html", task=task, review=review, rows=rows,
+                                  open_statuses=[s.value for s in MATERIALS_OPEN], open_count=open_count,
+                                  default_due=due, data=data or {}, errors=errors or {}))
+
+
+def opinion_panel(task: HumanTask, context: dict, data: dict | None = None, errors: dict | None = None) -> Markup:
+    """The subject's candidates only, each with an opinion and a comment."""
+    review = review_of(task.instance_id)
+    step = context.get("opinion_task") or {}
+    rows = [(c, _declaration(c)) for c in opinion_candidates(review, step.get("subject_code", ""))]
+    return Markup(render_template("county_review/_opinion_sheet.html", task=task, review=review, rows=rows,
+                                  data=data or {}, errors=errors or {}))
+
+
+def assignment_panel(task: HumanTask, context: dict, errors: dict | None = None) -> Markup:
+    """Each candidate's experts, with changes and the confirmation."""
+    review = review_of(task.instance_id)
+    ids = [e.id for e in office_experts(review)]
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    return Markup(render_template("county_review/_assignment_panel.html", task=task, review=review,
+                                  candidates=to_score(review), names=names, errors=errors or {}))
+
+
+def score_panel(task: HumanTask, context: dict, data: dict | None = None, errors: dict | None = None) -> Markup:
+    """The expert's own candidates with declaration, evidence and the research staff's opinion."""
+    review = review_of(task.instance_id)
+    rows = [(a, _declaration(a.candidate)) for a in open_assignments(review, task.assignee_id)]
+    return Markup(render_template("county_review/_score_sheet.html", task=task, review=review, rows=rows,
+                                  rubric=review.rubric, data=data or {}, errors=errors or {}))
+
+
+def proposal_panel(task: HumanTask, context: dict) -> Markup:
+    """The ranked list with final scores, for the office and the leading group."""
+    review = review_of(task.instance_id)
+    return Markup(render_template("county_review/_proposal_panel.html", review=review))
+
+
+PANELS = {
+    "review_materials": materials_panel,
+    "review_opinions": opinion_panel,
+    "review_assignment": assignment_panel,
+    "review_score_sheet": score_panel,
+    "review_proposal": proposal_panel,
+}

@@ -1,0 +1,227 @@
+"""The review's records around the pure rules: expert panels, the ranking and its decisions, the result."""
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ...calendar import end_of_working_days, local_zone
+from ...core.errors import Conflict, NotFound
+from ...extensions import db
+from ...models import RoleAssignment, User, utcnow
+from ...roles import Role
+from . import assignment as solver
+from . import ranking
+from .models import (
+    ExpertAssignment, ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus, StaffSubject,
+)
+
+Status = ReviewCandidateStatus
+
+
+def apply_rules(review: ReviewRound, rules: dict) -> None:
+    """Keep the rubric the review scores on; a malformed rule stops the review with a clear error."""
+    review.rubric = [list(item) for item in ranking.parse_rubric(str(rules["rubric"]))]
+    ranking.parse_tie_break(str(rules.get("tie_break", "")))
+
+
+# -- expert panels ---------------------------------------------------------------------------------
+
+def staff_subjects(org_id: int, user_ids: list[int]) -> dict[int, set[str]]:
+    """The subjects each staff member serves in the organisation (none listed: every subject)."""
+    found: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
+    for user_id, subject in db.session.execute(
+        select(StaffSubject.user_id, StaffSubject.subject).where(StaffSubject.org_id == org_id,
+                                                                StaffSubject.user_id.in_(user_ids))
+    ):
+        found[user_id].add(subject)
+    return found
+
+
+def office_experts(review: ReviewRound) -> list[solver.Expert]:
+    """Active users holding the expert role at the review's office, with their schools and subjects."""
+    users = db.session.scalars(
+        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == Role.expert, RoleAssignment.org_id == review.office_id, User.is_active_flag)
+        .order_by(User.id)
+    ).unique().all()
+    subjects = staff_subjects(review.office_id, [u.id for u in users])
+    experts = []
+    for user in users:
+        schools = {org.id for _role, org in user.role_scopes() if org.kind.value == "school"}
+        if user.profile is not None:
+            schools.add(user.profile.school_id)
+        experts.append(solver.Expert(user.id, frozenset(schools), frozenset(subjects[user.id])))
+    return experts
+
+
+def to_score(review: ReviewRound) -> list[ReviewCandidate]:
+    """Accepted candidates who are not on the fast track: the experts score these."""
+    return [c for c in review.candidates if c.status is Status.accepted and not c.fast_track]
+
+
+def assign_panels(review: ReviewRound, panel_size: int) -> dict:
+    """Assign experts automatically (replacing any earlier assignment); report shortages."""
+    review.status = ReviewStatus.assigning
+    for candidate in review.candidates:
+        candidate.assignments = []
+    db.session.flush()
+    candidates = [solver.Candidate(c.id, c.teacher_id, c.school_id, c.subject) for c in to_score(review)]
+    result = solver.assign(candidates, office_experts(review), panel_size)
+    for candidate_id, expert_ids in result.panels.items():
+        for expert_id in expert_ids:
+            db.session.add(ExpertAssignment(review_id=review.id, candidate_id=candidate_id, expert_id=expert_id))
+    db.session.flush()
+    return {"short": len(result.short), "candidates": len(candidates)}
+
+
+def edit_assignment(review: ReviewRound, candidate_id: int, remove_id: int | None, add_id: int | None) -> str | None:
+    """Swap experts on one candidate's panel; returns why an added expert is refused, or None."""
+    if review.status is not ReviewStatus.assigning:
+        raise Conflict(_("The expert panels of this review are confirmed already."))
+    candidate = next((c for c in to_score(review) if c.id == candidate_id), None)
+    if candidate is None:
+        raise NotFound(_("No such candidate."))
+    if add_id is not None:
+        expert = next((e for e in office_experts(review) if e.id == add_id), None)
+        if expert is None:
+            return "not_expert"
+        reason = solver.conflict(solver.Candidate(candidate.id, candidate.teacher_id, candidate.school_id,
+                                                  candidate.subject), expert)
+        if reason is not None:
+            return reason
+        if any(a.expert_id == add_id for a in candidate.assignments):
+            return "already"
+        candidate.assignments.append(ExpertAssignment(review_id=review.id, expert_id=add_id))
+    if remove_id is not None:
+        candidate.assignments = [a for a in candidate.assignments if a.expert_id != remove_id]
+    db.session.flush()
+    return None
+
+
+def confirm_panels(review: ReviewRound) -> None:
+    """Scoring starts when every candidate has at least one expert."""
+    if review.status is not ReviewStatus.assigning:
+        raise Conflict(_("The expert panels of this review are confirmed already."))
+    empty = [c for c in to_score(review) if not c.assignments]
+    if empty:
+        raise Conflict(_("%(count)d candidate(s) have no expert; add one before confirming.", count=len(empty)))
+    review.status = ReviewStatus.scoring
+
+
+def scoring_experts(review: ReviewRound) -> list[int]:
+    """Experts with at least one candidate to score, each getting one score sheet."""
+    ids = sorted({a.expert_id for c in to_score(review) for a in c.assignments})
+    review.status = ReviewStatus.scoring if ids else ReviewStatus.selection
+    return ids
+
+
+# -- ranking ---------------------------------------------------------------------------------------
+
+def _years(since: date | None, on: date) -> int:
+    if since is None:
+        return 0
+    return on.year - since.year - ((on.month, on.day) < (since.month, since.day))
+
+
+def _facts(candidate: ReviewCandidate, on: date) -> dict:
+    profile = candidate.teacher.profile
+    return {
+        "opinion": ranking.OPINION_VALUE.get(candidate.opinion or "", 0),
+        "years_teaching": _years(profile.teaching_start_date if profile else None, on),
+        "age": _years(profile.birth_date if profile else None, on),
+    }
+
+
+def rank(review: ReviewRound, rules: dict, margin_accepted: bool) -> dict:
+    """Aggregate the scores, apply 差额 and the places; returns the tally the diagram branches on."""
+    review.status = ReviewStatus.selection
+    on = utcnow().astimezone(local_zone()).date()
+    fast = [c for c in review.candidates if c.status in (Status.accepted, Status.formal) and c.fast_track]
+    scored = [c for c in review.candidates if c.status in ranking_statuses() and not c.fast_track]
+    entries = []
+    for candidate in scored:
+        totals = [a.total for a in candidate.assignments if a.total is not None]
+        score = ranking.aggregate(totals, int(rules["trim_at"]))
+        candidate.final_score = round(float(score), 2) if score is not None else None
+        entries.append(ranking.Entry(candidate.id, score if score is not None else -1, _facts(candidate, on)))
+    places = ranking.places_for_scored(review.places, len(fast), bool(rules["fast_track_in_quota"]))
+    reserve = ranking.reserve_places(review.places, rules["reserve_ratio"])
+    result = ranking.select(entries, places, reserve, ranking.parse_tie_break(str(rules["tie_break"])))
+    by_id = {c.id: c for c in scored}
+    for position, candidate in enumerate(fast, start=1):
+        candidate.status, candidate.rank, candidate.final_score = Status.formal, position, None
+    for position, candidate_id in enumerate(result.order, start=len(fast) + 1):
+        by_id[candidate_id].rank = position
+    for ids, status in ((result.formal, Status.formal), (result.reserve, Status.reserve),
+                        (result.not_selected, Status.not_selected), (result.tie, Status.accepted)):
+        for candidate_id in ids:
+            by_id[candidate_id].status = status
+    needed = -(-Fraction(str(rules["margin_ratio"])) * places // 1)
+    tied = [by_id[i] for i in result.tie]
+    return {
+        "scored": len(entries), "places": places, "needed": int(needed), "fast_track": len(fast),
+        "margin_ok": bool(margin_accepted) or ranking.margin_met(len(entries), places, rules["margin_ratio"]),
+        "tie": bool(tied), "tie_places": result.tie_places,
+        "tie_options": [{"value": str(c.id), "title": f"{c.teacher.display_name}（{c.final_score} 分）",
+                         "title_en": f"{c.teacher.display_name} ({c.final_score} points)"} for c in tied],
+        "tie_names": "、".join(c.teacher.display_name for c in tied),
+        "tie_names_en": ", ".join(c.teacher.display_name for c in tied),
+    }
+
+
+def ranking_statuses() -> tuple[ReviewCandidateStatus, ...]:
+    """Statuses of candidates who are ranked (again, after a decision changes the places)."""
+    return (Status.accepted, Status.formal, Status.reserve, Status.not_selected)
+
+
+def apply_margin(review: ReviewRound, choice: str, places: int, note: str) -> dict:
+    """Lower the places (ranked again) or proceed with the recorded reason."""
+    review.margin_note = note
+    if choice == "lower" and 0 <= int(places) < review.places:
+        review.places = int(places)
+        return {"ok": True, "proceed": False}
+    if choice == "proceed":
+        return {"ok": True, "proceed": True}
+    return {"ok": False, "proceed": False}
+
+
+def apply_tie(review: ReviewRound, chosen: list, note: str) -> None:
+    """The chosen tied candidates become formal; the other tied ones go to the head of the reserve."""
+    tied = [c for c in review.candidates if c.status is Status.accepted and not c.fast_track and c.rank is not None]
+    chosen_ids = {int(value) for value in chosen or []}
+    if not chosen_ids <= {c.id for c in tied}:
+        raise ValueError("the choice names a candidate outside the tie")
+    winners = sorted((c for c in tied if c.id in chosen_ids), key=lambda c: c.id)
+    losers = sorted((c for c in tied if c.id not in chosen_ids), key=lambda c: c.id)
+    for candidate in winners:
+        candidate.status = Status.formal
+    for candidate in losers:
+        candidate.status = Status.reserve
+    order = (review.with_status(Status.formal) + review.with_status(Status.reserve)
+             + review.with_status(Status.not_selected))
+    formal = [c for c in order if c.status is Status.formal and c not in winners] + winners
+    reserve = losers + [c for c in order if c.status is Status.reserve and c not in losers]
+    rest = [c for c in order if c.status is Status.not_selected]
+    for position, candidate in enumerate(formal + reserve + rest, start=1):
+        candidate.rank = position
+    review.tie_note = note
+
+
+def publish_notice(review: ReviewRound, working_days: int) -> str:
+    """Start the county public notice; the end is counted on the working-day calendar."""
+    now = utcnow()
+    review.status = ReviewStatus.notice
+    review.notice_start_dt = now
+    review.notice_end_dt = end_of_working_days(now, int(working_days))
+    return review.notice_end_dt.isoformat()
+
+
+def finalise(review: ReviewRound) -> dict:
+    """The notice is over: the formal candidates and the reserve list are final."""
+    review.status = ReviewStatus.done
+    review.result_dt = utcnow()
+    review.notice_end_dt = min(review.notice_end_dt or review.result_dt, review.result_dt)
+    return {"formal": len(review.with_status(Status.formal)), "reserve": len(review.with_status(Status.reserve))}

@@ -58,8 +58,20 @@ def _type(error: ValidationError, field: str) -> str:
     return invalid(field)
 
 
+def must_tick(field: str) -> str:
+    """A checkbox that must be ticked (a commitment: boolean with const true) was left empty."""
+    return gettext("Tick “%(field)s” to continue.", field=field)
+
+
+def _is_commitment(schema: object) -> bool:
+    """A checkbox the form requires ticked: ``{"type": "boolean", "const": true}``."""
+    return isinstance(schema, dict) and schema.get("type") == "boolean" and schema.get("const") is True
+
+
 def _choice(error: ValidationError, field: str) -> str:
     """A value outside the offered options (enum, const, or oneOf/anyOf of consts)."""
+    if _is_commitment(error.schema):
+        return must_tick(field)
     if error.validator in ("oneOf", "anyOf") and choices_of(error.schema) is None:
         return invalid(field)
     return gettext("%(field)s: please choose one of the offered options.", field=field)
@@ -184,9 +196,11 @@ def describe(error: ValidationError, label_for: LabelFor) -> Iterable[tuple[tupl
     if error.validator == "required":
         # jsonschema reports one error per missing property but does not say which one.
         present = error.instance if isinstance(error.instance, dict) else {}
+        properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         for key in error.validator_value:
             if key not in present:
-                yield path + (key,), required(label_for(path + (key,)))
+                label = label_for(path + (key,))
+                yield path + (key,), must_tick(label) if _is_commitment(properties.get(key)) else required(label)
         return
     message = _BY_KEYWORD.get(error.validator, _fallback)
     yield path, message(error, label_for(path))

@@ -7,12 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, TaskState
+from ..models import AuditEvent, HumanTask, TaskState, User
 from ..transaction import committing
 from . import operations
 from ..i18n import is_english
-from .display import describe
-from .permissions import is_sysadmin
+from .display import describe, with_file_names
+from .outcomes import flash_outcome, outcome_after
+from .permissions import can_view_instance, is_sysadmin
+from .progress import instance_progress
 from .queries import InboxFilter, inbox_page, step_choices
 from ..core.errors import InstanceChanged
 from .panels import render_panel
@@ -56,7 +58,14 @@ def inbox():
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task(task_id: int):
-    """A task's form, prefilled with the draft or the data the process already holds."""
+    """A task's form, prefilled with the draft or the data the process already holds.
+
+    A step already done says who did it and when, and leads to where the process stands now.
+    """
+    done = db.session.get(HumanTask, task_id)
+    if done is not None and done.state is TaskState.completed and can_view_instance(current_user, done.instance):
+        completer = db.session.get(User, done.completed_by_id) if done.completed_by_id else None
+        return render_template("workflow/task_done.html", task=done, completer=completer)
     row = operations.get_actionable_task(current_user, task_id)
     return _render_task(row, None, [])
 
@@ -76,8 +85,9 @@ def submit(task_id: int):
     if action == "save":
         flash(_("Draft saved."), "success")
         return redirect(url_for("workflow.task", task_id=task_id))
-    flash(_("Submitted: %(step)s.", step=row.display_title(is_english())), "success")
-    return redirect(url_for("workflow.instance", instance_id=row.instance_id))
+    outcome = outcome_after(current_user, row)
+    flash_outcome(outcome)
+    return redirect(outcome.redirect or url_for("workflow.instance", instance_id=row.instance_id))
 
 
 def _submit_with_retry(engine, task_id: int, action: str, attempts: int = 3):
@@ -127,14 +137,11 @@ def unclaim(task_id: int):
 def instance(instance_id: int):
     """Who, what, where it stands, what was entered at each step, and the history."""
     item = operations.get_visible_instance(current_user, instance_id)
-    open_tasks = db.session.scalars(
-        select(HumanTask).filter_by(instance_id=item.id, state=TaskState.open).order_by(HumanTask.id)
-    ).all()
     history = _history(item.id)
     return render_template(
         "workflow/instance.html",
         instance=item,
-        open_tasks=open_tasks,
+        progress=instance_progress(item.id, is_english()),
         history=history,
         my_roles={role for role, _org in current_user.role_scopes()},
         can_see_errors=is_sysadmin(current_user) or item.subject_user_id != current_user.id,
@@ -146,7 +153,9 @@ def _history(instance_id: int) -> list:
     events = db.session.scalars(
         select(AuditEvent).filter_by(instance_id=instance_id).order_by(AuditEvent.created_dt, AuditEvent.id)
     ).all()
-    return [(event, describe(event.form_file, event.data)) for event in events]
+    described = [(event, describe(event.form_file, event.data)) for event in events]
+    with_file_names(instance_id, [entries for _event, entries in described])
+    return described
 
 
 def _render_task(row: HumanTask, data: dict | None, errors: list):

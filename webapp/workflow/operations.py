@@ -37,11 +37,12 @@ def start_instance(
     org: Organisation,
     actor: User | None,
     title: str,
+    title_en: str | None = None,
     subject: User | None = None,
     data: dict | None = None,
     confidential: bool = False,
 ) -> ProcessInstance:
-    """Start a process about `subject` inside `org` and run it to its first wait."""
+    """Start a process about `subject` inside `org` and run it to its first wait (`title_en`: its English title)."""
     version_id = engine.current_version_id(process_id)
     workflow = engine.new_workflow(process_id)
     workflow.get_tasks(state=SpiffState.READY)[0].data.update(data or {})
@@ -52,6 +53,7 @@ def start_instance(
         org_id=org.id,
         org_path=org.path,
         title=title,
+        title_en=title_en,
         started_by_id=actor.id if actor else None,
         state_json="{}",
         confidential=confidential,
@@ -261,6 +263,7 @@ def _audit(instance: ProcessInstance | int, actor: User | None, action: str, tas
             action=action,
             task_name=task.task_name if task else None,
             task_title=task.title if task else None,
+            task_title_en=task.title_en if task else None,
             form_file=task.form_file if task else None,
             data=data,
             comment=comment,

@@ -52,6 +52,7 @@ class Config:
         self.SCHEDULER_LEASE_SECONDS = int(os.environ.get("SCHEDULER_LEASE_SECONDS", 300))
         self.SCHEDULER_JOB_BUDGET_SECONDS = int(os.environ.get("SCHEDULER_JOB_BUDGET_SECONDS", 120))
         self.REMINDER_POLICY_FILE = os.environ.get("REMINDER_POLICY_FILE") or None
+        self.EVENT_POLICY_FILE = os.environ.get("EVENT_POLICY_FILE") or None
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
         self.SMTP_PORT = int(os.environ.get("SMTP_PORT", 587))

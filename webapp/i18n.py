@@ -57,6 +57,16 @@ def format_deadline(value, english: bool | None = None) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm" if english else "y年M月d日 HH:mm")
 
 
+def format_moment(value, english: bool | None = None) -> str:
+    """A point in time in the same style as deadlines ('2026年12月2日 11:24' / '2026-12-02 11:24')."""
+    from flask_babel import format_datetime
+
+    if value is None:
+        return ""
+    english = is_english() if english is None else english
+    return format_datetime(value, "yyyy-MM-dd HH:mm" if english else "y年M月d日 HH:mm")
+
+
 def join_list(items, english: bool | None = None) -> str:
     """Items as one list with the language's punctuation: 'a、b' / 'a, b'."""
     english = is_english() if english is None else english

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
-from .i18n import format_deadline, is_english, join_list, parenthesised
+from .i18n import format_deadline, format_moment, is_english, join_list, parenthesised
 from .titles import title_label
 
 INSTANCE_STATUS = {
@@ -86,4 +86,5 @@ def register_template_helpers(app: Flask) -> None:
         item_separator=item_separator,
         parenthesised=parenthesised,
     )
-    app.jinja_env.filters.update(deadline=format_deadline, join_list=join_list, plain_number=plain_number)
+    app.jinja_env.filters.update(deadline=format_deadline, moment=format_moment, join_list=join_list,
+                               plain_number=plain_number)

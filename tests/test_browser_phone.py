@@ -72,6 +72,18 @@ def test_main_pages_fit_a_phone(app, login, live_server, browser, tmp_path):  # 
     _fits(browser, "notice", shots)
     browser.get(f"{live_server}/inbox")
     _fits(browser, "teacher-inbox", shots)
+    _logout(browser)
+
+    # The other pages too, as the people who use them.
+    for username, paths in (("s1admin", ["/vote/", f"/instances/{ids['instance']}", "/notifications/"]),
+                            ("county", ["/vote/county", "/vote/quotas", "/admin/calendar"]),
+                            ("admin", ["/admin/processes", "/admin/scheduler"])):
+        _login(browser, live_server, username)
+        for path in paths:
+            browser.get(f"{live_server}{path}")
+            _wait_for_text(browser, "</main>")
+            _fits(browser, f"{username}{path.replace('/', '-')}", shots)
+        _logout(browser)
 
 
 def test_a_bad_deadline_is_shown_by_its_field_and_withdrawal_asks_first(app, login, live_server, browser):  # noqa: F811

@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from ..extensions import db
 from ..i18n import is_english, join_list
 from ..models import HumanTask, TaskState, User
+from .progress import instance_progress
 
 
 @dataclass(frozen=True)
@@ -76,27 +77,8 @@ def generic_outcome(user: User, task: HumanTask) -> Outcome:
 
 def waiting_summary(instance_id: int, english: bool) -> str:
     """'School review — waiting for School administrator' for each open step of the instance."""
-    rows = db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == TaskState.open)
-        .order_by(HumanTask.id)
-    ).all()
-    seen: dict[str, set[str]] = {}
-    titles: dict[str, str] = {}
-    for row in rows:
-        titles[row.task_name] = row.display_title(english)
-        seen.setdefault(row.task_name, set()).add(_holder_name(row))
-    parts = [_("%(step)s — waiting for %(who)s", step=titles[name], who=join_list(sorted(who), english))
-             for name, who in seen.items()]
-    return join_list(parts, english)
-
-
-def _holder_name(task: HumanTask) -> str:
-    """The assignee's name, or the role that may claim the step."""
-    if task.assignee_id is not None:
-        assignee = db.session.get(User, task.assignee_id)
-        if assignee is not None:
-            return assignee.display_name
-    return task.role.label
+    return join_list([_("%(step)s — waiting for %(who)s", step=step.title, who=join_list(step.waiting, english))
+                      for step in instance_progress(instance_id, english)], english)
 
 
 def next_task_of_kind(user: User, task: HumanTask) -> HumanTask | None:

@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app webapp:create_app
 
-.PHONY: install translations db run test test-sqlite test-postgresql bench check-files extract-messages clean
+.PHONY: install translations db run test test-sqlite test-postgresql bench check-files extract-messages assets clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench: translations
 	  echo "== $$script"; \
 	  $(BIN)/python $$script $(BENCH_ARGS) || exit 1; \
 	done
+
+# Rebuild the bpmn-js / dmn-js editors into webapp/static/vendor from assets/package-lock.json (needs
+# Node.js and the npm registry). The built files are committed, so `make run` and `make test` never need npm.
+assets:
+	cd assets && npm ci --no-audit --no-fund && npm run build
 
 check-files: install
 	$(FLASK) check-files

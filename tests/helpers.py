@@ -13,13 +13,18 @@ def open_cycle_ids(session) -> list[int]:
     return [int(x) for x in re.findall(r'name="cycle_id" id="cycle-(\d+)"', html)]
 
 
-def cycle_id_for(app, category: str) -> int:
-    """The open county cycle of a category."""
+def cycle_id_for(app, category: str, username: str | None = None) -> int:
+    """The open county cycle of a category (of the teacher's county, when there are several)."""
     from webapp.extensions import db
-    from webapp.models import ApplicationCycle
+    from webapp.models import ApplicationCycle, Organisation, TeacherProfile, User
 
     with app.app_context():
-        return db.session.query(ApplicationCycle.id).filter_by(category=category).scalar()
+        query = db.session.query(ApplicationCycle.id).filter_by(category=category)
+        if username is not None:
+            school = db.session.query(Organisation).join(TeacherProfile, TeacherProfile.school_id == Organisation.id) \
+                .join(User, User.id == TeacherProfile.user_id).filter(User.username == username).one()
+            query = query.filter_by(county_id=school.parent_id)
+        return query.scalar()
 
 
 def start_application(session, cycle_id: int) -> int:
@@ -65,7 +70,7 @@ def task_id_in_inbox(session, step_title: str) -> int:
 
 def accepted_applications(app, login, usernames, category="backbone", admin="s1admin") -> None:
     """Teachers apply over HTTP and the school administrator accepts each application."""
-    cycle = cycle_id_for(app, category)
+    cycle = cycle_id_for(app, category, usernames[0])
     for username in usernames:
         teacher = login(username)
         response = submit(teacher, start_application(teacher, cycle), declaration())

@@ -34,7 +34,10 @@ def forget_cached_rows(app: Flask) -> None:
     """Forget what this process keeps of database rows (tests empty the database between cases)."""
     from .calendar import forget_cached_calendar
 
+    from .definitions.sets import forget as forget_definitions
+
     app.extensions["workflow_engine"].forget_versions()
+    forget_definitions(app)
     app.extensions.pop("org_kind_cache", None)
     forget_cached_calendar(app)
 
@@ -100,12 +103,19 @@ def _init_engine(app: Flask) -> None:
         app.config.get("EVENT_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "events.json",
         parse_events, EventPolicy,
     )
+    from .definitions.sets import default_policy_path, install
+
+    install(app)
+    app.extensions["reminder_policy"].published_path = default_policy_path
 
 
 def _register_blueprints(app: Flask) -> None:
     """Mount every page group, every declared process (`webapp/processes/`) and the error handlers."""
     from .admin.blueprint import bp as admin_bp
     from .auth.blueprint import bp as auth_bp
+    from .editor import preview, versions  # noqa: F401  (their views join the editor's blueprint)
+    from .editor.pages import bp as editor_bp
+    from .workflow import diagram  # noqa: F401  (the instance diagram joins the workflow blueprint)
     from .errors import register_error_handlers
     from .evidence.blueprint import bp as evidence_bp
     from .labels import register_template_helpers
@@ -114,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from .processes import discover, register_processes
     from .workflow.blueprint import bp as workflow_bp
 
-    for blueprint in (auth_bp, workflow_bp, evidence_bp, admin_bp, notifications_bp):
+    for blueprint in (auth_bp, workflow_bp, evidence_bp, admin_bp, notifications_bp, editor_bp):
         app.register_blueprint(blueprint)
     register_processes(app, discover())
     register_error_handlers(app)

@@ -15,7 +15,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
     def demo_data(if_empty: bool) -> None:
         """Load the demo organisation, people and open calls, and print the logins."""
-        from .demo import DEMO_PASSWORD, build_demo
+        from .demo import DEMO_PASSWORD, add_second_county, build_demo, publish_demo_variant
         from .models import User
 
         if if_empty and db.session.scalar(select(func.count(User.id))):
@@ -23,10 +23,13 @@ def register_cli(app: Flask) -> None:
             _print_logins()
             return
         logins = build_demo()
+        second = add_second_county()
+        publish_demo_variant(second)
         db.session.commit()
         click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
         for username, role, org in logins.rows:
             click.echo(f"  {username:<10} {role:<18} {org}")
+        click.echo(f"  {'sqpa':<10} {'process_admin':<18} {second.name} (its vote rules are a published variant)")
 
     @app.cli.command("generate-population")
     @click.option("--size", type=click.Choice(["small", "county", "province"]), default="county", show_default=True)
@@ -96,4 +99,4 @@ def _print_logins() -> None:
     """Remind the person running `make run` how to log in."""
     from .demo import DEMO_PASSWORD
 
-    click.echo(f"Demo logins (password {DEMO_PASSWORD}): admin, county, s1admin, s1c1-s1c3 (committee), t001 t004 t007 t010 t013 (teachers of school 1, eligible for backbone), t002 (too old for academic leader), t003")
+    click.echo(f"Demo logins (password {DEMO_PASSWORD}): admin, county, hypa (process administrator of 汉阴县), sqpa (of 石泉县), s1admin, s1c1-s1c3 (committee), t001 t004 t007 t010 t013 (teachers of school 1, eligible for backbone), t002 (too old for academic leader), t003")

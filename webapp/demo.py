@@ -113,6 +113,7 @@ def build_demo(teachers: int = 40, seed: int = 7) -> DemoLogins:
         ("research", "县教研室教研员", Role.research_staff, county),
         ("expert", "县评审专家", Role.expert, county),
         ("training", "县教师进修学校", Role.training_centre, county),
+        ("hypa", "汉阴县流程管理员", Role.process_admin, county),
     ]:
         logins.add(_user(username, name, role, org, password_hash), role, org)
 
@@ -165,3 +166,46 @@ def open_calls(county: Organisation, days: int = 30) -> list[ApplicationCycle]:
         db.session.add(cycle)
         cycles.append(cycle)
     return cycles
+
+
+def add_second_county(seed: int = 11) -> Organisation:
+    """A second county (石泉县) beside the demo's, with one school, its committee, five eligible
+    teachers and open calls: each county can run its own variant of the rules side by side."""
+    from werkzeug.security import generate_password_hash
+
+    rng = random.Random(seed)
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    today = date.today()
+    city = db.session.query(Organisation).filter_by(kind=OrgKind.city).order_by(Organisation.id).first()
+    county = _org(OrgKind.county, "石泉县", "530102", city)
+    school = _org(OrgKind.school, "石泉县城关中学", "530102-01", county, teacher_headcount=120)
+    _user("sqcounty", "石泉县教育局领导小组办公室", Role.county_office, county, password_hash)
+    _user("sqpa", "石泉县流程管理员", Role.process_admin, county, password_hash)
+    _user("q1admin", f"{school.name}校长", Role.school_admin, school, password_hash)
+    for member in range(1, 4):
+        _user(f"q1c{member}", _chinese_name(rng), Role.school_committee, school, password_hash)
+    for index in range(5):
+        teacher = _user(f"q{index + 1:03d}", _chinese_name(rng), Role.teacher, school, password_hash)
+        _profile(teacher, school, rng, today, age=36 + index, years=12 + index, title="intermediate",
+                 education="bachelor", excellent_years={today.year - 1})
+    open_calls(county)
+    db.session.flush()
+    return county
+
+
+def publish_demo_variant(county: Organisation) -> None:
+    """石泉县's own vote rules (a ten-working-day notice, half the committee for quorum), published
+    by its process administrator through the same checks as the editor: one county variant to look at."""
+    import re
+
+    from .definitions import checks, files, store
+
+    name = "workflows/vote_rules.dmn"
+    text = files.shipped_content(name).decode("utf-8")
+    for output, value in (("notice_days", "10"), ("quorum_num", "1"), ("quorum_den", "2")):
+        text = re.sub(rf'(<outputEntry id="rule_default_{output}">\s*<text>)[^<]*', rf"\g<1>{value}", text)
+    problems = checks.check_candidate(name, text.encode("utf-8"), county)
+    if problems:
+        raise RuntimeError(f"demo variant does not pass the checks: {problems}")
+    author = db.session.query(User).filter_by(username="sqpa").one()
+    store.publish(author, name, county, text, "石泉县：公示期十个工作日，过半数委员投票即达法定人数")

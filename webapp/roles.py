@@ -20,6 +20,8 @@ class Role(enum.Enum):
     city_office = "city_office"
     province_office = "province_office"
     sysadmin = "sysadmin"
+    # Edits its county's variants of diagrams, decision tables and forms (never the defaults).
+    process_admin = "process_admin"
 
     @property
     def level(self) -> str:
@@ -43,6 +45,7 @@ ROLE_LEVEL = {
     Role.city_office: "city",
     Role.province_office: "province",
     Role.sysadmin: "province",
+    Role.process_admin: "county",
 }
 
 ROLE_LABELS = {
@@ -56,6 +59,7 @@ ROLE_LABELS = {
     Role.city_office: _l("City office"),
     Role.province_office: _l("Province office"),
     Role.sysadmin: _l("System administrator"),
+    Role.process_admin: _l("County process administrator"),
 }
 
 # Roles that oversee every application inside their organisation (not only tasks given to them).

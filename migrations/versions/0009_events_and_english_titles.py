@@ -8,13 +8,13 @@
   `audit_event.task_title_en` (filled here from the inbox rows of the same step).
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0014
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

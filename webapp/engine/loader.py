@@ -33,8 +33,10 @@ def parse_xml_bytes(data: bytes, filename: str) -> etree._ElementTree:
     try:
         tree = etree.parse(io.BytesIO(data), parser)
     except etree.XMLSyntaxError as err:
+        # err.error_log may still hold entries of an earlier failed parse in this thread: the
+        # exception's own line comes first.
         first = err.error_log[0] if len(err.error_log) else None
-        line = first.line if first is not None else err.lineno
+        line = err.lineno or (first.line if first is not None else None)
         raise WorkflowFileError(filename, line, None, f"malformed XML: {err.msg}") from None
     # The byte check misses other encodings (UTF-16): the parsed tree tells the truth.
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:

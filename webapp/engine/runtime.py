@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+
+from lxml import etree
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import InstanceStatus, ProcessInstance, ProcessVersion, utcnow
+from ..models import InstanceStatus, Organisation, ProcessInstance, ProcessVersion, utcnow
 from .errors import WorkflowFileError
 from .loader import ProcessLibrary, load_library
 from .registry import Registry
@@ -34,6 +37,12 @@ class WorkflowEngine:
         self._lock = threading.Lock()
         self._version_ids: dict[str, int] = {}
         self._spec_json: dict[int, str] = {}
+        # Set from outside (webapp/definitions): org -> the engine of the files in force there, or None.
+        self.variants: Callable[[Organisation], WorkflowEngine | None] | None = None
+
+    def for_organisation(self, org: Organisation) -> WorkflowEngine:
+        """The engine whose diagrams apply to instances started in `org` (published variants)."""
+        return (self.variants(org) if self.variants else None) or self
 
     @property
     def library(self) -> ProcessLibrary:
@@ -78,10 +87,16 @@ class WorkflowEngine:
                     name=self.library.process_name(process_id) or process_id,
                     source_file=self.library.source_file(process_id),
                     spec_json=spec_json,
+                    diagram_xml=self._diagram_xml(process_id),
                 )
             )
         self._version_ids[process_id] = version.id
         return version.id
+
+    def _diagram_xml(self, process_id: str) -> str | None:
+        """The BPMN file defining the process (layout included), as text."""
+        tree = self.library.trees.get(self.library.source_file(process_id))
+        return None if tree is None else etree.tostring(tree, encoding="unicode")
 
     def new_workflow(self, process_id: str) -> BpmnWorkflow:
         """A fresh workflow of the process's current version, ready for its first engine steps."""

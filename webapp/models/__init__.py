@@ -8,3 +8,4 @@ from .evidence import Evidence, EvidenceLink  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
 from .notification import EmailState, Notification, NotificationKind, ReminderSchedule, TaskAnnouncement  # noqa: F401
 from .scheduler import SchedulerFailure, SchedulerJob  # noqa: F401
+from .definitions import DefinitionDraft, DefinitionPublication  # noqa: F401

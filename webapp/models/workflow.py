@@ -29,6 +29,8 @@ class ProcessVersion(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     source_file: Mapped[str] = mapped_column(String(255))
     spec_json: Mapped[str] = mapped_column(Text)
+    # The BPMN file as it was (layout included), for the instance page's diagram.
+    diagram_xml: Mapped[Optional[str]] = mapped_column(Text)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..definitions.sets import form_library_for
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, TaskState, User
 from ..transaction import committing
 from . import operations
 from ..i18n import is_english
+from ..roles import OVERSEEING_ROLES
 from .display import describe, with_file_names
 from .outcomes import flash_outcome, outcome_after
 from .permissions import can_view_instance, is_sysadmin
@@ -138,12 +140,14 @@ def instance(instance_id: int):
     """Who, what, where it stands, what was entered at each step, and the history."""
     item = operations.get_visible_instance(current_user, instance_id)
     history = _history(item.id)
+    my_roles = {role for role, _org in current_user.role_scopes()}
     return render_template(
         "workflow/instance.html",
         instance=item,
         progress=instance_progress(item.id, is_english()),
         history=history,
-        my_roles={role for role, _org in current_user.role_scopes()},
+        my_roles=my_roles,
+        oversees=bool(my_roles & OVERSEEING_ROLES),
         can_see_errors=is_sysadmin(current_user) or item.subject_user_id != current_user.id,
     )
 
@@ -160,7 +164,7 @@ def _history(instance_id: int) -> list:
 
 def _render_task(row: HumanTask, data: dict | None, errors: list):
     """The task page: what was entered before (for a reviewer to read) and the step's form."""
-    library = current_app.extensions["form_library"]
+    library = form_library_for(row.instance.org_path)
     engine = current_app.extensions["workflow_engine"]
     context = task_context(engine, row)
     if data is None:

@@ -42,7 +42,11 @@ def start_instance(
     data: dict | None = None,
     confidential: bool = False,
 ) -> ProcessInstance:
-    """Start a process about `subject` inside `org` and run it to its first wait (`title_en`: its English title)."""
+    """Start a process about `subject` inside `org` and run it to its first wait (`title_en`: its English title).
+
+    The diagrams in force for `org` apply (its own or its city's or province's published variant).
+    """
+    engine = engine.for_organisation(org)
     version_id = engine.current_version_id(process_id)
     workflow = engine.new_workflow(process_id)
     workflow.get_tasks(state=SpiffState.READY)[0].data.update(data or {})

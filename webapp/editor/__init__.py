@@ -1,0 +1,1 @@
+"""Pages where administrators edit diagrams, decision tables, forms and the reminder policy."""

@@ -47,7 +47,7 @@ def _spec_hash(app, text: str) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         (Path(scratch) / "school_vote.bpmn").write_text(text, encoding="utf-8")
         (Path(scratch) / "vote_rules.dmn").write_text(shipped("workflows/vote_rules.dmn"), encoding="utf-8")
-        library = load_library(Path(scratch))
+        library = load_library(Path(scratch), app.extensions["workflow_engine"].registry.handler_names())
         with app.app_context():
             return spec_to_json(*library.spec("school_vote"))[1]
 

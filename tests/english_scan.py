@@ -4,7 +4,8 @@ What people typed or were given as names is allowed to stay Chinese on an Englis
 organisation names, uploaded file names, holiday names, and every answer and comment entered on
 a form. Those values are read from the database (not guessed), removed from each page, and what
 is left must contain no CJK character. The language switch names the other language in itself
-(`lang="zh-CN"`), which is allowed too.
+(`lang="zh-CN"`), which is allowed too, and so is the source text of the definition files that
+administrators edit (the editor's file text and its diffs: both languages live in those files).
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def user_entered_values() -> list[str]:
 def chinese_left(page: str, allowed: list[str]) -> list[str]:
     """Snippets of CJK text left on a page once user data and `lang="zh-*"` elements are removed."""
     tree = lxml_html.document_fromstring(page)
-    for element in tree.xpath('//*[starts-with(@lang, "zh")]'):
+    for element in tree.xpath('//*[starts-with(@lang, "zh")] | //*[@id="content"] | //pre[@id="text-diff"]'):
         element.drop_tree()
     text = lxml_html.tostring(tree, encoding="unicode")
     text = html.unescape(text)

@@ -159,3 +159,17 @@ def test_menu_and_page_use_the_same_names(app, login):
     page = login("county").get("/vote/county").get_data(as_text=True)
     nav = page[page.index('id="nav-county-lists"'):page.index("</a>", page.index('id="nav-county-lists"'))]
     assert "学校推荐名单" in nav and "<h1>学校推荐名单</h1>" in page and "各校推荐名单" not in page
+
+
+def test_a_new_voting_deadline_in_the_past_is_refused_by_its_field(app):
+    """The no-quorum form: extending to a past day is an error on the date field, before anything runs."""
+    library = app.extensions["form_library"]
+    form = "school_vote_no_quorum.schema.json"
+    today = date.today()
+    with app.test_request_context():
+        errors = library.validate(form, {"no_quorum_decision": "extend", "new_deadline": today.isoformat()}, {})
+        assert [(e.name, e.message) for e in errors] == [("new_deadline", "新的投票截止日期必须晚于今天。")]
+        later = (today + timedelta(days=2)).isoformat()
+        assert library.validate(form, {"no_quorum_decision": "extend", "new_deadline": later}, {}) == []
+        # Cancelling ignores an old date left in the field.
+        assert library.validate(form, {"no_quorum_decision": "cancel", "new_deadline": "2020-01-01"}, {}) == []

@@ -164,6 +164,11 @@ def _additional_properties(error: ValidationError, field: str) -> str:
     return gettext("%(field)s contains unexpected fields.", field=field)
 
 
+def _after_today(error: ValidationError, field: str) -> str:
+    """A date that must lie after today."""
+    return gettext("%(field)s must be a day after today.", field=field)
+
+
 def _fallback(error: ValidationError, field: str) -> str:
     """Any other keyword."""
     return invalid(field)
@@ -187,6 +192,7 @@ _BY_KEYWORD: dict[str, Callable[[ValidationError, str], str]] = {
     "maxItems": _max_items,
     "uniqueItems": _unique_items,
     "additionalProperties": _additional_properties,
+    "x-after-today": _after_today,
 }
 
 

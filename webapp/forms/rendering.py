@@ -6,6 +6,7 @@ except the final template output.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import flask
 from flask_babel import gettext
@@ -20,7 +21,7 @@ from .errors import FieldError, field_id, field_name
 from .localize import localized
 from .spec import FieldSpec, choice_token, main_type
 from .uploads import accepted_extensions, human_size, max_bytes
-from .validation import EVIDENCE_ID_RE
+from .validation import EVIDENCE_ID_RE, local_today
 from .views import FieldView, FormView, Option, RowView, SummaryItem
 
 TEMPLATE = "forms/_form.html"
@@ -116,6 +117,8 @@ def _fill_text(
 ) -> None:
     """Text, textarea, date, email."""
     view.value = _as_text(value)
+    if spec.schema.get("x-after-today") is True:
+        view.attrs["min"] = (local_today() + timedelta(days=1)).isoformat()
     max_length = spec.schema.get("maxLength")
     if isinstance(max_length, int):
         view.attrs["maxlength"] = max_length

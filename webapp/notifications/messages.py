@@ -4,7 +4,6 @@ from __future__ import annotations
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_date, parseaddr
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale, format_datetime, gettext as _, lazy_gettext as _l
@@ -12,6 +11,7 @@ from flask_babel import force_locale, format_datetime, gettext as _, lazy_gettex
 from ..extensions import db
 from ..models import HumanTask, Notification, NotificationKind, TaskState, User, utcnow
 from .event_messages import EVENT_LABELS, SERIOUS, event_path, event_subject, event_text
+from .events import app_path
 from .mailer import SmtpSettings
 
 KIND_LABELS = {
@@ -80,16 +80,13 @@ def target_path(note: Notification) -> str:
     if note.is_event:
         return event_path(note)
     if note.kind is NotificationKind.escalation or note.task.state is not TaskState.open:
-        return _url_adapter().build("workflow.instance", {"instance_id": note.task.instance_id})
-    return _url_adapter().build("workflow.task", {"task_id": note.task_id})
+        return app_path("workflow.instance", instance_id=note.task.instance_id)
+    return app_path("workflow.task", task_id=note.task_id)
 
 
 def link_for(note: Notification) -> str:
-    """Absolute link (on BASE_URL) to where the recipient acts."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    path = target_path(note)
-    prefix = urlsplit(base).path.rstrip("/")
-    return base + (path[len(prefix):] if prefix and path.startswith(prefix) else path)
+    """Absolute link (under BASE_URL, which may include a path prefix) to where the recipient acts."""
+    return current_app.config["BASE_URL"].rstrip("/") + target_path(note)
 
 
 def recipient_locale(user: User) -> str:
@@ -129,13 +126,7 @@ def compose_email(note: Notification, settings: SmtpSettings) -> EmailMessage:
 
 def _centre_link() -> str:
     """Absolute link to the notification centre."""
-    return _url_adapter().build("notifications.index", force_external=True)
-
-
-def _url_adapter():
-    """Builds absolute links on BASE_URL (a job has no request to take the host from)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    return current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    return current_app.config["BASE_URL"].rstrip("/") + app_path("notifications.index")
 
 
 def _domain(sender: str) -> str:

@@ -40,6 +40,7 @@ def browser(tmp_path):
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--window-size=1280,1600", f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP violations land in the console
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.implicitly_wait(5)
     yield driver
@@ -63,6 +64,11 @@ def _login(browser, base, username):
     _wait_for_text(browser, 'id="nav-inbox"')
 
 
+def _csp_violations(browser) -> list[str]:
+    """Console messages of the pages visited so far that report something the CSP blocked."""
+    return [entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]]
+
+
 def _logout(browser):
     from selenium.webdriver.common.by import By
 
@@ -82,6 +88,13 @@ def test_teacher_applies_and_the_school_sees_it(live_server, browser, tmp_path):
     browser.find_element(By.CSS_SELECTOR, "form[action='/applications/'] button.primary").click()
     _wait_for_text(browser, "保存草稿")
     assert "填写申报表" in browser.find_element(By.TAG_NAME, "h1").text
+    # static/app.js runs under the CSP: "Add row" appears and adds a numbered row.
+    rows = browser.find_elements(By.CSS_SELECTOR, "#f-achievements--rows > fieldset")
+    browser.find_element(By.CSS_SELECTOR, "button.form-repeat-add[data-repeat='f-achievements']").click()
+    added = browser.find_elements(By.CSS_SELECTOR, "#f-achievements--rows > fieldset")
+    assert len(added) == len(rows) + 1
+    assert added[-1].find_element(By.CSS_SELECTOR, "input, select, textarea").get_attribute("name").startswith(
+        f"achievements[{len(rows)}].")
     Select(browser.find_element(By.NAME, "subject")).select_by_visible_text("数学")
     browser.find_element(By.NAME, "statement").send_keys("十余年来坚持课堂教学改革，主持县级课题两项，指导青年教师五名。")
     evidence = tmp_path / "证书.pdf"
@@ -95,6 +108,7 @@ def test_teacher_applies_and_the_school_sees_it(live_server, browser, tmp_path):
     browser.save_screenshot(str(tmp_path / "teacher.png"))
     _logout(browser)
 
+    assert _csp_violations(browser) == []
     _login(browser, live_server, "s1admin")
     row = browser.find_element(By.CSS_SELECTOR, "#inbox-table tbody tr")
     assert "学校审核申报" in row.text
@@ -150,4 +164,6 @@ def test_committee_member_votes_and_the_school_reads_the_notice(app, login, live
     _wait_for_text(browser, "推荐人选公示")
     listed = browser.find_elements(By.CSS_SELECTOR, "#notice-list tbody tr")
     assert len(listed) == 2
+    assert browser.find_element(By.CSS_SELECTOR, "button[data-print]").is_displayed()  # app.js showed it
+    assert _csp_violations(browser) == []
     assert browser.find_element(By.ID, "objection-form").is_displayed()

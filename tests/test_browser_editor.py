@@ -12,7 +12,7 @@ from webapp.models import DefinitionDraft, DefinitionPublication, ProcessInstanc
 
 from .conftest import Session
 from .helpers import cycle_id_for, declaration, start_application, submit
-from .test_browser import _login, _logout, browser, live_server  # noqa: F401  (fixtures)
+from .test_browser import _csp_violations, _login, _logout, browser, live_server  # noqa: F401  (fixtures)
 from .test_definition_editor import VOTE, shipped
 
 pytestmark = pytest.mark.browser
@@ -96,6 +96,7 @@ def test_modeler_round_trip_properties_panel_and_error_highlight(app, live_serve
     assert browser.find_elements(By.CSS_SELECTOR, 'g.djs-element.has-problem[data-element-id="cast_ballot"]')
     with app.app_context():
         assert db.session.scalar(select(DefinitionPublication.id)) is None
+    assert _csp_violations(browser) == []  # bpmn-js works under the app's Content-Security-Policy
 
 
 def test_county_administrator_changes_the_notice_length_in_the_table_editor(app, login, live_server, browser):  # noqa: F811
@@ -136,6 +137,7 @@ def test_county_administrator_changes_the_notice_length_in_the_table_editor(app,
         assert row.scope == str(county) and row.comment == "本县公示期为七个工作日"
         cell = re.search(r'<outputEntry id="rule_default_notice_days">\s*<text>([^<]*)</text>', row.content)
         assert cell.group(1) == "7"
+    assert _csp_violations(browser) == []  # dmn-js too
 
 
 def test_instance_page_draws_done_and_open_steps(app, live_server, browser):  # noqa: F811
@@ -163,3 +165,4 @@ def test_instance_page_draws_done_and_open_steps(app, live_server, browser):  # 
     browser.execute_script("document.getElementById('instance-diagram').scrollIntoView()")
     _screenshot(browser, "instance-diagram")
     assert any("n=1" in badge.text for badge in badges)  # the completed declaration step
+    assert _csp_violations(browser) == []

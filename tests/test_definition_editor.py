@@ -77,6 +77,15 @@ RECURSIVE = minimal_process("objection", """
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call_again" />
     <bpmn:sequenceFlow id="f2" sourceRef="call_again" targetRef="end" />""")
 
+HANGING = Path(__file__).parent / "fixtures" / "engine" / "hanging" / "workflows"
+
+
+def hanging(name: str) -> str:
+    """One of the files that used to hang a worker (issue 11), as the objection process."""
+    text = (HANGING / name).read_text(encoding="utf-8")
+    return re.sub(r'process id="[a-z_]+"', 'process id="objection"', text)
+
+
 # (case, file, content, expected words in a problem, element it names or None)
 HOSTILE = [
     ("doctype", VOTE, shipped(VOTE).replace('<?xml version="1.0" encoding="UTF-8"?>',
@@ -104,6 +113,8 @@ HOSTILE = [
      "<bpmn:script>ballot_deadline = (", 1), "syntax error", "set_deadline"),
     ("loop without wait", OBJECTION, LOOP, "has no step that waits", "gw_again"),
     ("recursive call", OBJECTION, RECURSIVE, "cycle", "call_again"),
+    ("huge multi-instance", OBJECTION, hanging("multi_instance_huge.bpmn"), "at most 500 instances", "count_each"),
+    ("endless timer cycle", OBJECTION, hanging("timer_cycle_zero.bpmn"), "repeats forever", "remind"),
     ("dmn output type", RULES, rules_with(notice_days='"7"'), "declared integer", "rule_default_notice_days"),
     ("process renamed", OBJECTION, shipped(OBJECTION).replace('process id="objection"', 'process id="objection2"')
      .replace('processRef="objection"', 'processRef="objection2"'), "must stay defined", None),

@@ -326,6 +326,35 @@ def test_upload_too_large_wrong_type_empty_or_disguised_is_refused(forms_app, li
     assert store.calls == []
 
 
+@pytest.mark.parametrize("filename, fragment", [
+    ("a" * 252 + ".pdf", "the file name is too long"),  # 256 bytes
+    ("证" * 84 + ".pdf", "the file name is too long"),  # 84 characters, 256 bytes
+    ("CON.pdf", "Windows reserves for a device"),
+    ("nul.pdf", "Windows reserves for a device"),
+    ("Aux", "Windows reserves for a device"),
+    ("com1.tar.pdf", "Windows reserves for a device"),
+    ("LPT9 .pdf", "Windows reserves for a device"),
+    ("a\r\nb.pdf", "contains a line break"),
+    ("a\x00.pdf", "contains a line break or another control character"),
+])
+def test_upload_names_that_no_file_system_keeps_are_refused(forms_app, library, filename, fragment):
+    store = Store()
+    with force_locale("en"):
+        data, errors = parse(library, [], [("certificate", upload(PDF, filename))], store)
+    assert "certificate" not in data
+    assert fragment in messages_by_name(errors)["certificate"]
+    assert store.calls == []
+
+
+@pytest.mark.parametrize("filename", ["a" * 251 + ".pdf", "证" * 83 + ".pdf", "console.pdf", "CON1.pdf",
+                                      "COM10.pdf", "my nul.pdf", "LPT.pdf"])
+def test_upload_names_close_to_the_limits_are_accepted(forms_app, library, filename):
+    store = Store()
+    data, errors = parse(library, [], [("certificate", upload(PDF, filename))], store)
+    assert errors == []
+    assert store.calls[0][0] == filename
+
+
 def test_store_refusal_becomes_field_error(forms_app, library):
     store = Store(refuse="病毒扫描未通过")
     data, errors = parse(library, [], [("certificate", upload(PNG, "a.png"))], store)
@@ -335,10 +364,19 @@ def test_store_refusal_becomes_field_error(forms_app, library):
 
 def test_hidden_evidence_id_is_kept_and_empty_file_input_ignored(forms_app, library):
     kept = "sha256-" + "a" * 64
-    data, errors = parse(library, [("certificate", kept), ("attachments", "../../etc/passwd")],
+    data, errors = parse(library, [("certificate", kept)],
                          [("certificate", FileStorage(io.BytesIO(b""), filename=""))])
     assert errors == []
     assert data == {"certificate": kept, "agree": False}
+
+
+def test_text_under_a_file_field_is_reported_not_dropped(forms_app, library):
+    """A file part whose header broke (a line break in its name) reaches us as a text field."""
+    with force_locale("en"):
+        data, errors = parse(library, [("attachments", "../../etc/passwd"), ("certificate", "%PDF-1.4 …")])
+    assert "attachments" not in data and "certificate" not in data
+    assert set(messages_by_name(errors)) == {"attachments", "certificate"}
+    assert "its name probably contains a line break" in messages_by_name(errors)["certificate"]
 
 
 def test_previous_data_limits_which_evidence_ids_may_be_kept(forms_app, library):
@@ -823,8 +861,8 @@ def test_render_uses_defaults_except_in_blank_rows(forms_app, forms_dir):
     assert data == {"country": "中国"}
 
 
-def test_csp_nonce_is_used_for_the_add_row_script(forms_app, library):
-    from flask import g
-    g.csp_nonce = "abc123"
+def test_form_with_repeats_has_no_inline_script(forms_app, library):
+    """The add-row behaviour lives in static/app.js: the CSP forbids inline script."""
     html = library.render("application.schema.json", None, {}, [])
-    assert '<script nonce="abc123">' in html
+    assert 'class="form-repeat-add"' in html
+    assert "<script" not in html.lower()

@@ -23,6 +23,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
 
     _init_extensions(app)
+    _init_security(app)
     _init_engine(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -83,8 +84,16 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.close()
 
 
+def _init_security(app: Flask) -> None:
+    """Proxy headers, security headers on every response, login throttling."""
+    from .security import install_security
+
+    install_security(app)
+
+
 def _init_engine(app: Flask) -> None:
-    """One workflow engine and one form library per app."""
+    """One workflow engine and one form library per app; the engine checks the forms tasks name."""
+    from .engine.limits import EngineLimits
     from .engine.registry import Registry
     from .engine.runtime import WorkflowEngine
     from .forms import FormLibrary
@@ -93,9 +102,12 @@ def _init_engine(app: Flask) -> None:
     from .notifications.policy import PolicySource
     from .notifications.reminders import first_reminder_dt
 
+    forms = FormLibrary(app.config["FORMS_DIR"])
+    app.extensions["form_library"] = forms
     registry = Registry(first_reminder=first_reminder_dt, announces=announces)
-    app.extensions["workflow_engine"] = WorkflowEngine(app.config["WORKFLOWS_DIR"], registry)
-    app.extensions["form_library"] = FormLibrary(app.config["FORMS_DIR"])
+    app.extensions["workflow_engine"] = WorkflowEngine(
+        app.config["WORKFLOWS_DIR"], registry, limits=EngineLimits.from_config(app.config), form_checker=forms.problem
+    )
     app.extensions["reminder_policy"] = PolicySource(
         app.config.get("REMINDER_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "reminders.json"
     )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,9 +40,35 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "webapp" / "translations")
         self.LANGUAGES = ["zh_Hans_CN", "en"]
         self.INBOX_PAGE_SIZE = int(os.environ.get("INBOX_PAGE_SIZE", 25))
+        # Limits that keep one diagram from tying up a worker (webapp/engine/limits.py).
+        self.MULTI_INSTANCE_MAX = int(os.environ.get("MULTI_INSTANCE_MAX", 500))
+        self.TIMER_CYCLE_MIN_SECONDS = int(os.environ.get("TIMER_CYCLE_MIN_SECONDS", 60))
+        self.TIMER_CYCLE_MAX_COUNT = int(os.environ.get("TIMER_CYCLE_MAX_COUNT", 100))
+        self.ENGINE_MAX_STEPS = int(os.environ.get("ENGINE_MAX_STEPS", 2000))
+        self.ENGINE_MAX_SECONDS = float(os.environ.get("ENGINE_MAX_SECONDS", 5))
+        self.SCRIPT_CPU_SECONDS = float(os.environ.get("SCRIPT_CPU_SECONDS", 1))
+        self.SCRIPT_MEMORY_MB = float(os.environ.get("SCRIPT_MEMORY_MB", 64))
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+        served_over_https = self.BASE_URL.lower().startswith("https://")
+        self.PREFERRED_URL_SCHEME = "https" if served_over_https else "http"
+        # Cookies: never readable by script, not sent on cross-site posts, and only over HTTPS
+        # when the site is served over HTTPS (BASE_URL https://…, or SESSION_COOKIE_SECURE=1).
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", served_over_https)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # A login lasts this long after the last request (the cookie is renewed on each one).
+        self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_LIFETIME_MINUTES", 480)))
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+        self.TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+        self.HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 365 * 24 * 3600))  # sent on HTTPS only
+        # Login throttling (Flask-Limiter): failed attempts per account and per client address.
+        # `appdb://` keeps the counters in this database, shared by every worker; `redis://…` works too.
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "appdb://")
+        self.RATELIMIT_STRATEGY = "fixed-window"
+        self.LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+        self.LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
         self.WTF_CSRF_TIME_LIMIT = None
         # The scheduler runs inside `flask run` (make run) unless turned off; under gunicorn it
         # never does: deployments run `flask scheduler` as a separate process.
@@ -53,7 +80,6 @@ class Config:
         self.SCHEDULER_JOB_BUDGET_SECONDS = int(os.environ.get("SCHEDULER_JOB_BUDGET_SECONDS", 120))
         self.REMINDER_POLICY_FILE = os.environ.get("REMINDER_POLICY_FILE") or None
         self.EVENT_POLICY_FILE = os.environ.get("EVENT_POLICY_FILE") or None
-        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
         self.SMTP_PORT = int(os.environ.get("SMTP_PORT", 587))
         self.SMTP_SECURITY = _smtp_security(os.environ.get("SMTP_SECURITY", "starttls"))

@@ -8,13 +8,13 @@
   `audit_event.task_title_en` (filled here from the inbox rows of the same step).
 
 Revision ID: 0009
-Revises: 0014
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0009"
-down_revision = "0014"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

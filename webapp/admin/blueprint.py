@@ -52,7 +52,19 @@ def processes():
     rows = [(pid, (english and library.process_name_en(pid)) or library.process_name(pid), library.source_file(pid))
             for pid in library.process_ids()]
     form_errors = current_app.extensions["form_library"].check_all()
-    return render_template("admin/processes.html", rows=rows, errors=library.errors, form_errors=form_errors)
+    return render_template("admin/processes.html", rows=rows, errors=library.errors, form_errors=form_errors,
+                           stopped=_stopped_instances())
+
+
+def _stopped_instances(limit: int = 50) -> list:
+    """The latest instances that stopped with an error (script, limits, handler), with why."""
+    from sqlalchemy import select
+
+    from ..models import InstanceStatus, ProcessInstance
+
+    query = (select(ProcessInstance).where(ProcessInstance.status == InstanceStatus.error)
+             .order_by(ProcessInstance.updated_dt.desc()).limit(limit))
+    return list(db.session.scalars(query))
 
 
 @bp.post("/processes/reload")

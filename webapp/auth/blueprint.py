@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User
+from ..security.throttle import attempted_username, throttled_login
 from ..transaction import committing
+from .events import record_login
 
 bp = Blueprint("auth", __name__)
 
@@ -23,21 +25,26 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttled_login
+@committing
 def login():
-    """Show the login form; check the password; start the session."""
+    """Show the login form; check the password; start the session (every attempt is audited)."""
     if current_user.is_authenticated:
         return redirect(url_for("workflow.inbox"))
-    error = None
-    if request.method == "POST":
-        username = (request.form.get("username") or "").strip()[:64]
-        password = request.form.get("password") or ""
-        user = db.session.scalar(select(User).filter_by(username=username))
-        if user is not None and user.is_active and user.check_password(password):
-            session.clear()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        error = _("Wrong user name or password.")
-    return render_template("auth/login.html", error=error), (401 if error else 200)
+    if request.method == "GET":
+        return render_template("auth/login.html", error=None, username="")
+    username = attempted_username()
+    password = request.form.get("password") or ""
+    user = db.session.scalar(select(User).filter_by(username=username))
+    if user is not None and user.is_active and user.check_password(password):
+        record_login(username, user, "succeeded")
+        session.clear()
+        login_user(user)
+        session.permanent = True  # expires PERMANENT_SESSION_LIFETIME after the last request
+        return redirect(_safe_next(request.args.get("next")))
+    record_login(username, user, "failed")
+    # 401 is what the per-account and per-address limits count (security/throttle.py).
+    return render_template("auth/login.html", error=_("Wrong user name or password."), username=username), 401
 
 
 @bp.post("/logout")

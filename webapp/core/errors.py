@@ -1,6 +1,9 @@
 """Refusals that a controller turns into an HTTP status and a message in the user's language."""
 from __future__ import annotations
 
+# Key of `db.session.info`: ids of instances that stopped with an error in this transaction.
+STOPPED_INSTANCES = "stopped_instances"
+
 
 class ActionRefused(Exception):
     """The user may not do this now; `message` is already translated."""
@@ -42,3 +45,9 @@ class InvalidInput(ActionRefused):
 
 class InstanceChanged(Conflict):
     """Someone else changed the same process instance meanwhile; the action may be retried."""
+
+
+class ProcessStopped(ActionRefused):
+    """The action was saved, but the process then stopped with an error (shown after the commit)."""
+
+    status_code = 500

@@ -79,7 +79,10 @@ def check_file_set(contents: dict[str, bytes], required: set[str]) -> list[Probl
     with tempfile.TemporaryDirectory(prefix="definitions-") as scratch:
         root = Path(scratch)
         write_files(root, contents)
-        library = load_library(root / "workflows", current_app.extensions["workflow_engine"].registry.handler_names())
+        engine = current_app.extensions["workflow_engine"]
+        # The app's limits, so a draft is held to what the running engine will enforce (the
+        # forms its tasks name are checked by check_bpmn below, against the draft's own forms).
+        library = load_library(root / "workflows", engine.registry.handler_names(), engine.limits)
         forms = FormLibrary(root / "forms")
         problems = [_from_workflow_error(error) for error in library.errors]
         problems += [Problem(f"forms/{error.filename}", None, None, error.message) for error in forms.check_all()]

@@ -75,7 +75,8 @@ def _engine(contents: dict[str, bytes], decision_id: str):
     """The DMN engine of the decision and the (process, task id) pairs that call it, in a file set."""
     with tempfile.TemporaryDirectory(prefix="impact-") as scratch:
         write_files(Path(scratch), contents)
-        library = load_library(Path(scratch) / "workflows", current_app.extensions["workflow_engine"].registry.handler_names())
+        engine = current_app.extensions["workflow_engine"]
+        library = load_library(Path(scratch) / "workflows", engine.registry.handler_names(), engine.limits)
     if decision_id not in library.parser.dmn_parsers or f"decision:{decision_id}" in library.broken:
         return None, []
     callers = []

@@ -62,7 +62,8 @@ def engine_for(org: Organisation) -> WorkflowEngine | None:
     key, root = found
     engines = current_app.extensions.setdefault("definition_engines", {})
     if key not in engines:
-        engines[key] = WorkflowEngine(root / "workflows", current_app.extensions["workflow_engine"].registry)
+        app_engine = current_app.extensions["workflow_engine"]
+        engines[key] = WorkflowEngine(root / "workflows", app_engine.registry, app_engine.limits)
     return engines[key]
 
 

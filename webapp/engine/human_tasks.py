@@ -48,6 +48,7 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
     spec = task.task_spec
     role = _role_of(spec)
     properties = spec.extensions.get("properties", {})
+    limits = getattr(workflow.script_engine, "limits", None)
     row = HumanTask(
         instance_id=instance.id,
         process_id=instance.process_id,
@@ -62,8 +63,8 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         subject_name_en=(instance.title_en or "")[:100] or None,
         form_file=properties.get("formJsonSchemaFilename"),
         ui_form_file=properties.get("formUiSchemaFilename"),
-        instructions=render_instructions(spec.extensions.get("instructionsForEndUser"), task.data),
-        instructions_en=render_instructions(properties.get("instructionsEn"), task.data),
+        instructions=render_instructions(spec.extensions.get("instructionsForEndUser"), task.data, limits),
+        instructions_en=render_instructions(properties.get("instructionsEn"), task.data, limits),
         created_dt=now,
         due_dt=_due_date(task, properties.get("dueIn"), workflow, now),
         state=TaskState.open,

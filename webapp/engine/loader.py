@@ -2,22 +2,32 @@
 
 Every problem is collected as a WorkflowFileError (file, line, element id) instead of stopping at
 the first one, so an administrator sees all of them at once. A process with an error of its own,
-or that calls/uses something with an error, cannot be started (``spec()`` raises).
+or that calls/uses something with an error, cannot be started (``spec()`` raises). Besides the
+parser's own checks: the sandbox checks every snippet, constant multi-instance counts and timer
+cycles are held to the EngineLimits, and every form a user task names must exist and be valid
+(checked through ``form_checker``, so a bad form is found now, not when the task is first opened).
 """
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from .bounded import BoundedBpmnParser
 from .errors import ScriptSafetyError, WorkflowFileError
-from .snippets import BPMN, SPIFF, check_snippet, owner_key, snippets
+from .limits import EngineLimits
+from .snippets import BPMN, SPIFF, check_bounds, check_snippet, owner_key, snippets
+from .xsd_messages import describe_schema_error, describe_syntax_error
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+FORM_PROPERTIES = {"formJsonSchemaFilename": False, "formUiSchemaFilename": True}  # name -> is a UI schema
+# Given a form file name and whether it is a UI schema, what is wrong with it (None: nothing).
+FormChecker = Callable[[str, bool], "str | None"]
 
 
 def parse_xml_bytes(data: bytes, filename: str) -> etree._ElementTree:
@@ -37,7 +47,8 @@ def parse_xml_bytes(data: bytes, filename: str) -> etree._ElementTree:
         # exception's own line comes first.
         first = err.error_log[0] if len(err.error_log) else None
         line = err.lineno or (first.line if first is not None else None)
-        raise WorkflowFileError(filename, line, None, f"malformed XML: {err.msg}") from None
+        message = describe_syntax_error(err.msg, line) or f"malformed XML: {err.msg}"
+        raise WorkflowFileError(filename, line, None, message) from None
     # The byte check misses other encodings (UTF-16): the parsed tree tells the truth.
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise WorkflowFileError(filename, None, None, "DOCTYPE declarations are not allowed")
@@ -47,9 +58,10 @@ def parse_xml_bytes(data: bytes, filename: str) -> etree._ElementTree:
 class ProcessLibrary:
     """The parsed and checked processes of one workflows directory."""
 
-    def __init__(self, handler_names: frozenset[str] = frozenset()) -> None:
-        self.parser = SpiffBpmnParser(validator=VALIDATOR)
+    def __init__(self, handler_names: frozenset[str] = frozenset(), limits: EngineLimits | None = None) -> None:
+        self.parser = BoundedBpmnParser(validator=VALIDATOR)
         self.handler_names = handler_names  # registered service-task functions (engine.registry)
+        self.limits = limits or EngineLimits()
         self.errors: list[WorkflowFileError] = []
         self.trees: dict[str, etree._ElementTree] = {}
         # process id (or "decision:<id>") -> the error that makes it unusable
@@ -121,6 +133,7 @@ class ProcessLibrary:
             element_id = next((el.get("id") for el in tree.iter()
                                if el.sourceline == line and el.get("id")), None)
         message = (str(exc.args[0]) if exc.args else str(exc)).replace(BPMN, "bpmn:")
+        message = describe_schema_error(message, tree, int(line) if line else None)
         if message.startswith("RecursionError"):  # wrapped by the library's TaskParser
             message = "too many chained elements to parse (RecursionError): use call activities"
         return WorkflowFileError(filename, int(line) if line else None, element_id, message)
@@ -245,16 +258,31 @@ class ProcessLibrary:
             for line_el, owner_el, text, mode, own_text in snippets(tree.getroot()):
                 try:
                     check_snippet(text, mode, line_el)
+                    check_bounds(text, line_el, self.limits)
                 except ScriptSafetyError as err:
                     line = line_el.sourceline + ((err.lineno or 1) - 1 if own_text else 0)
                     what = line_el.tag.split("}")[-1]
                     self._flag(filename, owner_el, f"{what}: {err.message}", owner_key(owner_el),
                                line)
 
+    def _check_forms(self, form_checker: FormChecker) -> None:
+        """Every form a task names must be a plain file name of a valid form in the forms dir."""
+        for filename, tree in self.trees.items():
+            for prop in tree.getroot().iter(f"{SPIFF}property"):
+                if prop.get("name") not in FORM_PROPERTIES:
+                    continue
+                task = next((el for el in prop.iterancestors() if el.get("id")), prop)
+                problem = form_checker(prop.get("value") or "", FORM_PROPERTIES[prop.get("name")])
+                if problem:
+                    self._flag(filename, task, f"{prop.get('name')} {prop.get('value')!r}: {problem}",
+                               owner_key(task), prop.sourceline)
 
-def load_library(workflows_dir: Path, handler_names: frozenset[str] = frozenset()) -> ProcessLibrary:
-    """Read every *.bpmn and *.dmn under ``workflows_dir`` and check them all against the handlers."""
-    library = ProcessLibrary(handler_names)
+
+def load_library(workflows_dir: Path, handler_names: frozenset[str] = frozenset(), limits: EngineLimits | None = None,
+                 form_checker: FormChecker | None = None) -> ProcessLibrary:
+    """Read every *.bpmn and *.dmn under ``workflows_dir`` and check them all against the handlers,
+    the limits and (with ``form_checker``) the forms their tasks name."""
+    library = ProcessLibrary(handler_names, limits)
     workflows_dir = Path(workflows_dir)
     paths = sorted(p for p in workflows_dir.rglob("*")
                    if p.suffix in (".bpmn", ".dmn") and p.is_file())
@@ -269,6 +297,8 @@ def load_library(workflows_dir: Path, handler_names: frozenset[str] = frozenset(
     for filename, tree in library.trees.items():
         library._add_file(filename, tree)
     library._check_snippets()
+    if form_checker is not None:
+        library._check_forms(form_checker)
     library._parse_specs()
     deps = library._dependencies()
     library._check_calls(deps)

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import InstanceStatus, Organisation, ProcessInstance, ProcessVersion, utcnow
 from .errors import WorkflowFileError
-from .loader import ProcessLibrary, load_library
+from .limits import EngineLimits
+from .loader import FormChecker, ProcessLibrary, load_library
 from .registry import Registry
 from .sandbox import ScriptEngine
 from .serialization import spec_to_json, workflow_from_json, workflow_state_to_json
@@ -29,10 +30,14 @@ class UnknownProcess(LookupError):
 class WorkflowEngine:
     """One per app: parses `workflows/` once and turns instance rows into running workflows."""
 
-    def __init__(self, workflows_dir: Path, registry: Registry | None = None) -> None:
+    def __init__(self, workflows_dir: Path, registry: Registry | None = None, limits: EngineLimits | None = None,
+                 form_checker: FormChecker | None = None) -> None:
         self.workflows_dir = Path(workflows_dir)
         self.registry = registry if registry is not None else Registry()
-        self.script_engine = ScriptEngine(self.registry)
+        self.limits = limits or EngineLimits()
+        # Checks the forms user tasks name when the diagrams load (None: forms are not checked).
+        self.form_checker = form_checker
+        self.script_engine = ScriptEngine(self.registry, self.limits)
         self._library: ProcessLibrary | None = None
         self._lock = threading.Lock()
         self._version_ids: dict[str, int] = {}
@@ -50,15 +55,19 @@ class WorkflowEngine:
         if self._library is None:
             with self._lock:
                 if self._library is None:
-                    self._library = load_library(self.workflows_dir, self.registry.handler_names())
+                    self._library = self._load()
         return self._library
 
     def reload(self) -> list[WorkflowFileError]:
         """Parse the diagrams again (after an administrator changed them); return their errors."""
         with self._lock:
-            self._library = load_library(self.workflows_dir, self.registry.handler_names())
+            self._library = self._load()
             self._version_ids.clear()
         return self._library.errors
+
+    def _load(self) -> ProcessLibrary:
+        """Parse and check the diagrams against the registered handlers, limits and forms."""
+        return load_library(self.workflows_dir, self.registry.handler_names(), self.limits, self.form_checker)
 
     def forget_versions(self) -> None:
         """Drop cached version rows (tests empty the database between cases)."""

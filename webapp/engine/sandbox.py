@@ -1,212 +1,49 @@
 """Restricted evaluation of the Python snippets in BPMN/DMN files (scripts, conditions, cells).
 
-The default engine runs anything and bare ``__builtins__`` limits are escapable via dunders, so
-every snippet is parsed with ``ast`` and refused if it imports, touches ``_``-names or interpreter
-internals, or loops with ``while``; ``*``, ``**``, ``<<`` become size-checked calls. CPU time of
-``for`` loops is NOT bounded: run engine steps in a worker with time/memory limits too.
+Diagrams, tables and forms are hostile input (administrators edit them in the browser), so every
+snippet runs under three layers, each covering what the others cannot:
+
+1. **Static checks** (`restricted.py`), once per distinct snippet (cached): no imports, no
+   `_`-names or interpreter internals (the classic `().__class__.__base__.__subclasses__()`
+   escapes), no `while`, no bare `except:`, `**` only with a small constant exponent (so
+   `9**9**9` is refused when the diagram loads), f-string widths bounded.
+2. **Size guards** (`guards.py`) on every operation whose result can be far larger than its
+   operands: `+ - * % << **`, `int()`, `sum()`, `round()`, `range()` and the padding/joining
+   methods (`'x'.ljust(10**9)` is refused *before* it allocates a gigabyte). They bound what one
+   C-level call can do, which matters because nothing can interrupt a C call halfway.
+3. **A watchdog** (`watchdog.py`): a monitor thread interrupts any evaluation that uses more than
+   SCRIPT_CPU_SECONDS of its thread's CPU time or grows the process by more than
+   SCRIPT_MEMORY_MB, at the next bytecode. That stops nested comprehensions, recursion and
+   repeated copying, whatever form they take, with no per-iteration cost.
+
+Why not the alternatives: a `sys.settrace` line budget slows every line and still cannot stop a
+C call; RestrictedPython guards alone bound sizes but not time; running each expression in a
+child process with OS limits is airtight but costs a process round trip and pickling the task
+data for every gateway condition and DMN cell (hundreds per step). Here the hot path pays one
+dict copy for the builtins and a registration with the watchdog (`make bench` → `bench_sandbox`
+measures it). What remains: a single C call whose cost is superlinear in data the script built
+within its limits (a hash-colliding set of crafted tuples or Decimals) runs to its end before
+the watchdog can act; integers are capped at 2**60 so the easy version of that attack (integer
+multiples of 2**61-1) is refused.
 """
 from __future__ import annotations
 
-import ast
-import builtins
-import copy
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from functools import lru_cache
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 
 from .errors import ScriptSafetyError
+from .guards import safe_builtins
+from .limits import EngineLimits
 from .registry import Registry
+from .restricted import check_code, compile_checked
+from .watchdog import ScriptLimitExceeded, call_limited
 
-MAX_SOURCE_CHARS, MAX_EXPONENT, MAX_CONSTANT_REPEAT, MAX_RANGE_ITEMS = 10_000, 64, 10_000, 100_000
-MAX_SEQUENCE_ITEMS = 1_000_000  # run-time cap on the length produced by `seq * n`
-MAX_INT_BITS = 1_000_000  # run-time cap on ints produced by *, ** and <<
-
-BUILTIN_NAMES = (
-    "abs all any bool dict enumerate filter float int isinstance len list map max min "
-    "reversed round set sorted str sum tuple zip "
-    # Exception classes so scripts can fail a task on purpose or catch arithmetic errors;
-    # SystemExit/KeyboardInterrupt/BaseException stay out, so `raise SystemExit` is a NameError.
-    "Exception ValueError KeyError IndexError TypeError ZeroDivisionError").split()
-
-# Attributes without a leading underscore that still reach interpreter internals: frames of
-# generators/tracebacks (-> f_globals -> real builtins), code objects, str.format's own
-# attribute lookup ("{0.__class__}"), and mro() which hands out `object`.
-DENIED_ATTRIBUTES = frozenset(
-    "format format_map mro gi_frame gi_code gi_yieldfrom cr_frame cr_code cr_await cr_origin "
-    "ag_frame ag_code ag_await f_back f_builtins f_code f_globals f_locals f_trace "
-    "tb_frame tb_next co_code func_globals func_code".split())
-
-# Builtins deliberately left out, refused by name so the loader reports them before a run.
-DENIED_NAMES = frozenset(
-    "getattr setattr delattr eval exec compile globals locals vars breakpoint exit quit "
-    "memoryview SystemExit KeyboardInterrupt BaseException GeneratorExit".split())
-FORBIDDEN_NODES = {
-    ast.Import: "import", ast.ImportFrom: "import", ast.Global: "global", ast.Nonlocal: "nonlocal",
-    ast.While: "while loops", ast.ClassDef: "class definitions", ast.Yield: "yield",
-    ast.YieldFrom: "yield", ast.Await: "await", ast.AsyncFunctionDef: "async functions",
-    ast.AsyncFor: "async for", ast.AsyncWith: "async with", ast.Match: "match statements"}
-NAME_FIELDS = {ast.Name: "id", ast.Attribute: "attr", ast.arg: "arg", ast.keyword: "arg",
-               ast.FunctionDef: "name", ast.ExceptHandler: "name"}  # field holding the name
-GUARDED_OPS = {ast.Mult: "_sbx_mul", ast.Pow: "_sbx_pow", ast.LShift: "_sbx_lshift"}
-
-
-def check_code(source: str, mode: str) -> ast.AST:
-    """Parse ``source`` ('eval' or 'exec') and raise ScriptSafetyError unless it is allowed."""
-    if len(source) > MAX_SOURCE_CHARS:
-        raise ScriptSafetyError(f"code is longer than {MAX_SOURCE_CHARS} characters", None)
-    try:
-        tree = ast.parse(source, mode=mode)
-    except SyntaxError as err:
-        raise ScriptSafetyError(f"syntax error: {err.msg}", err.lineno) from err
-    except (RecursionError, MemoryError, ValueError) as err:  # absurd nesting, NUL bytes
-        raise ScriptSafetyError(f"cannot parse code: {err.__class__.__name__}", None) from err
-    for node in ast.walk(tree):
-        _check_node(node)
-    return tree
-
-
-def _fail(node: ast.AST, message: str) -> None:
-    """Raise ScriptSafetyError for ``node``."""
-    raise ScriptSafetyError(message, getattr(node, "lineno", None))
-
-
-def _check_node(node: ast.AST) -> None:
-    """Reject one AST node that could escape the sandbox or exhaust the worker."""
-    kind = FORBIDDEN_NODES.get(type(node))
-    if kind:
-        _fail(node, f"{kind} not allowed")
-    field = NAME_FIELDS.get(type(node))
-    name = getattr(node, field) if field else None
-    if name and name.startswith("_"):
-        _fail(node, f"names starting with '_' are not allowed: {name}")
-    if isinstance(node, ast.Name) and node.id in DENIED_NAMES:
-        _fail(node, f"'{node.id}' is not available in scripts")
-    if isinstance(node, ast.Attribute) and node.attr in DENIED_ATTRIBUTES:
-        hint = " (use an f-string)" if node.attr.startswith("format") else ""
-        _fail(node, f"attribute '{node.attr}' is not allowed{hint}")
-    if isinstance(node, (ast.BinOp, ast.AugAssign)):
-        _check_operator(node)
-
-
-def _check_operator(node: ast.BinOp | ast.AugAssign) -> None:
-    """Reject exponent and repetition bombs that are visible in the source."""
-    right = node.right if isinstance(node, ast.BinOp) else node.value
-    if isinstance(node.op, ast.Pow):
-        exponent = _constant_number(right)
-        if exponent is None or abs(exponent) > MAX_EXPONENT:
-            _fail(node, f"the exponent of ** must be a number constant of at most {MAX_EXPONENT}")
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-        for seq, count in ((node.left, node.right), (node.right, node.left)):
-            is_seq = isinstance(seq, (ast.List, ast.Tuple)) or (
-                isinstance(seq, ast.Constant) and isinstance(seq.value, (str, bytes)))
-            number = _constant_number(count)
-            if is_seq and number is not None and number > MAX_CONSTANT_REPEAT:
-                _fail(node, f"repetition by more than {MAX_CONSTANT_REPEAT} is not allowed")
-    if isinstance(node, ast.AugAssign) and type(node.op) in GUARDED_OPS:
-        if not _simple_target(node.target):
-            _fail(node, "augmented *=, **= or <<= only on a variable or x[key]; write x = x * y")
-
-
-def _constant_number(node: ast.AST) -> int | float | None:
-    """Return the value of a (possibly negated) int/float literal, else None."""
-    sign = -1 if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else 1
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    is_number = isinstance(node, ast.Constant) and type(node.value) in (int, float)
-    return sign * node.value if is_number else None
-
-
-def _simple_target(target: ast.AST) -> bool:
-    """True for `x` or `x[k]` with a name/constant key: safe to evaluate twice."""
-    return isinstance(target, ast.Name) or (
-        isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
-        and isinstance(target.slice, (ast.Name, ast.Constant)))
-
-
-class _SizeGuards(ast.NodeTransformer):
-    """Rewrite `a * b`, `a ** b`, `a << b` (and their augmented forms) into size-checked calls."""
-
-    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        """Replace a guarded binary operation with a call to its checker."""
-        self.generic_visit(node)
-        return _guard_call(node, node.left, node.right) if type(node.op) in GUARDED_OPS else node
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
-        """Turn `x *= y` into `x = checker(x, y)` (targets were checked to be side-effect free)."""
-        self.generic_visit(node)
-        if type(node.op) not in GUARDED_OPS:
-            return node
-        current = copy.deepcopy(node.target)
-        current.ctx = ast.Load()
-        assign = ast.Assign([node.target], _guard_call(node, current, node.value))
-        return ast.copy_location(assign, node)
-
-
-def _guard_call(node: ast.AST, left: ast.AST, right: ast.AST) -> ast.Call:
-    """Return the call `checker(left, right)` for the operator of ``node``."""
-    checker = ast.Name(GUARDED_OPS[type(node.op)], ast.Load())
-    return ast.copy_location(ast.Call(checker, [left, right], []), node)
-
-
-@lru_cache(maxsize=1024)
-def compile_checked(source: str, mode: str):
-    """Check, guard and compile ``source``; cached because the same snippets run over and over."""
-    tree = _SizeGuards().visit(check_code(source, mode))
-    try:  # '<string>' lets SpiffWorkflow find the failing line in tracebacks
-        return compile(ast.fix_missing_locations(tree), "<string>", mode)
-    except SyntaxError as err:  # e.g. `return` outside a function: only compile() notices
-        raise ScriptSafetyError(f"syntax error: {err.msg}", err.lineno) from err
-
-
-def _sbx_mul(a, b):
-    """`a * b`, refusing huge sequence repetitions and huge integers."""
-    for seq, n in ((a, b), (b, a)):
-        if isinstance(n, int) and isinstance(seq, (str, bytes, list, tuple)) \
-                and len(seq) * n > MAX_SEQUENCE_ITEMS:
-            raise ScriptSafetyError(f"result too large: over {MAX_SEQUENCE_ITEMS} items")
-    if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
-        raise ScriptSafetyError("result too large: integer product")
-    return a * b
-
-
-def _sbx_pow(a, b):
-    """`a ** b`, refusing integer results beyond MAX_INT_BITS."""
-    if isinstance(a, int) and isinstance(b, int) and b > 0 and a.bit_length() * b > MAX_INT_BITS:
-        raise ScriptSafetyError("result too large: integer power")
-    return a ** b
-
-
-def _sbx_lshift(a, b):
-    """`a << b`, refusing integer results beyond MAX_INT_BITS."""
-    if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b > MAX_INT_BITS:
-        raise ScriptSafetyError("result too large: left shift")
-    return a << b
-
-
-class _BoundedRange:
-    """`range()` refusing over MAX_RANGE_ITEMS items; slots, so scripts cannot set attributes."""
-
-    __slots__ = ()
-
-    def __call__(self, *args):
-        """Return range(*args) if it is small enough."""
-        result = range(*args)
-        if len(result[:MAX_RANGE_ITEMS + 1]) > MAX_RANGE_ITEMS:  # len(result) may overflow
-            raise ScriptSafetyError(f"result too large: range() over {MAX_RANGE_ITEMS} items")
-        return result
-
-
-def safe_builtins() -> dict:
-    """Return a fresh builtins dict, so nothing one evaluation plants is seen by the next."""
-    names = {name: getattr(builtins, name) for name in BUILTIN_NAMES}
-    names.update(range=_BoundedRange(), date=date, datetime=datetime, timedelta=timedelta,
-                 Decimal=Decimal, _sbx_mul=_sbx_mul, _sbx_pow=_sbx_pow, _sbx_lshift=_sbx_lshift)
-    return names
+__all__ = ["SandboxedEnvironment", "ScriptEngine", "ScriptLimitExceeded", "check_code",
+           "compile_checked", "safe_builtins"]
 
 
 def _visible(key) -> bool:
@@ -217,26 +54,38 @@ def _visible(key) -> bool:
 class SandboxedEnvironment(TaskDataEnvironment):
     """TaskDataEnvironment that checks code and runs it with a fresh, restricted global scope."""
 
+    def __init__(self, limits: EngineLimits | None = None):
+        super().__init__()
+        self.limits = limits or EngineLimits()
+
     def evaluate(self, expression, context, external_context=None):
         """Evaluate an expression on task data (builtin eval also ignores leading blanks)."""
         code = compile_checked((expression or "").lstrip(" \t"), "eval")
-        return eval(code, self._scope(context, external_context))
+        limits = self.limits
+        return call_limited(limits.script_cpu_seconds, limits.script_memory_mb,
+                            eval, code, self._scope(context, external_context))
 
     def execute(self, script, context, external_context=None):
         """Run a script and copy the plain data it leaves back into task data."""
         code = compile_checked(script or "", "exec")
         scope = self._scope(context, external_context)
         data_keys = {key for key in context if _visible(key)}
+        limits = self.limits
         try:
-            exec(code, scope)
+            call_limited(limits.script_cpu_seconds, limits.script_memory_mb, exec, code, scope)
         finally:  # also after an error, as the base class leaves partial changes in task data
             self._write_back(context, scope, data_keys, external_context or {})
         return True
 
-    def _scope(self, context, external_context) -> dict:
-        """Build the globals for one evaluation: data objects, then task data, then builtins."""
-        scope = {k: v for k, v in (external_context or {}).items() if _visible(k)}
-        scope.update((k, v) for k, v in context.items() if _visible(k))
+    @staticmethod
+    def _scope(context, external_context) -> dict:
+        """Build the globals for one evaluation: data objects, then task data, then builtins.
+
+        Keys starting with '_' are copied too (plain dict copies are the cheapest), but code can
+        never name them, and `__builtins__` is always replaced by our own.
+        """
+        scope = dict(external_context) if external_context else {}
+        scope.update(context)
         scope["__builtins__"] = safe_builtins()
         return scope
 
@@ -257,21 +106,36 @@ class SandboxedEnvironment(TaskDataEnvironment):
 
 
 class ScriptEngine(PythonScriptEngine):
-    """Script engine with the sandbox and service tasks dispatched to the registered handlers."""
+    """Script engine with the sandbox, its limits, and service tasks dispatched to the registered handlers."""
 
-    def __init__(self, registry: Registry | None = None):
-        super().__init__(environment=SandboxedEnvironment())
+    def __init__(self, registry: Registry | None = None, limits: EngineLimits | None = None):
+        self.limits = limits or EngineLimits()
+        super().__init__(environment=SandboxedEnvironment(self.limits))
         self.registry = registry if registry is not None else Registry()
 
     def evaluate(self, task, expression, external_context=None):
         """Evaluate like the base class, but keep the reason in the message (it drops it)."""
         try:
-            return super().evaluate(task, expression, external_context)
+            result = super().evaluate(task, expression, external_context)
         except WorkflowTaskException as err:
             cause = err.__context__
             if cause is not None and not isinstance(cause, (NameError, WorkflowTaskException)):
                 err.add_note(f"{cause.__class__.__name__}: {cause}")
             raise
+        definition = getattr(getattr(task, "task_spec", None), "event_definition", None)
+        if isinstance(definition, CycleTimerEventDefinition) and expression == definition.expression:
+            self._check_cycle(task, result)
+        return result
+
+    def _check_cycle(self, task, value) -> None:
+        """A cycle timer's value must repeat a bounded number of times, not too often."""
+        try:
+            cycles, _start, interval = TimerEventDefinition.parse_iso_recurring_interval(value)
+        except Exception:  # noqa: BLE001 - SpiffWorkflow reports a malformed cycle itself
+            return
+        problem = self.limits.check_cycle(cycles, interval)
+        if problem:
+            raise WorkflowTaskException(f"timer cycle {value!r}: {problem}", task=task)
 
     def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
         """Call the registered handler and return its result as a JSON string."""

@@ -11,12 +11,14 @@ from decimal import Decimal
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from .bounded import bounded_serializer_config
 
 
 def _make_serializer() -> BpmnWorkflowSerializer:
-    """A serializer that knows Spiff's task specs and the data types our forms produce."""
-    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    """A serializer that knows Spiff's task specs (with our checked multi-instance tasks) and the
+    data types our forms produce."""
+    registry = BpmnWorkflowSerializer.configure(bounded_serializer_config())
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
     return BpmnWorkflowSerializer(registry)

@@ -13,7 +13,9 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as Timer
 
 from .errors import ScriptSafetyError
-from .sandbox import check_code, compile_checked
+from .limits import EngineLimits
+from .restricted import check_code, compile_checked
+from .sandbox import SandboxedEnvironment
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
@@ -52,6 +54,37 @@ def check_snippet(text: str, mode: str, element: etree._Element) -> None:
             TIMER_PARSERS[kind](body.value)
         except Exception:
             raise ScriptSafetyError(f"{body.value!r} is not a valid ISO 8601 {kind}", 1) from None
+
+
+def check_bounds(text: str, element: etree._Element, limits: EngineLimits) -> None:
+    """Hold a constant multi-instance count or timer cycle to the limits ('10 ** 7', 'R/PT0S').
+
+    Expressions that read process data are checked when they run (see bounded.py, sandbox.py).
+    """
+    kind = element.tag.split("}")[-1]
+    if kind not in ("loopCardinality", "timeCycle"):
+        return
+    value = _constant_value(text)
+    if kind == "loopCardinality" and isinstance(value, int) and not isinstance(value, bool):
+        problem = limits.check_instances(value)
+    elif kind == "timeCycle" and isinstance(value, str):
+        cycles, _start, interval = Timer.parse_iso_recurring_interval(value)  # parsed before: valid
+        problem = limits.check_cycle(cycles, interval)
+    else:
+        problem = None
+    if problem:
+        raise ScriptSafetyError(problem, 1)
+
+
+def _constant_value(text: str) -> object:
+    """The value of an expression that reads no data ('500', '10 ** 7', '"R3/P1D"'), else None."""
+    tree = check_code(text.strip(), "eval")
+    if any(isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)) for node in ast.walk(tree)):
+        return None
+    try:
+        return SandboxedEnvironment().evaluate(text.strip(), {})
+    except Exception:  # noqa: BLE001 - a constant that fails (1/0) fails again when it runs
+        return None
 
 
 def snippets(root: etree._Element):

@@ -3,8 +3,11 @@
 Form files are written by administrators and treated as untrusted: file names
 must be plain (``^[A-Za-z0-9_][A-Za-z0-9_.-]*\\.json$``, inside the forms dir, no
 symlinks out), files are at most 256 KB of UTF-8 JSON, schemas must pass the
-2020-12 metaschema, ``$ref`` may only name another file of the forms dir, and
+2020-12 metaschema, ``$ref`` may only name another file of the forms dir, a
+schema expands to at most 500 fields once its ``$ref``s are followed, and
 ``pattern`` is matched with a timeout. Problems raise :class:`FormFileError`.
+Typed text (drafts too) is normalised to NFC; control, text-direction and lone
+surrogate characters are refused; one form holds at most 256 KB (``text.py``).
 
 Conventions of our schemas
 --------------------------

@@ -18,8 +18,14 @@ from .errors import FieldError, FormFileError
 from .parsing import StoreFile, Submission, evidence_in, parse_object
 from .rendering import render_form
 from .source import file_stamp, is_plain_filename, is_ui_filename, read_json, safe_path
-from .spec import FieldSpec, build_fields, label_at
+from .spec import FieldSpec, FormTooLarge, build_fields, label_at
+from .text import MAX_DATA_BYTES, clean_strings, too_large
 from .validation import collect_errors
+
+# Keywords about completeness, which a draft need not meet yet; every other one (types, choices,
+# maximum lengths, ...) holds for drafts too.
+DRAFT_RELAXED = frozenset({"required", "minLength", "minItems", "minProperties", "dependentRequired",
+                           "pattern", "format"})
 
 CheckDocument = Callable[[object, str], None]
 
@@ -129,6 +135,8 @@ class FormLibrary:
             raise FormFileError(
                 filename, "schema refers to itself without end (or the data is nested too deeply)"
             ) from None
+        except FormTooLarge as error:
+            raise FormFileError(filename, str(error)) from None
 
     # -- public API ---------------------------------------------------------------------
 
@@ -154,13 +162,25 @@ class FormLibrary:
             if not path.name.endswith(".json"):
                 continue
             try:
-                if is_ui_filename(path.name):
-                    self.ui_schema(path.name)
-                else:
-                    self._checked_schema(path.name)
+                self._check_one(path.name, is_ui_filename(path.name))
             except FormFileError as error:
                 problems.append(error)
         return problems
+
+    def problem(self, filename: str, ui: bool = False) -> str | None:
+        """What is wrong with the form a task names (name, file, schema, $refs, size), or None."""
+        try:
+            self._check_one(filename, ui)
+        except FormFileError as error:
+            return error.message
+        return None
+
+    def _check_one(self, filename: str, ui: bool) -> None:
+        """Load a form file as a task would, raising FormFileError for any problem."""
+        if ui:
+            self.ui_schema(filename)
+        else:
+            self.fields(filename)  # also follows every $ref and counts the fields
 
     def _bound_schema(self, filename: str, context: dict | None) -> dict:
         """The checked schema with options and limits filled in from the process data.
@@ -196,27 +216,50 @@ class FormLibrary:
                          store_file: StoreFile, previous: dict | None = None,
                          context: dict | None = None,
                          ) -> tuple[dict, list[FieldError]]:
-        """Typed data from a form post, plus problems found while reading it."""
+        """Typed data from a form post (text normalised), plus problems found while reading it."""
         # ``previous`` (the data saved before) limits which evidence ids may be kept from
         # hidden inputs, so a user cannot attach someone else's file by posting its id.
         specs = self.fields(filename, context=context)
         allowed = None if previous is None else evidence_in(specs, previous)
         submission = Submission(form, files, store_file, allowed)
-        data = parse_object(specs, "", (), submission)
-        return data, submission.errors
+        data, refused = clean_strings(parse_object(specs, "", (), submission))
+        errors = list(submission.errors)
+        if refused:
+            schema = self._bound_schema(filename, context)
+            resolver = self._resolver(schema)
+            for path, code in refused:
+                label = label_at(schema, resolver, path)
+                errors.append(FieldError(path, label, messages.refused_character(label, code)))
+        if too_large(data):
+            errors.append(FieldError((), "", messages.form_too_large(MAX_DATA_BYTES // 1024)))
+        return data, errors
 
-    def validate(self, filename: str, data: dict, context: dict | None = None) -> list[FieldError]:
-        """Full JSON Schema validation with translated messages, one per field."""
+    def validate(self, filename: str, data: dict, context: dict | None = None,
+                 draft: bool = False) -> list[FieldError]:
+        """JSON Schema validation with translated messages, one per field.
+
+        A ``draft`` may still be incomplete (DRAFT_RELAXED), but not of the wrong type or size.
+        """
         schema = self._bound_schema(filename, context)
         resolver = self._resolver(schema)
         with self._as_form_file_error(filename):
             errors = collect_errors(schema, self.registry, data)
+            if draft:
+                errors = [error for error in errors if not _incomplete(error)]
             return messages.field_errors(errors, lambda path: label_at(schema, resolver, path))
 
     def render(self, filename: str, ui_filename: str | None, data: dict,
                errors: list[FieldError], context: dict | None = None) -> Markup:
         """HTML of the form's fields (needs an app context; uses templates/forms/)."""
         return render_form(self.fields(filename, ui_filename, context), data or {}, errors)
+
+
+def _incomplete(error) -> bool:
+    """True for an error a draft may have: something still missing, or a box not yet ticked
+    (a checkbox that must be true, such as a declaration of truthfulness)."""
+    if error.validator in DRAFT_RELAXED:
+        return True
+    return error.validator in ("const", "enum") and isinstance(error.instance, bool)
 
 
 def _choices(filename: str, path: tuple, name: object, context: dict) -> list[dict]:

@@ -37,6 +37,19 @@ def invalid(field: str) -> str:
     return gettext("%(field)s: invalid value.", field=field)
 
 
+def refused_character(field: str, code: str) -> str:
+    """Text holding a control or text-direction character (removed from the text shown again)."""
+    return gettext(
+        "%(field)s contained a control or text-direction character that is not allowed (%(code)s). "
+        "It has been removed: check the text and send it again.", field=field, code=code,
+    )
+
+
+def form_too_large(limit_kb: int) -> str:
+    """The whole form holds more data than a form may keep."""
+    return gettext("The form holds too much (more than %(limit)d KB). Please shorten the text.", limit=limit_kb)
+
+
 def too_many_items(field: str, limit: int) -> str:
     """An array has more items than allowed."""
     return ngettext(

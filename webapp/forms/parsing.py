@@ -16,7 +16,7 @@ from . import messages
 from .checks import is_safe_key
 from .errors import FieldError
 from .spec import MAX_ROWS, FieldSpec, main_type
-from .uploads import has_upload, upload_problem
+from .uploads import has_upload, unreadable_file_part, upload_problem
 from .validation import EVIDENCE_ID_RE
 
 ABSENT = object()  # "leave this key out", distinct from None / False / []
@@ -57,9 +57,16 @@ class Submission:
         """Record a problem with one field."""
         self.errors.append(FieldError(path, label, message))
 
-    def kept_evidence(self, name: str) -> list[str]:
-        """Evidence ids posted back in hidden inputs (only well-formed and, if known, allowed)."""
+    def kept_evidence(self, spec: FieldSpec, name: str, path: tuple) -> list[str]:
+        """Evidence ids posted back in hidden inputs (only well-formed and, if known, allowed).
+
+        Anything else under a file field's name is a file part that arrived as text: a line break
+        in the file name ends the part's header early, and the parser then sees a plain field.
+        Saying so beats dropping the file silently.
+        """
         kept = []
+        if any(value and not EVIDENCE_ID_RE.fullmatch(value) for value in self.form.getlist(name)):
+            self.error(path, spec.label, unreadable_file_part(spec.label))
         for value in self.form.getlist(name):
             if (EVIDENCE_ID_RE.fullmatch(value) and value not in kept
                     and (self.allowed_evidence is None or value in self.allowed_evidence)):
@@ -194,13 +201,13 @@ def _evidence(spec: FieldSpec, name: str, path: tuple, sub: Submission) -> objec
         stored = sub.store(spec, uploads[0], path)
         if stored is not ABSENT:
             return stored
-    kept = sub.kept_evidence(name)
+    kept = sub.kept_evidence(spec, name, path)
     return kept[0] if kept else ABSENT
 
 
 def _evidence_list(spec: FieldSpec, name: str, path: tuple, sub: Submission) -> object:
     """Several files: the kept ids plus the new uploads."""
-    ids = sub.kept_evidence(name)
+    ids = sub.kept_evidence(spec, name, path)
     for upload in _uploads(sub, name):
         if len(ids) >= spec.max_rows:
             sub.error(path, spec.label, messages.too_many_items(spec.label, spec.max_rows))

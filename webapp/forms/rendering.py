@@ -48,7 +48,7 @@ class _Context:
 
 
 def render_form(specs: list[FieldSpec], data: dict, errors: list[FieldError]) -> Markup:
-    """Render the form body (error summary, fields, add-row script) as HTML."""
+    """Render the form body (error summary, fields) as HTML; static/app.js adds rows."""
     by_name: dict[str, list[str]] = {}
     for error in errors:
         by_name.setdefault(error.name, []).append(error.message)
@@ -56,16 +56,9 @@ def render_form(specs: list[FieldSpec], data: dict, errors: list[FieldError]) ->
     form = FormView(
         fields=fields,
         summary=[SummaryItem(field_id(e.path) if e.path else "", e.message) for e in errors],
-        has_repeats=_has_kind(specs, "repeat"),
         evidence_base=_evidence_base(),
-        nonce=str(flask.g.get("csp_nonce", "")),  # set by the app if it sends a CSP
     )
     return Markup(flask.render_template(TEMPLATE, form=form))
-
-
-def _has_kind(specs: list[FieldSpec], kind: str) -> bool:
-    """True if any field in the tree is of ``kind``."""
-    return any(spec.kind == kind or _has_kind(spec.children, kind) for spec in specs)
 
 
 def _evidence_base() -> str:

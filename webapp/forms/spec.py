@@ -1,7 +1,9 @@
 """Turning a JSON Schema into a tree of form fields (kinds, choices, children).
 
 The tree is shared by rendering and by parsing submissions, so both agree on
-field names. Depth is capped because a schema may refer to itself.
+field names. Depth is capped because a schema may refer to itself, and the total
+number of fields is capped because $refs that fan out (10 properties referring to
+the next level, 8 levels deep) expand to 10**8 fields well within that depth.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from .checks import is_safe_key
 from .localize import localized
 
 MAX_DEPTH = 8  # nesting of objects/arrays rendered or parsed
+MAX_FIELDS = 500  # fields of one form once its $refs are followed
 MAX_REF_HOPS = 16  # a $ref chain longer than this is treated as a loop
 MAX_ROWS = 200  # hard cap on array items taken from a submission
 TEXTAREA_MIN_LENGTH = 200  # strings allowed to be longer than this get a textarea
@@ -66,6 +69,25 @@ class FieldSpec:
         """How many items an array field may take from a submission."""
         limit = self.schema.get("maxItems")
         return min(limit, MAX_ROWS) if isinstance(limit, int) and limit >= 0 else MAX_ROWS
+
+
+class FormTooLarge(ValueError):
+    """The schema expands to more than MAX_FIELDS fields; the message names where it ran out."""
+
+
+class _FieldBudget:
+    """Counts the fields built for one form and stops at MAX_FIELDS."""
+
+    def __init__(self) -> None:
+        self.left = MAX_FIELDS
+
+    def take(self, path: tuple) -> None:
+        """Account for the field at ``path`` (the property names leading to it)."""
+        self.left -= 1
+        if self.left < 0:
+            raise FormTooLarge(
+                f"the form expands to more than {MAX_FIELDS} fields once its $refs are followed "
+                f"(field {'.'.join(path)} is one too many): do its $refs fan out?")
 
 
 def choice_token(value: object) -> str:
@@ -135,8 +157,10 @@ def ordered_keys(properties: dict, ui: dict) -> list[str]:
     return before + rest + after
 
 
-def build_fields(schema: object, ui: dict, resolver, depth: int = 0) -> list[FieldSpec]:
-    """Field specs of an object schema's properties, in display order."""
+def build_fields(schema: object, ui: dict, resolver, depth: int = 0,
+                 budget: _FieldBudget | None = None, path: tuple = ()) -> list[FieldSpec]:
+    """Field specs of an object schema's properties, in display order (FormTooLarge if too many)."""
+    budget = budget or _FieldBudget()
     schema, resolver = deref(schema, resolver)
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if depth >= MAX_DEPTH or not isinstance(properties, dict):
@@ -145,16 +169,19 @@ def build_fields(schema: object, ui: dict, resolver, depth: int = 0) -> list[Fie
     specs = []
     for key in ordered_keys(properties, ui):
         if is_safe_key(key):
+            where = path + (key,)
+            budget.take(where)
             spec = build_field(
-                key, properties[key], ui_child(ui, key), key in required, resolver, depth
+                key, properties[key], ui_child(ui, key), key in required, resolver, depth, budget, where
             )
             if spec is not None:
                 specs.append(spec)
     return specs
 
 
-def build_field(key, node, ui, required, resolver, depth) -> FieldSpec | None:
+def build_field(key, node, ui, required, resolver, depth, budget=None, path=()) -> FieldSpec | None:
     """Field spec of one property, or None if it cannot be shown as a form field."""
+    budget = budget or _FieldBudget()
     node, resolver = deref(node, resolver)
     if not isinstance(node, dict):
         return None  # boolean schemas (true/false) have nothing to edit
@@ -166,9 +193,9 @@ def build_field(key, node, ui, required, resolver, depth) -> FieldSpec | None:
         spec.kind = "radio" if ui.get("ui:widget") == "radio" else "select"
     elif kind == "object":
         spec.kind = "group"
-        spec.children = build_fields(node, ui, resolver, depth + 1)
+        spec.children = build_fields(node, ui, resolver, depth + 1, budget, path)
     elif kind == "array":
-        _fill_array(spec, resolver, depth)
+        _fill_array(spec, resolver, depth, budget, path)
     elif kind in ("integer", "number"):
         spec.kind = "number"
     elif kind == "boolean":
@@ -178,7 +205,7 @@ def build_field(key, node, ui, required, resolver, depth) -> FieldSpec | None:
     return spec
 
 
-def _fill_array(spec: FieldSpec, resolver, depth: int) -> None:
+def _fill_array(spec: FieldSpec, resolver, depth: int, budget: _FieldBudget, path: tuple) -> None:
     """Arrays: checkbox group, multiple files, repeated section, or one item per line."""
     items, item_resolver = deref(spec.schema.get("items", {}), resolver)
     spec.item_schema = items if isinstance(items, dict) else {}
@@ -190,7 +217,7 @@ def _fill_array(spec: FieldSpec, resolver, depth: int) -> None:
     elif main_type(spec.item_schema) == "object":
         spec.kind = "repeat"
         row_ui = ui_child(spec.ui, "items")
-        spec.children = build_fields(items, row_ui, item_resolver, depth + 1)
+        spec.children = build_fields(items, row_ui, item_resolver, depth + 1, budget, path)
     else:
         spec.kind = "lines"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import os
 import pathlib
+import re
 
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
@@ -17,6 +18,16 @@ _MAGIC = {
     ".jpg": (b"\xff\xd8\xff",),
     ".jpeg": (b"\xff\xd8\xff",),
 }
+
+
+# A file name is stored and offered again on download: it must survive every file system.
+MAX_NAME_BYTES = 255  # the common limit of a name (ext4, NTFS in UTF-16 units, most others)
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# Windows reserves these names, with or without an extension (`nul.pdf` opens the null device).
+_WINDOWS_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"COM{n}" for n in "123456789¹²³"] + [f"LPT{n}" for n in "123456789¹²³"]
+)
 
 
 def has_upload(upload: object) -> bool:
@@ -47,8 +58,33 @@ def human_size(size: int) -> str:
     return f"{max(size / 1024, 1):.3g} KB"
 
 
+def name_problem(filename: str, field: str) -> str | None:
+    """Translated reason to refuse a file's name, or None."""
+    if _CONTROL_RE.search(filename):
+        return gettext("%(field)s: the file name contains a line break or another control character. "
+                       "Rename the file and choose it again.", field=field)
+    if len(filename.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        return gettext("%(field)s: the file name is too long (at most %(limit)d bytes; a Chinese character "
+                       "takes 3). Rename the file and choose it again.", field=field, limit=MAX_NAME_BYTES)
+    base = pathlib.PurePosixPath(filename.replace("\\", "/")).name
+    device = base.split(".", 1)[0].rstrip(" ").upper()
+    if device in _WINDOWS_DEVICES:
+        return gettext("%(field)s: “%(name)s” is a name Windows reserves for a device. "
+                       "Rename the file and choose it again.", field=field, name=base)
+    return None
+
+
+def unreadable_file_part(field: str) -> str:
+    """A file part that arrived as plain text: its header broke, most often at a line break in the name."""
+    return gettext("%(field)s: the file could not be received; its name probably contains a line break. "
+                   "Rename the file and choose it again.", field=field)
+
+
 def upload_problem(upload: FileStorage, schema: dict, field: str) -> str | None:
     """Translated reason to refuse an upload, or None; leaves the stream at its start."""
+    problem = name_problem(upload.filename, field)
+    if problem:
+        return problem
     extension = pathlib.PurePosixPath(upload.filename.replace("\\", "/")).suffix.lower()
     allowed = accepted_extensions(schema)
     if extension not in allowed:

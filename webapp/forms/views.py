@@ -80,6 +80,4 @@ class FormView:
 
     fields: list[FieldView]
     summary: list[SummaryItem]
-    has_repeats: bool
     evidence_base: str
-    nonce: str

@@ -3,6 +3,11 @@
 Functions here only flush; the request (or job) that calls them commits or rolls back, so each
 action is one transaction. Concurrent actions on one instance are serialised by the instance's
 optimistic lock: the loser gets `Conflict` and nothing it did is kept.
+
+Each advance of the engine runs within the EngineLimits budget (steps and seconds). A diagram
+that fails (a script error, a runaway loop, a multi-instance task too large) never loses the
+action that led to it: the instance is flagged `error` with a message for administrators, and
+its id is noted in the session (STOPPED_INSTANCES) so the request can tell the user.
 """
 from __future__ import annotations
 
@@ -20,10 +25,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine.human_tasks import sync_human_tasks
+from ..engine.limits import EngineBudget, EngineBudgetExceeded
 from ..engine.runtime import WorkflowEngine
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
-from ..core.errors import Conflict, Forbidden, InstanceChanged, NotFound
+from ..core.errors import STOPPED_INSTANCES, Conflict, Forbidden, InstanceChanged, NotFound
 from ..roles import Role
 from .permissions import can_act_on_task, can_view_instance, holds_task_role
 
@@ -156,7 +162,6 @@ def complete_task(
             # A field left empty this time must not keep the value from an earlier round.
             spiff_task.data.pop(key, None)
         spiff_task.task_spec.add_data_from_form(spiff_task, data)
-    spiff_task.run()
     now = utcnow()
     task.state = TaskState.completed
     task.completed_dt = now
@@ -164,7 +169,9 @@ def complete_task(
     task.assignee_id = task.assignee_id or user.id
     task.draft_json = None
     _audit(instance, user, "completed", task, data=data)
-    _advance(engine, instance, workflow, now)
+    # Running the user's task may already expand what follows (a multi-instance task), so it
+    # runs under the same error handling as the engine steps after it.
+    _advance(engine, instance, workflow, now, first=spiff_task.run)
     return instance
 
 
@@ -201,34 +208,53 @@ def fire_due_timers(
     workflow = engine.restore(instance)
     if not claimed:
         _lock_instance(instance)
-    workflow.refresh_timers()
     _audit(instance, None, "timer")
-    _advance(engine, instance, workflow, now)
+    _advance(engine, instance, workflow, now, first=workflow.refresh_timers)
 
 
 def _advance(
-    engine: WorkflowEngine, instance: ProcessInstance, workflow, now: datetime | None = None, new: bool = False
+    engine: WorkflowEngine, instance: ProcessInstance, workflow, now: datetime | None = None, new: bool = False,
+    first=None,
 ) -> None:
-    """Run engine steps; store state, inbox rows and errors; flush (a stale copy → Conflict).
+    """Run `first` (the user's task, fired timers), then engine steps within the advance's budget;
+    store state, inbox rows and errors; flush (a stale copy → Conflict).
 
     `new`: the instance was created in this transaction, so it has no inbox rows yet.
     """
     now = now or utcnow()
+    budget = EngineBudget(engine.limits)
     try:
-        workflow.do_engine_steps()
-    except WorkflowException as error:
+        if first is not None:
+            first()
+        workflow.do_engine_steps(did_complete_task=budget)
+    except (WorkflowException, EngineBudgetExceeded) as error:
         if _caused_by_database(error):
             raise  # not the diagram's fault: the whole request rolls back
-
-        # A failing script or handler must not lose the user's step: keep the state, flag the instance.
-        log.warning("instance %s stopped with an error: %s", instance.id, error)
-        instance.status = InstanceStatus.error
-        instance.error_message = str(error)[:4000]
-        _audit(instance, None, "error", comment=instance.error_message)
+        _stop(instance, error)
     engine.store(instance, workflow, now)
     if instance.status is InstanceStatus.running or instance.status is InstanceStatus.completed:
         sync_human_tasks(instance, workflow, now, new=new)
     _flush_or_conflict()
+
+
+def _stop(instance: ProcessInstance, error: Exception) -> None:
+    """Flag the instance: keep its state and the step that led here; tell administrators why."""
+    log.warning("instance %s stopped with an error: %s", instance.id, error)
+    instance.status = InstanceStatus.error
+    instance.error_message = _error_text(error)[:4000]
+    _audit(instance, None, "error", comment=instance.error_message)
+    db.session.info.setdefault(STOPPED_INSTANCES, []).append(instance.id)
+
+
+def _error_text(error: Exception) -> str:
+    """The error with the diagram element and line it came from, and the notes the sandbox adds."""
+    task = getattr(error, "task", None)
+    spec = getattr(task, "task_spec", None)
+    where = f"[{spec.bpmn_id or spec.name} {spec.bpmn_name or ''}] ".replace(" ]", "]") if spec else ""
+    if getattr(error, "line_number", None):
+        where += f"line {error.line_number}: "
+    notes = [note for note in getattr(error, "__notes__", []) if note not in str(error)]
+    return "\n".join([where + str(error).strip(), *notes])
 
 
 def _lock_instance(instance: ProcessInstance) -> None:

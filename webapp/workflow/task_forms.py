@@ -44,8 +44,9 @@ def current_form_data(engine: WorkflowEngine, task: HumanTask, workflow=None, co
 
 
 def read_form(form_file: str, user: User, instance, *, previous: dict, context: dict | None,
-              validate: bool = True) -> tuple[dict, list, set[str]]:
-    """Parse the posted form, store its uploads, check cited files and (unless a draft) validate.
+              draft: bool = False) -> tuple[dict, list, set[str]]:
+    """Parse the posted form, store its uploads, check cited files and validate (a draft may be
+    incomplete, but its types, choices, sizes and characters are checked all the same).
 
     Returns the data, the errors, and the evidence ids the data cites. `instance` (or None for a
     form outside any process) limits which already-stored files may be cited.
@@ -60,8 +61,7 @@ def read_form(form_file: str, user: User, instance, *, previous: dict, context: 
         check_citable(user, instance, cited)
     except ValueError as refusal:
         errors.append(FieldError(path=(), label="", message=str(refusal)))
-    if validate:
-        errors = merge_errors(errors, library.validate(form_file, data, context))
+    errors = merge_errors(errors, library.validate(form_file, data, context, draft=draft))
     return data, errors, cited
 
 
@@ -78,7 +78,7 @@ def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action
     context = task_context(engine, task, workflow)
     data, errors, cited = read_form(
         task.form_file, user, task.instance,
-        previous=current_form_data(engine, task, workflow, context), context=context, validate=action != "save",
+        previous=current_form_data(engine, task, workflow, context), context=context, draft=action == "save",
     )
     if action == "save" and task.secret_handler:
         errors.append(FieldError(path=(), label="", message=_("A secret ballot cannot be saved as a draft.")))

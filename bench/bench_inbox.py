@@ -28,7 +28,7 @@ from webapp.workflow.queries import InboxFilter, inbox_counts, inbox_page, step_
 # (process, step, title, role, relative weight among open steps)
 STEPS = [
     ("self_application", "fill_declaration", "填写申报表", Role.teacher, 10),
-    ("self_application", "correct_application", "修改并重新提交申请", Role.teacher, 3),
+    ("self_application", "correct_application", "修改并重新提交申报", Role.teacher, 3),
     ("self_application", "school_review", "学校审核申报", Role.school_admin, 12),
     ("school_vote", "committee_vote", "评议投票", Role.school_committee, 14),
     ("school_vote", "publish_notice", "发布公示", Role.school_admin, 5),

@@ -226,7 +226,7 @@ def build_tasks(version_id: int, now: datetime) -> None:
                CASE WHEN r = 9 THEN 'county_review' ELSE 'self_application' END,
                md5(g::text)::uuid::text,
                CASE WHEN r < 5 THEN 'correct_application' WHEN r < 9 THEN 'school_review' ELSE 'county_review' END,
-               CASE WHEN r < 5 THEN '修改并重新提交申请' WHEN r < 9 THEN '学校审核申报' ELSE '县级审核' END,
+               CASE WHEN r < 5 THEN '修改并重新提交申报' WHEN r < 9 THEN '学校审核申报' ELSE '县级审核' END,
                CASE WHEN r < 5 THEN 'Correct and resubmit' WHEN r < 9 THEN 'School review' ELSE 'County review' END,
                CASE WHEN r < 5 THEN 'teacher' WHEN r < 9 THEN 'school_admin' ELSE 'county_office' END,
                CASE WHEN r < 5 THEN 13 + (t - 1) %% %(schools)s WHEN r < 9 THEN 13 + g %% %(schools)s

@@ -4,6 +4,7 @@ from __future__ import annotations
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.processes.objection.models import Objection, ObjectionStatus
+from webapp.processes.school_vote import events
 from webapp.processes.school_vote.membership import remove_from_list
 from webapp.processes.school_vote.models import CandidateStatus
 
@@ -22,5 +23,7 @@ def resolve_objection(objection_id, decision: str, reply: str) -> str:
     objection.reply = reply
     objection.resolved_dt = utcnow()
     if decision == "upheld":
-        remove_from_list(objection.candidate, CandidateStatus.removed)
+        events.moved_up(remove_from_list(objection.candidate, CandidateStatus.removed))
+        events.removed(objection.candidate)
+    events.objection_answered(objection)
     return decision

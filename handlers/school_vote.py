@@ -16,8 +16,8 @@ from webapp.core.errors import Conflict, InvalidInput
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.processes.objection.models import Objection, ObjectionStatus
-from webapp.processes.school_vote import ranking
-from webapp.processes.school_vote.deadlines import voting_deadline
+from webapp.processes.school_vote import events, ranking
+from webapp.processes.school_vote.deadlines import last_day, voting_deadline
 from webapp.processes.school_vote.membership import committee_member_ids
 from webapp.processes.school_vote.models import BallotReceipt, CandidateStatus, RoundCandidate, RoundStatus, VoteRound
 
@@ -38,7 +38,10 @@ def pending_voters(round_id) -> list[int]:
     """Members who still get a ballot: everyone at opening, then those who did not vote."""
     round_ = _round(round_id)
     voted = set(db.session.scalars(select(BallotReceipt.voter_id).filter_by(round_id=round_.id)))
-    return [member for member in committee_member_ids(round_.school_id) if member not in voted]
+    voters = [member for member in committee_member_ids(round_.school_id) if member not in voted]
+    if round_.instance_id is not None:  # at opening the round learns its instance later: open_round tells them
+        events.ballots_issued(round_, voters)
+    return voters
 
 
 @handler("record_ballot", "Count one secret ballot (called by the service layer, not from a diagram).")
@@ -136,7 +139,7 @@ def extend_round(round_id, new_deadline) -> dict:
     round_.ballot_deadline_dt = deadline
     round_.status = RoundStatus.voting
     round_.closed_dt = None
-    return {"ok": True, "deadline": deadline.isoformat()}
+    return {"ok": True, "deadline": deadline.isoformat(), "last_day": last_day(deadline)}
 
 
 @handler("cancel_round", "Cancel a round; its applications stay accepted and may enter a new round.")
@@ -176,15 +179,20 @@ def publish_notice(round_id, working_days: int) -> str:
     round_.status = RoundStatus.notice
     round_.notice_start_dt = now
     round_.notice_end_dt = end_of_working_days(now, int(working_days))
+    events.list_published(round_)
     return round_.notice_end_dt.isoformat()
 
 
 @handler("end_notice", "Close the public notice; objections are no longer accepted.")
 def end_notice(round_id) -> str:
-    """The notice period is over; the list waits to be reported."""
+    """The notice period is over; the list waits to be reported.
+
+    The published period stays as it was published (a demo's fast-forward ends it early; the
+    notice must not then read '09:01 to 09:02').
+    """
     round_ = _round(round_id)
     round_.status = RoundStatus.reporting
-    round_.notice_end_dt = min(round_.notice_end_dt or utcnow(), utcnow())  # when it actually ended
+    round_.notice_end_dt = round_.notice_end_dt or utcnow()
     return "ended"
 
 
@@ -199,4 +207,5 @@ def report_round(round_id) -> dict:
         return {"ok": False, "open_objections": still_open}
     round_.status = RoundStatus.reported
     round_.reported_dt = utcnow()
+    events.list_reported(round_)
     return {"ok": True, "open_objections": 0}

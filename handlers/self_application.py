@@ -1,10 +1,10 @@
 """Handlers for the self-application process (workflows/self_application.bpmn)."""
 from __future__ import annotations
 
-from datetime import date
-
 from webapp.extensions import db
 from webapp.models import TitleHolding, utcnow
+from webapp.processes.self_application.events import application_event
+from webapp.processes.self_application.facts import full_years
 from webapp.processes.self_application.models import Application, ApplicationStatus
 
 from . import handler
@@ -13,9 +13,7 @@ TITLE_RANK = {"none": 0, "junior": 1, "intermediate": 2, "senior": 3, "full_seni
 EDUCATION_RANK = {"secondary": 0, "associate": 1, "bachelor": 2, "master": 3, "doctor": 4}
 
 
-def _full_years(start: date, on: date) -> int:
-    """Whole years from `start` to `on` (an age, or years of service)."""
-    return on.year - start.year - ((on.month, on.day) < (start.month, start.day))
+_full_years = full_years  # the school vote's tie-break reads the same facts
 
 
 def _application(application_id) -> Application:
@@ -56,8 +54,10 @@ def applicant_facts(application_id) -> dict:
     }
 
 
-@handler("set_application_status", "Record where the application stands (submitted, returned, accepted, …).")
-def set_application_status(application_id, status: str, subject: str | None = None) -> str:
+@handler("set_application_status", "Record where the application stands (submitted, returned, accepted, …); "
+         "a return (with its comment) or a refusal (with its reasons) is told to the teacher.")
+def set_application_status(application_id, status: str, subject: str | None = None, comment: str | None = None,
+                           reasons: list | None = None) -> str:
     """Update the application row; returns the new status."""
     application = _application(application_id)
     new_status = ApplicationStatus(status)
@@ -69,4 +69,5 @@ def set_application_status(application_id, status: str, subject: str | None = No
         application.submitted_dt = now
     if new_status in (ApplicationStatus.accepted, ApplicationStatus.expired):
         application.decided_dt = now
+    application_event(application, new_status, comment=comment, reasons=reasons)
     return new_status.value

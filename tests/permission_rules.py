@@ -107,6 +107,14 @@ def work_on(ok: int) -> Callable[[str, Step], int]:
     return expect
 
 
+def view_step(user, step):
+    """A step's page: an open step as `work_on(200)`; a closed one tells whoever may see the
+    instance who completed it and when (issue 12), and nobody else that it exists."""
+    if not step.open:
+        return 200 if user in VISIBLE[step.instance] else 404
+    return work_on(200)(user, step)
+
+
 def claim(user, step):
     if not _reaches(step, user):
         return 404
@@ -281,7 +289,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("workflow.home", "GET"): Rule(one(), everyone(302)),
     ("workflow.inbox", "GET"): Rule(one(), everyone(200)),
     ("workflow.instance", "GET"): Rule(instances, lambda user, name: 200 if user in VISIBLE[name] else 404),
-    ("workflow.task", "GET"): Rule(tasks(), work_on(200)),
+    ("workflow.task", "GET"): Rule(tasks(), view_step),
     ("workflow.submit", "POST"): Rule(tasks({"choices": "999999"}), work_on(422)),  # reaches validation, changes nothing
     ("workflow.claim", "POST"): Rule(tasks(), claim),
     ("workflow.unclaim", "POST"): Rule(tasks(), release),
@@ -308,6 +316,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("notifications.read", "POST"): Rule(lambda world: [Target("t001's", {"notification_id": world.ids["notification"]})],
                                          only({"t001"}, 302)),
     ("notifications.read_all", "POST"): Rule(one(), everyone(302)),
+    ("notifications.preferences", "POST"): Rule(one(data={"delivery": "app"}), everyone(302)),  # one's own choice
     ("admin.calendar", "GET"): Rule(one(), only(CALENDAR_KEEPERS, 200)),
     ("admin.save_calendar_day", "POST"): Rule(one(data=CALENDAR_DAY), only(CALENDAR_KEEPERS, 302)),
     ("admin.import_calendar", "POST"): Rule(one(data={"lines": "2026-10-02 holiday 国庆节", "year": "2026"}),

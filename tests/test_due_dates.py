@@ -60,5 +60,10 @@ def test_school_review_is_due_in_five_working_days(app, login):
     with app.app_context():
         task = db.session.get(HumanTask, review_id)
         assert task.due_dt == end_of_working_days(task.created_dt, 5)
-        shown = task.due_dt.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    assert shown in admin.get("/inbox").get_data(as_text=True)  # due dates show in the inbox
+        local = task.due_dt.astimezone(SHANGHAI)
+        assert (local.hour, local.minute) == (0, 0)  # the midnight closing the fifth working day
+        last_day = (local - timedelta(days=1)).date()
+    # Due dates show in the inbox as the last day, not as the midnight after it.
+    shown = f"{last_day.year}年{last_day.month}月{last_day.day}日 24时"
+    page = admin.get("/inbox").get_data(as_text=True)
+    assert shown in page and local.strftime("%Y-%m-%d 00:00") not in page

@@ -161,6 +161,8 @@ def _get_pages(session, urls) -> dict[str, list[str]]:
     for url in urls:
         response = session.get(url, follow_redirects=True)
         assert response.status_code in (200, 403, 404), (session.username, url, response.status_code)
+        if response.mimetype != "text/html":  # downloads (an Excel template) carry no script
+            continue
         problems = inline_code(response.get_data(as_text=True))
         if problems:
             found[url] = problems

@@ -46,7 +46,7 @@ def test_draft_submit_return_correct_accept(app, login):
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _application(app, "t001").status is ApplicationStatus.returned
 
-    correct_id = task_id_in_inbox(teacher, "修改并重新提交申请")
+    correct_id = task_id_in_inbox(teacher, "修改并重新提交申报")
     page = teacher.get(f"/tasks/{correct_id}").get_data(as_text=True)
     assert "请补充公开课证明材料。" in page
     assert "十余年来坚持课堂教学改革" in page  # prefilled with the earlier answers
@@ -63,7 +63,7 @@ def test_draft_submit_return_correct_accept(app, login):
     page = teacher.get(f"/instances/{application.instance_id}").get_data(as_text=True)
     assert "已补充公开课证明材料" in page and "请补充公开课证明材料。" in page
     history = page[page.index('<ol class="history">'):]
-    assert history.index("填写申报表") < history.index("修改并重新提交申请") < history.index("同意受理")
+    assert history.index("填写申报表") < history.index("修改并重新提交申报") < history.index("同意受理")
     with app.app_context():
         actions = [e.action for e in db.session.query(AuditEvent).filter_by(instance_id=application.instance_id).order_by(AuditEvent.id)]
         assert actions.count("completed") == 4

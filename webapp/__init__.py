@@ -97,17 +97,23 @@ def _init_engine(app: Flask) -> None:
     from .engine.registry import Registry
     from .engine.runtime import WorkflowEngine
     from .forms import FormLibrary
+    from .notifications.event_policy import EventPolicy, parse_events
+    from .notifications.events import announces
     from .notifications.policy import PolicySource
     from .notifications.reminders import first_reminder_dt
 
     forms = FormLibrary(app.config["FORMS_DIR"])
     app.extensions["form_library"] = forms
-    registry = Registry(first_reminder=first_reminder_dt)
+    registry = Registry(first_reminder=first_reminder_dt, announces=announces)
     app.extensions["workflow_engine"] = WorkflowEngine(
         app.config["WORKFLOWS_DIR"], registry, limits=EngineLimits.from_config(app.config), form_checker=forms.problem
     )
     app.extensions["reminder_policy"] = PolicySource(
         app.config.get("REMINDER_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "reminders.json"
+    )
+    app.extensions["event_policy"] = PolicySource(
+        app.config.get("EVENT_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "events.json",
+        parse_events, EventPolicy,
     )
     from .definitions.sets import default_policy_path, install
 

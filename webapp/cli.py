@@ -64,14 +64,17 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("check-files")
     def check_files() -> None:
-        """Parse every diagram, decision table, form and the reminder policy; print errors with file and line."""
+        """Parse every diagram, decision table, form and the reminder and event policies; print errors with file and line."""
         errors = current_app.extensions["workflow_engine"].library.errors
         form_errors = current_app.extensions["form_library"].check_all()
-        policy = current_app.extensions["reminder_policy"]
-        policy.current()
-        for error in [*errors, *form_errors, *policy.errors]:
+        policy_errors = []
+        for name in ("reminder_policy", "event_policy"):
+            source = current_app.extensions[name]
+            source.current()
+            policy_errors += source.errors
+        for error in [*errors, *form_errors, *policy_errors]:
             click.echo(str(error), err=True)
-        if errors or form_errors or policy.errors:
+        if errors or form_errors or policy_errors:
             raise SystemExit(1)
         click.echo("All workflow and form files are valid.")
 

@@ -79,6 +79,7 @@ class Config:
         self.SCHEDULER_LEASE_SECONDS = int(os.environ.get("SCHEDULER_LEASE_SECONDS", 300))
         self.SCHEDULER_JOB_BUDGET_SECONDS = int(os.environ.get("SCHEDULER_JOB_BUDGET_SECONDS", 120))
         self.REMINDER_POLICY_FILE = os.environ.get("REMINDER_POLICY_FILE") or None
+        self.EVENT_POLICY_FILE = os.environ.get("EVENT_POLICY_FILE") or None
         self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
         self.SMTP_PORT = int(os.environ.get("SMTP_PORT", 587))
         self.SMTP_SECURITY = _smtp_security(os.environ.get("SMTP_SECURITY", "starttls"))

@@ -198,7 +198,8 @@ def open_calls(county: Organisation, days: int = 30) -> list[ApplicationCycle]:
             level="county",
             category=category,
             opens_dt=now - timedelta(days=1),
-            deadline_dt=(now + timedelta(days=days)).replace(hour=15, minute=59, second=0, microsecond=0),
+            # Midnight closing the last day in China (UTC+8): the call is open all of that day.
+            deadline_dt=(now + timedelta(days=days)).replace(hour=16, minute=0, second=0, microsecond=0),
         )
         db.session.add(cycle)
         cycles.append(cycle)

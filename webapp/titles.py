@@ -1,4 +1,4 @@
-"""Names of titles (level × category), professional titles and education, in the page's language."""
+"""Names of titles (level × category), professional titles, education and assessment results, in the page's language."""
 from __future__ import annotations
 
 from flask_babel import force_locale
@@ -32,6 +32,29 @@ EDUCATION = {
     "master": _l("Master's degree"),
     "doctor": _l("Doctorate"),
 }
+
+ASSESSMENT_RATINGS = {
+    "excellent": _l("Excellent"),
+    "competent": _l("Competent"),
+    "basically_competent": _l("Basically competent"),
+    "fail": _l("Not competent"),
+}
+
+
+def professional_title_label(code: str) -> str:
+    """'高级教师' / 'Senior teacher' (page language)."""
+    return str(PROFESSIONAL_TITLES.get(code, code))
+
+
+def education_label(code: str) -> str:
+    """'本科' / "Bachelor's degree" (page language)."""
+    return str(EDUCATION.get(code, code))
+
+
+def rating_label(code: str) -> str:
+    """An annual assessment result: '优秀' / 'Excellent' (page language)."""
+    return str(ASSESSMENT_RATINGS.get(code, code))
+
 
 def level_label(level: str, english: bool | None = None) -> str:
     """'县级' / 'County-level'."""

@@ -48,7 +48,9 @@ def processes():
     """Loaded processes, and file errors with file, line and element."""
     engine = current_app.extensions["workflow_engine"]
     library = engine.library
-    rows = [(pid, library.process_name(pid), library.source_file(pid)) for pid in library.process_ids()]
+    english = is_english()
+    rows = [(pid, (english and library.process_name_en(pid)) or library.process_name(pid), library.source_file(pid))
+            for pid in library.process_ids()]
     form_errors = current_app.extensions["form_library"].check_all()
     return render_template("admin/processes.html", rows=rows, errors=library.errors, form_errors=form_errors,
                            stopped=_stopped_instances())

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from ..calendar import end_of_working_days
 from ..extensions import db
-from ..models import HumanTask, Organisation, ProcessInstance, ReminderSchedule, RoleAssignment, TaskState, utcnow
+from ..models import (
+    HumanTask, Organisation, ProcessInstance, ReminderSchedule, RoleAssignment, TaskAnnouncement, TaskState, utcnow,
+)
 from ..roles import Role
 from .errors import WorkflowConfigurationError
 from .instructions import render_instructions
@@ -58,6 +60,7 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         org_id=_task_org_id(task, properties.get("scopeOrg"), workflow, instance, role),
         subject_user_id=instance.subject_user_id,
         subject_name=(instance.title or "")[:100],
+        subject_name_en=(instance.title_en or "")[:100] or None,
         form_file=properties.get("formJsonSchemaFilename"),
         ui_form_file=properties.get("formUiSchemaFilename"),
         instructions=render_instructions(spec.extensions.get("instructionsForEndUser"), task.data, limits),
@@ -68,10 +71,13 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         panel=properties.get("panel") or None,
         secret_handler=properties.get("secretHandler") or None,
     )
-    # The reminder policy is registered from outside the engine (webapp.engine.registry).
-    first_reminder = workflow.script_engine.registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now)
+    # The reminder and event policies are registered from outside the engine (webapp.engine.registry).
+    registry = workflow.script_engine.registry
+    first_reminder = registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now)
     if first_reminder is not None:
         row.reminder = ReminderSchedule(next_dt=first_reminder)
+    if registry.announces(instance.process_id, step_name(spec)):
+        row.announcement = TaskAnnouncement(created_dt=now)
     if role is Role.teacher:
         # A teacher's step belongs to the teacher the instance is about, nobody else.
         row.assignee_id = instance.subject_user_id

@@ -76,6 +76,14 @@ class ProcessLibrary:
         """Return the process's name attribute (its id when it has none)."""
         return self._process_parser(process_id).get_name()
 
+    def process_name_en(self, process_id: str) -> str | None:
+        """The process's English name: the ``nameEn`` property on the process element, if any."""
+        node = self._process_parser(process_id).node
+        for prop in node.iterfind(f"{BPMN}extensionElements/{SPIFF}properties/{SPIFF}property"):
+            if prop.get("name") == "nameEn":
+                return prop.get("value") or None
+        return None
+
     def source_file(self, process_id: str) -> str:
         """Return the file (relative to the workflows directory) defining the process."""
         return self._process_parser(process_id).filename

@@ -1,4 +1,5 @@
-"""What the engine calls but does not own: service-task handlers, task panels, reminder timing.
+"""What the engine calls but does not own: service-task handlers, task panels, reminder timing,
+which new steps are announced.
 
 The engine never imports a process or the notification layer. `create_app` fills one
 `Registry` per app from the process declarations (`webapp.processes`) and hands it to the
@@ -29,6 +30,15 @@ PanelRenderer = Callable[[Any, dict], Markup]
 FirstReminder = Callable[[str, str, "datetime | None", datetime], "datetime | None"]
 
 
+# (process id, step name) -> True if a new step of this kind is announced to whoever may act on it.
+Announces = Callable[[str, str], bool]
+
+
+def _no_announcement(_process_id: str, _step: str) -> bool:
+    """Default when nobody registered an event policy: new steps are not announced."""
+    return False
+
+
 def _no_reminder(_process_id: str, _step: str, _due: datetime | None, _now: datetime) -> None:
     """Default when nobody registered a reminder policy: steps are not reminded."""
     return None
@@ -41,6 +51,7 @@ class Registry:
     handlers: dict[str, Handler] = field(default_factory=dict)
     panels: dict[str, PanelRenderer] = field(default_factory=dict)
     first_reminder: FirstReminder = _no_reminder
+    announces: Announces = _no_announcement
 
     def add_handler(self, handler: Handler) -> None:
         """Register a service-task function; a name registered twice is a programming error."""

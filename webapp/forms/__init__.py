@@ -32,6 +32,8 @@ Conventions of our schemas
   [".pdf", ".jpg", ".png"], "x-max-bytes": 10485760}``; the value is an evidence
   id (e.g. ``sha256-<hex>``), shown as a link to ``/evidence/<id>``. Defaults:
   .pdf/.jpg/.jpeg/.png, 10 MB. An array whose items are such strings = several files.
+* A date with ``"x-after-today": true`` must be later than today (a new deadline); the date
+  input gets the matching ``min``.
 * Not supported: ``$id``, ``patternProperties`` (refused at load), ``allOf``/``if``
   for layout (they still validate, but add no fields).
 

@@ -71,8 +71,20 @@ def _type(error: ValidationError, field: str) -> str:
     return invalid(field)
 
 
+def must_tick(field: str) -> str:
+    """A checkbox that must be ticked (a commitment: boolean with const true) was left empty."""
+    return gettext("Tick “%(field)s” to continue.", field=field)
+
+
+def _is_commitment(schema: object) -> bool:
+    """A checkbox the form requires ticked: ``{"type": "boolean", "const": true}``."""
+    return isinstance(schema, dict) and schema.get("type") == "boolean" and schema.get("const") is True
+
+
 def _choice(error: ValidationError, field: str) -> str:
     """A value outside the offered options (enum, const, or oneOf/anyOf of consts)."""
+    if _is_commitment(error.schema):
+        return must_tick(field)
     if error.validator in ("oneOf", "anyOf") and choices_of(error.schema) is None:
         return invalid(field)
     return gettext("%(field)s: please choose one of the offered options.", field=field)
@@ -165,6 +177,11 @@ def _additional_properties(error: ValidationError, field: str) -> str:
     return gettext("%(field)s contains unexpected fields.", field=field)
 
 
+def _after_today(error: ValidationError, field: str) -> str:
+    """A date that must lie after today."""
+    return gettext("%(field)s must be a day after today.", field=field)
+
+
 def _fallback(error: ValidationError, field: str) -> str:
     """Any other keyword."""
     return invalid(field)
@@ -188,6 +205,7 @@ _BY_KEYWORD: dict[str, Callable[[ValidationError, str], str]] = {
     "maxItems": _max_items,
     "uniqueItems": _unique_items,
     "additionalProperties": _additional_properties,
+    "x-after-today": _after_today,
 }
 
 
@@ -197,9 +215,11 @@ def describe(error: ValidationError, label_for: LabelFor) -> Iterable[tuple[tupl
     if error.validator == "required":
         # jsonschema reports one error per missing property but does not say which one.
         present = error.instance if isinstance(error.instance, dict) else {}
+        properties = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         for key in error.validator_value:
             if key not in present:
-                yield path + (key,), required(label_for(path + (key,)))
+                label = label_for(path + (key,))
+                yield path + (key,), must_tick(label) if _is_commitment(properties.get(key)) else required(label)
         return
     message = _BY_KEYWORD.get(error.validator, _fallback)
     yield path, message(error, label_for(path))

@@ -6,16 +6,22 @@ except the final template output.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import flask
 from flask_babel import gettext
+from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Evidence
 
 from .errors import FieldError, field_id, field_name
 from .localize import localized
 from .spec import FieldSpec, choice_token, main_type
 from .uploads import accepted_extensions, human_size, max_bytes
-from .validation import EVIDENCE_ID_RE
+from .validation import EVIDENCE_ID_RE, local_today
 from .views import FieldView, FormView, Option, RowView, SummaryItem
 
 TEMPLATE = "forms/_form.html"
@@ -104,6 +110,8 @@ def _fill_text(
 ) -> None:
     """Text, textarea, date, email."""
     view.value = _as_text(value)
+    if spec.schema.get("x-after-today") is True:
+        view.attrs["min"] = (local_today() + timedelta(days=1)).isoformat()
     max_length = spec.schema.get("maxLength")
     if isinstance(max_length, int):
         view.attrs["maxlength"] = max_length
@@ -156,6 +164,7 @@ def _fill_evidence(
     view.attached = [
         item for item in values if isinstance(item, str) and EVIDENCE_ID_RE.fullmatch(item)
     ]
+    view.attached_names = attached_file_names(view.attached)
     extensions = accepted_extensions(spec.upload_schema)
     view.attrs["accept"] = ",".join(extensions)
     hint = gettext(
@@ -189,12 +198,19 @@ def _fill_repeat(
     view.rows = [_row(spec, item, path + (index,), ctx) for index, item in enumerate(items)]
     blank = replace(ctx, in_template=True, use_defaults=False)
     if len(view.rows) < spec.max_rows:
-        view.rows.append(_row(spec, {}, path + (len(view.rows),), replace(ctx, use_defaults=False)))
+        row = _row(spec, {}, path + (len(view.rows),), replace(ctx, use_defaults=False))
+        if view.rows:
+            # A form shown again keeps the rows it had: the add-row button adds more, and only
+            # browsers without JavaScript get a spare blank row (inside <noscript>).
+            view.spare_row = row
+        else:
+            view.rows.append(row)
     if not ctx.in_template:
         # Nested repeats inside a template get no template of their own: it keeps the
         # page size linear and the placeholder unambiguous.
         view.template_row = _row(spec, {}, path + (ROW_PLACEHOLDER,), blank)
     view.max_rows = spec.max_rows
+    view.next_index = len(view.rows) + (1 if view.spare_row is not None else 0)
 
 
 def _row(spec: FieldSpec, item: dict, path: tuple, ctx: _Context) -> RowView:
@@ -221,3 +237,19 @@ _FILLERS = {
     "group": _fill_group,
     "repeat": _fill_repeat,
 }
+
+
+def attached_file_names(evidence_ids: list[str]) -> dict[str, str]:
+    """The names the current user's files were uploaded as (a form shows only its user's own files).
+
+    Outside the app (a form rendered with no database or login) the files keep numbered labels.
+    """
+    app = flask.current_app
+    if not evidence_ids or "sqlalchemy" not in app.extensions or not hasattr(app, "login_manager"):
+        return {}
+    if not getattr(current_user, "is_authenticated", False):
+        return {}
+    return dict(db.session.execute(
+        select(Evidence.digest, Evidence.original_name)
+        .where(Evidence.digest.in_(evidence_ids), Evidence.uploaded_by_id == current_user.id)
+    ).all())

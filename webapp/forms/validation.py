@@ -2,13 +2,15 @@
 
 * ``pattern`` runs on the ``regex`` package with a per-match timeout and an overall
   budget per validation, so a catastrophic pattern such as ``^(a|a)+$`` cannot hang a worker.
-* formats ``date``, ``email`` and our ``x-evidence`` (evidence id) are asserted.
+* formats ``date``, ``email`` and our ``x-evidence`` (evidence id) are asserted;
+* ``x-after-today: true`` on a date asks for a day after today (a new deadline).
 """
 from __future__ import annotations
 
 import contextvars
 import re
 import time
+from datetime import date, datetime
 
 import regex
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -63,7 +65,28 @@ def _is_evidence_id(value: object) -> bool:
     return not isinstance(value, str) or EVIDENCE_ID_RE.fullmatch(value) is not None
 
 
-FormValidator = validators.extend(Draft202012Validator, validators={"pattern": _pattern})
+def local_today() -> date:
+    """Today in the site's time zone (deadlines are days there)."""
+    from ..calendar import local_zone
+
+    return datetime.now(local_zone()).date()
+
+
+def _after_today(validator, wanted, instance, schema):
+    """``x-after-today: true``: a date (YYYY-MM-DD) later than today, such as a new deadline."""
+    if wanted is not True or not validator.is_type(instance, "string"):
+        return
+    try:
+        day = date.fromisoformat(instance)
+    except ValueError:
+        return  # the ``format`` keyword reports a malformed date
+    if day <= local_today():
+        yield ValidationError(f"{instance} is not after today")
+
+
+FormValidator = validators.extend(
+    Draft202012Validator, validators={"pattern": _pattern, "x-after-today": _after_today}
+)
 
 
 def collect_errors(schema: dict, registry, data: object) -> list[ValidationError]:

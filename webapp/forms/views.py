@@ -41,10 +41,13 @@ class FieldView:
     options: list[Option] = field(default_factory=list)
     attrs: dict = field(default_factory=dict)
     attached: list[str] = field(default_factory=list)
+    attached_names: dict[str, str] = field(default_factory=dict)  # evidence id → uploaded file name
+    spare_row: RowView | None = None  # a blank row for browsers without JavaScript
     children: list[FieldView] = field(default_factory=list)
     rows: list[RowView] = field(default_factory=list)
     template_row: RowView | None = None
     max_rows: int = 0
+    next_index: int = 0  # the index the add-row button gives the next row
 
     @property
     def help_id(self) -> str:

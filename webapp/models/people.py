@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import true as sa_true, Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     locale: Mapped[Optional[str]] = mapped_column(String(16))
     is_active_flag: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
+    # False: notifications stay in the app (the notification page's preference).
+    notify_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list["RoleAssignment"]] = relationship(

@@ -14,7 +14,7 @@ from .base import UTCDateTime, utcnow
 from .org import Organisation
 
 if TYPE_CHECKING:
-    from .notification import ReminderSchedule
+    from .notification import ReminderSchedule, TaskAnnouncement
 
 
 class ProcessVersion(db.Model):
@@ -59,6 +59,7 @@ class ProcessInstance(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     org_path: Mapped[str] = mapped_column(String(400), index=True)
     title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[Optional[str]] = mapped_column(String(300))
     state_json: Mapped[str] = mapped_column(Text)
     next_timer_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     error_message: Mapped[Optional[str]] = mapped_column(Text)
@@ -76,6 +77,10 @@ class ProcessInstance(db.Model):
 
     # Optimistic locking: an UPDATE from a stale copy matches no row and raises StaleDataError.
     __mapper_args__ = {"version_id_col": lock_version}
+
+    def display_title(self, english: bool) -> str:
+        """The instance's title in the page's language (names in it stay as entered)."""
+        return (self.title_en or self.title) if english else self.title
 
 
 class TaskState(enum.Enum):
@@ -108,6 +113,7 @@ class HumanTask(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     subject_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     subject_name: Mapped[Optional[str]] = mapped_column(String(100))
+    subject_name_en: Mapped[Optional[str]] = mapped_column(String(100))
     assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     # A step for one person by design (a teacher's own step, a BPMN `assignee` such as a ballot):
     # nobody else may see, claim, release or complete it; only an overseer may reassign it.
@@ -133,10 +139,16 @@ class HumanTask(db.Model):
     organisation: Mapped[Organisation] = relationship()
     # When the reminder scan looks at this step next (no row: no reminder pending).
     reminder: Mapped[Optional["ReminderSchedule"]] = relationship(cascade="all, delete-orphan")
+    # Waiting to be announced to whoever may act on it (no row: announced, or never announced).
+    announcement: Mapped[Optional["TaskAnnouncement"]] = relationship(cascade="all, delete-orphan")
 
     def display_title(self, english: bool) -> str:
         """The step's name in the page's language."""
         return (self.title_en or self.title) if english else self.title
+
+    def display_subject(self, english: bool) -> str | None:
+        """What the step is about (the instance's title) in the page's language."""
+        return (self.subject_name_en or self.subject_name) if english else self.subject_name
 
     def display_instructions(self, english: bool) -> str | None:
         """The rendered instructions in the page's language."""
@@ -159,8 +171,13 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(32))
     task_name: Mapped[Optional[str]] = mapped_column(String(100))
     task_title: Mapped[Optional[str]] = mapped_column(String(200))
+    task_title_en: Mapped[Optional[str]] = mapped_column(String(200))
     form_file: Mapped[Optional[str]] = mapped_column(String(200))
     data: Mapped[Optional[dict]] = mapped_column(JSON)
     comment: Mapped[Optional[str]] = mapped_column(Text)
 
     actor = relationship("User")
+
+    def display_task_title(self, english: bool) -> str | None:
+        """The step's name in the page's language (the diagram's nameEn for English)."""
+        return (self.task_title_en or self.task_title) if english else self.task_title

@@ -1,4 +1,4 @@
-"""The notification centre: my reminders and escalations, newest first; mark them read."""
+"""The notification centre: my reminders, escalations and events, newest first; mark them read; e-mail or not."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from ..i18n import is_english
 from ..transaction import committing
 from . import queries
-from .messages import kind_label, notification_text, target
+from .event_messages import event_path
+from .messages import is_serious, kind_label, notification_text
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -22,12 +23,28 @@ def index():
     notes, total = queries.notification_page(current_user, page, per_page)
     english = is_english()
     items = [
-        (note, kind_label(note.kind), notification_text(note, english), _url_for_target(note))
+        (note, kind_label(note.kind), notification_text(note, english), _href(note), is_serious(note))
         for note in notes
     ]
     return render_template(
-        "notifications/index.html", items=items, page=page, pages=max(1, -(-total // per_page)), total=total
+        "notifications/index.html", items=items, page=page, pages=max(1, -(-total // per_page)), total=total,
+        by_email=current_user.notify_by_email,
     )
+
+
+@bp.post("/preferences")
+@login_required
+@committing
+def preferences():
+    """Choose e-mail and in-app, or in-app only."""
+    choice = request.form.get("delivery")
+    if choice not in ("email", "app"):
+        flash(_("Choose how you want to be notified."), "error")
+        return redirect(url_for("notifications.index"))
+    queries.set_email_preference(current_user, choice == "email")
+    flash(_("Notifications will also be sent by e-mail.") if choice == "email"
+          else _("Notifications will stay in the app; no e-mail will be sent."), "success")
+    return redirect(url_for("notifications.index"))
 
 
 @bp.post("/<int:notification_id>/read")
@@ -49,7 +66,10 @@ def read_all():
     return redirect(url_for("notifications.index"))
 
 
-def _url_for_target(note) -> str:
+def _href(note) -> str:
     """The link to where the notification asks the reader to act."""
-    endpoint, values = target(note)
-    return url_for(endpoint, **values)
+    if note.is_event:
+        return request.script_root + event_path(note)
+    if note.kind.value == "escalation" or note.task.state.value != "open":
+        return url_for("workflow.instance", instance_id=note.task.instance_id)
+    return url_for("workflow.task", task_id=note.task_id)

@@ -110,7 +110,9 @@ def _reason_to_skip(note: Notification) -> str | None:
         return "the recipient has no e-mail address"
     if not note.user.is_active:
         return "the recipient's account is deactivated"
-    if note.task.state is not TaskState.open:
+    if not note.user.notify_by_email:
+        return "the recipient chose to be notified in the app only"
+    if note.task is not None and note.task.state is not TaskState.open:
         return "the step was done before the e-mail left"
     return None
 

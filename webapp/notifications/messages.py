@@ -4,13 +4,14 @@ from __future__ import annotations
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime as rfc2822_date, parseaddr
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale, format_datetime, gettext as _, lazy_gettext as _l
 
 from ..extensions import db
 from ..models import HumanTask, Notification, NotificationKind, TaskState, User, utcnow
+from .event_messages import EVENT_LABELS, SERIOUS, event_path, event_subject, event_text
+from .events import app_path
 from .mailer import SmtpSettings
 
 KIND_LABELS = {
@@ -23,14 +24,19 @@ KIND_LABELS = {
 
 def kind_label(kind: NotificationKind) -> str:
     """The kind of notification in the current language."""
-    return str(KIND_LABELS[kind])
+    return str(KIND_LABELS.get(kind) or EVENT_LABELS[kind])
+
+
+def is_serious(note: Notification) -> bool:
+    """Overdue steps, escalations and bad news are marked so that they are not overlooked."""
+    return note.kind in (NotificationKind.overdue, NotificationKind.escalation) or note.kind in SERIOUS
 
 
 def _facts(task: HumanTask, english: bool) -> dict:
     """The values every message about `task` is built from."""
     return {
         "step": task.display_title(english),
-        "subject": task.subject_name or task.instance.title,
+        "subject": task.display_subject(english) or task.instance.display_title(english),
         "due": format_datetime(task.due_dt, "yyyy-MM-dd HH:mm") if task.due_dt else "—",
         "org": task.organisation.name,
         "who": task_holder(task),
@@ -45,6 +51,8 @@ def task_holder(task: HumanTask) -> str:
 
 def notification_text(note: Notification, english: bool) -> str:
     """One sentence saying what the notification is about (current language)."""
+    if note.is_event:
+        return event_text(note, english)
     facts = _facts(note.task, english)
     if note.kind is NotificationKind.due_soon:
         return _("“%(step)s” for %(subject)s is due on %(due)s.", **facts)
@@ -66,17 +74,19 @@ def _subject_line(note: Notification, facts: dict) -> str:
     return _("[Reminder] %(step)s — %(subject)s", **facts)
 
 
-def target(note: Notification) -> tuple[str, dict]:
-    """Where the recipient acts: the task; the instance for a supervisor or once the step is done."""
+def target_path(note: Notification) -> str:
+    """Where the recipient acts (a path): the task; the instance for a supervisor or once the step
+    is done; for an event, where the event leads."""
+    if note.is_event:
+        return event_path(note)
     if note.kind is NotificationKind.escalation or note.task.state is not TaskState.open:
-        return "workflow.instance", {"instance_id": note.task.instance_id}
-    return "workflow.task", {"task_id": note.task_id}
+        return app_path("workflow.instance", instance_id=note.task.instance_id)
+    return app_path("workflow.task", task_id=note.task_id)
 
 
 def link_for(note: Notification) -> str:
-    """Absolute link (on BASE_URL) to where the recipient acts."""
-    endpoint, values = target(note)
-    return _url_adapter().build(endpoint, values, force_external=True)
+    """Absolute link (under BASE_URL, which may include a path prefix) to where the recipient acts."""
+    return current_app.config["BASE_URL"].rstrip("/") + target_path(note)
 
 
 def recipient_locale(user: User) -> str:
@@ -91,7 +101,7 @@ def compose_email(note: Notification, settings: SmtpSettings) -> EmailMessage:
     locale = recipient_locale(user)
     with force_locale(locale):
         english = locale.startswith("en")
-        facts = _facts(note.task, english)
+        facts = None if note.is_event else _facts(note.task, english)
         body = current_app.jinja_env.get_template("notifications/email.txt").render(
             user=user,
             sentence=notification_text(note, english),
@@ -101,7 +111,7 @@ def compose_email(note: Notification, settings: SmtpSettings) -> EmailMessage:
             escalation=note.kind is NotificationKind.escalation,
             centre=_centre_link(),
         )
-        subject = _subject_line(note, facts)
+        subject = event_subject(note, english) if note.is_event else _subject_line(note, facts)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = settings.sender
@@ -116,13 +126,7 @@ def compose_email(note: Notification, settings: SmtpSettings) -> EmailMessage:
 
 def _centre_link() -> str:
     """Absolute link to the notification centre."""
-    return _url_adapter().build("notifications.index", force_external=True)
-
-
-def _url_adapter():
-    """Builds absolute links on BASE_URL (a job has no request to take the host from)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    return current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+    return current_app.config["BASE_URL"].rstrip("/") + app_path("notifications.index")
 
 
 def _domain(sender: str) -> str:

@@ -118,14 +118,14 @@ class _Checker:
         seen: dict = {}
         for key, value in pairs:
             if key in seen:
-                line = _line_of_repeat(self.text, key)
+                line = line_of_repeat(self.text, key)
                 self.errors.append(PolicyFileError(self.filename, line, f"key {key!r} appears twice in the same object"))
             seen[key] = value
         return seen
 
     def fail(self, path: list[str], message: str) -> None:
         """Record an error at the line where the last key of `path` appears."""
-        self.errors.append(PolicyFileError(self.filename, _line_of(self.text, path), message))
+        self.errors.append(PolicyFileError(self.filename, line_of(self.text, path), message))
 
     def read(self, document) -> ReminderPolicy | None:
         """Turn the document into a policy, collecting every error."""
@@ -211,7 +211,7 @@ class _Checker:
         return supervisors
 
 
-def _line_of(text: str, path: list[str]) -> int | None:
+def line_of(text: str, path: list[str]) -> int | None:
     """The line on which the key path appears, found by walking the keys through the text."""
     position = 0
     for key in path:
@@ -222,26 +222,31 @@ def _line_of(text: str, path: list[str]) -> int | None:
     return text.count("\n", 0, position) + 1 if path else 1
 
 
-def _line_of_repeat(text: str, key: str) -> int | None:
+def line_of_repeat(text: str, key: str) -> int | None:
     """The line of the second time a key appears (where a duplicate usually is)."""
     matches = list(re.compile(re.escape(json.dumps(key)) + r"\s*:").finditer(text))
     return text.count("\n", 0, matches[1].start()) + 1 if len(matches) > 1 else None
 
 
 class PolicySource:
-    """The policy file as currently in force: re-read when it changes on disk."""
+    """A policy file as currently in force: re-read when it changes on disk.
 
-    def __init__(self, path: Path) -> None:
+    `parse(text, filename)` returns (policy or None, errors); `default()` is the policy without a file.
+    """
+
+    def __init__(self, path: Path, parse=None, default=ReminderPolicy) -> None:
         self.path = Path(path)
+        self._parse = parse or parse_policy
+        self._default = default
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
-        self._policy = ReminderPolicy()
+        self._policy = default()
         self.errors: list[PolicyFileError] = []
         self.shipped_path = self.path
         # Set from outside: () -> the file of the policy administrators published, or None.
         self.published_path: Callable[[], Path | None] | None = None
 
-    def current(self) -> ReminderPolicy:
+    def current(self):
         """The policy in force (the file's, if valid; otherwise the last valid one or the defaults)."""
         published = self.published_path() if self.published_path else None
         self.path = published or self.shipped_path
@@ -260,7 +265,7 @@ class PolicySource:
         """Read the file again; keep the previous policy if it has errors."""
         self._stamp = stamp
         if stamp is None:
-            self._policy, self.errors = ReminderPolicy(), []
+            self._policy, self.errors = self._default(), []
             return
         name = self.path.name
         if stamp[-1] > MAX_FILE_BYTES:
@@ -271,9 +276,9 @@ class PolicySource:
         except (OSError, UnicodeDecodeError) as error:
             self.errors = [PolicyFileError(name, None, f"cannot be read as UTF-8 text: {error}")]
             return
-        policy, self.errors = parse_policy(text, name)
+        policy, self.errors = self._parse(text, name)
         if policy is not None:
             self._policy = policy
         else:
-            log.error("reminder policy %s has errors; keeping the previous policy: %s",
+            log.error("policy %s has errors; keeping the previous policy: %s",
                       self.path, "; ".join(map(str, self.errors)))

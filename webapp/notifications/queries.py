@@ -58,3 +58,9 @@ def mark_all_read(user: User) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+def set_email_preference(user: User, by_email: bool) -> None:
+    """Whether the user's notifications also go out by e-mail (False: in the app only)."""
+    user.notify_by_email = by_email
+    db.session.flush()

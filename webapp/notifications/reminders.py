@@ -19,20 +19,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..calendar.window import WorkingDayWindow
 from ..extensions import db
-from ..models import (
-    EmailState,
-    HumanTask,
-    Notification,
-    NotificationKind,
-    Organisation,
-    ReminderSchedule,
-    RoleAssignment,
-    TaskState,
-    User,
-    utcnow,
-)
+from ..models import EmailState, HumanTask, Notification, NotificationKind, ReminderSchedule, TaskState, utcnow
 from ..roles import Role
 from .policy import ReminderPolicy
+from .recipients import Recipients
 from .schedule import Slot, latest_slot, next_slot_time, reminder_slots
 
 
@@ -124,7 +114,7 @@ def _rows_for(sends: list[tuple[_DueTask, Slot]], policy: ReminderPolicy, now: d
     """One notification row per recipient: the step's holder(s), and the supervisors on escalation."""
     if not sends:
         return []
-    recipients = _Recipients([task for task, _slot in sends], policy)
+    recipients = Recipients([task for task, _slot in sends], policy.supervisor_of)
     rows = []
     for task, slot in sends:
         for user_id in recipients.holders(task):
@@ -198,46 +188,3 @@ def _reschedule(next_times: dict[datetime | None, list[int]]) -> None:
             matching = ReminderSchedule.task_id.in_(ids[start:start + 2000])
             statement = delete(ReminderSchedule) if when is None else update(ReminderSchedule).values(next_dt=when)
             db.session.execute(statement.where(matching).execution_options(synchronize_session=False))
-
-
-class _Recipients:
-    """Who holds which role where, loaded in a few queries for a whole chunk of tasks."""
-
-    def __init__(self, tasks: list[_DueTask], policy: ReminderPolicy) -> None:
-        self.policy = policy
-        org_ids = {task.org_id for task in tasks}
-        paths = dict(db.session.execute(select(Organisation.id, Organisation.path).where(Organisation.id.in_(org_ids))).all())
-        ancestor_ids = {int(part) for path in paths.values() for part in path.strip("/").split("/") if part}
-        kinds = dict(db.session.execute(select(Organisation.id, Organisation.kind).where(Organisation.id.in_(ancestor_ids))).all())
-        # For each task organisation: the organisation at each level above (or at) it.
-        self.level_org = {
-            org_id: {kinds[int(part)].value: int(part) for part in path.strip("/").split("/") if part and int(part) in kinds}
-            for org_id, path in paths.items()
-        }
-        roles = {task.role for task in tasks} | {s for s in (policy.supervisor_of(t.role) for t in tasks) if s}
-        rows = db.session.execute(
-            select(RoleAssignment.role, RoleAssignment.org_id, RoleAssignment.user_id)
-            .join(User, User.id == RoleAssignment.user_id)
-            .where(User.is_active_flag.is_(True), RoleAssignment.role.in_(roles), RoleAssignment.org_id.in_(ancestor_ids))
-        ).all()
-        self.by_scope: dict[tuple[Role, int], list[int]] = defaultdict(list)
-        for role, org_id, user_id in rows:
-            self.by_scope[(role, org_id)].append(user_id)
-        assignees = {task.assignee_id for task in tasks if task.assignee_id is not None}
-        self.active_assignees = set(
-            db.session.scalars(select(User.id).where(User.id.in_(assignees), User.is_active_flag.is_(True)))
-        ) if assignees else set()
-
-    def holders(self, task: _DueTask) -> list[int]:
-        """The assignee, or everyone who could claim the step."""
-        if task.assignee_id is not None and task.assignee_id in self.active_assignees:
-            return [task.assignee_id]
-        return self.by_scope.get((task.role, task.org_id), [])
-
-    def supervisors(self, task: _DueTask) -> list[int]:
-        """Holders of the supervising role at the organisation above the step where that role acts."""
-        role = self.policy.supervisor_of(task.role)
-        if role is None:
-            return []
-        org_id = self.level_org.get(task.org_id, {}).get(role.level)
-        return self.by_scope.get((role, org_id), []) if org_id is not None else []

@@ -13,7 +13,9 @@ names a process. What a declaration may hold:
 - ``navigation``: entries for the navigation bar, each shown when its ``visible(user)`` says so;
 - ``template_globals``: label functions its templates (and others') use;
 - ``teacher_stage``: where a teacher's applications stand in this process, for *我的申报* and the
-  career record (application id → `TeacherStage`); a later ``stage_order`` wins.
+  career record (application id → `TeacherStage`); a later ``stage_order`` wins;
+- ``outcomes``: what a person is told right after completing a step, when the process knows
+  better than the generic message (`webapp.workflow.outcomes`).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from flask import Blueprint, Flask
 from handlers import handlers_in
 
 from ..engine.registry import Handler, PanelRenderer
+from ..workflow.outcomes import OutcomeProvider, register_outcome
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Process:
     template_globals: dict[str, Callable[..., Any]] = field(default_factory=dict)
     teacher_stage: TeacherStageProvider | None = None
     stage_order: int = 0
+    outcomes: tuple[OutcomeProvider, ...] = ()
 
 
 def discover() -> list[Process]:
@@ -107,6 +111,8 @@ def register_processes(app: Flask, processes: Iterable[Process]) -> None:
             registry.add_handler(handler)
         for name, renderer in process.panels.items():
             registry.add_panel(name, renderer)
+        for provider in process.outcomes:
+            register_outcome(app, provider)
         app.jinja_env.globals.update(process.template_globals)
     app.extensions["processes"] = processes
 

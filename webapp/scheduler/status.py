@@ -68,6 +68,8 @@ def overview() -> dict:
     jobs = job_statuses()
     source = current_app.extensions["reminder_policy"]
     source.current()
+    events = current_app.extensions["event_policy"]
+    events.current()
     return {
         "now": now,
         "jobs": jobs,
@@ -77,6 +79,8 @@ def overview() -> dict:
         "smtp": smtp_configured(),
         "policy_path": source.path,
         "policy_errors": source.errors,
+        "event_policy_path": events.path,
+        "event_policy_errors": events.errors,
     }
 
 

@@ -1,5 +1,7 @@
 /* The pages' only script, served from /static so the Content-Security-Policy can forbid inline
-   script. Every page works without it; it adds rows to repeated form sections and prints. */
+   script. Every page works without it; it adds rows to repeated form sections, prints, asks
+   before irreversible actions (forms with data-confirm; the server checks them anyway) and
+   folds the navigation behind a menu button on narrow screens. */
 (function () {
   'use strict';
 
@@ -44,11 +46,37 @@
     });
   }
 
+  /* Forms marked data-confirm ask first (withdrawals, opening a vote). */
+  function enableConfirm() {
+    document.addEventListener('submit', function (event) {
+      var form = event.target;
+      var question = form && form.getAttribute && form.getAttribute('data-confirm');
+      if (question && !window.confirm(question)) {
+        event.preventDefault();
+      }
+    }, true);
+  }
+
+  /* On narrow screens the navigation folds behind the menu button (CSS hides it once .js is set). */
+  function enableMenu() {
+    var toggle = document.getElementById('nav-toggle');
+    var nav = document.getElementById('main-nav');
+    if (!toggle || !nav) { return; }
+    document.documentElement.classList.add('js');
+    toggle.hidden = false;
+    toggle.addEventListener('click', function () {
+      var open = nav.classList.toggle('open');
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    });
+  }
+
   function start() {
     enableRepeats();
     enablePrint();
+    enableMenu();
   }
 
+  enableConfirm();
   if (document.readyState === 'loading') {
     document.addEventListener('DOMContentLoaded', start);
   } else {

@@ -8,13 +8,15 @@ from sqlalchemy import select
 
 from ..definitions.sets import form_library_for
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, TaskState
+from ..models import AuditEvent, HumanTask, TaskState, User
 from ..transaction import committing
 from . import operations, reassignment
 from ..i18n import is_english
 from ..roles import OVERSEEING_ROLES
-from .display import describe
-from .permissions import can_act_on_task, can_reassign, can_release, is_sysadmin
+from .display import describe, with_file_names
+from .outcomes import flash_outcome, outcome_after
+from .permissions import can_act_on_task, can_reassign, can_release, can_view_instance, is_sysadmin
+from .progress import instance_progress
 from .queries import InboxFilter, inbox_page, step_choices
 from ..core.errors import InstanceChanged
 from .panels import render_panel
@@ -58,7 +60,14 @@ def inbox():
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task(task_id: int):
-    """A task's form, prefilled with the draft or the data the process already holds."""
+    """A task's form, prefilled with the draft or the data the process already holds.
+
+    A step already done says who did it and when, and leads to where the process stands now.
+    """
+    done = db.session.get(HumanTask, task_id)
+    if done is not None and done.state is TaskState.completed and can_view_instance(current_user, done.instance):
+        completer = db.session.get(User, done.completed_by_id) if done.completed_by_id else None
+        return render_template("workflow/task_done.html", task=done, completer=completer)
     row = operations.get_actionable_task(current_user, task_id)
     return _render_task(row, None, [])
 
@@ -78,8 +87,9 @@ def submit(task_id: int):
     if action == "save":
         flash(_("Draft saved."), "success")
         return redirect(url_for("workflow.task", task_id=task_id))
-    flash(_("Submitted: %(step)s.", step=row.display_title(is_english())), "success")
-    return redirect(url_for("workflow.instance", instance_id=row.instance_id))
+    outcome = outcome_after(current_user, row)
+    flash_outcome(outcome)
+    return redirect(outcome.redirect or url_for("workflow.instance", instance_id=row.instance_id))
 
 
 def _submit_with_retry(engine, task_id: int, action: str, attempts: int = 3):
@@ -164,15 +174,14 @@ def _render_reassign(row: HumanTask, entered, people=None):
 def instance(instance_id: int):
     """Who, what, where it stands, what was entered at each step, and the history."""
     item = operations.get_visible_instance(current_user, instance_id)
-    open_tasks = db.session.scalars(
-        select(HumanTask).filter_by(instance_id=item.id, state=TaskState.open).order_by(HumanTask.id)
-    ).all()
     history = _history(item.id)
+    progress = instance_progress(item.id, is_english())
+    open_tasks = [task for step in progress for task in step.open_tasks]
     my_roles = {role for role, _org in current_user.role_scopes()}
     return render_template(
         "workflow/instance.html",
         instance=item,
-        open_tasks=open_tasks,
+        progress=progress,
         history=history,
         actionable={task.id for task in open_tasks if can_act_on_task(current_user, task)},
         reassignable={task.id for task in open_tasks if can_reassign(current_user, task)},
@@ -186,7 +195,9 @@ def _history(instance_id: int) -> list:
     events = db.session.scalars(
         select(AuditEvent).filter_by(instance_id=instance_id).order_by(AuditEvent.created_dt, AuditEvent.id)
     ).all()
-    return [(event, _entries(event)) for event in events]
+    described = [(event, _entries(event)) for event in events]
+    with_file_names(instance_id, [entries for _event, entries in described])
+    return described
 
 
 def _entries(event: AuditEvent) -> list:

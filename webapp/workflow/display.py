@@ -6,8 +6,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
-from ..i18n import is_english
+from ..extensions import db
+from ..i18n import is_english, join_list
+from ..models import Evidence, EvidenceLink
 
 
 @dataclass
@@ -18,6 +21,12 @@ class Entry:
     text: str = ""
     evidence: list[str] = field(default_factory=list)
     rows: list[list["Entry"]] = field(default_factory=list)
+    file_names: dict[str, str] = field(default_factory=dict)  # evidence id → the name it was uploaded as
+
+    def files(self) -> list[tuple[str, str]]:
+        """(evidence id, file name) for each file, the name falling back to a numbered label."""
+        return [(ev, self.file_names.get(ev) or _("File %(n)d", n=number))
+                for number, ev in enumerate(self.evidence, start=1)]
 
 
 def localized(node: dict, key: str) -> str | None:
@@ -60,7 +69,7 @@ def _describe_value(label: str, node: dict, value: Any, depth: int) -> Entry:
         if items.get("type") == "object":
             rows = [_describe_object(items, row, depth + 1) for row in value or [] if isinstance(row, dict)]
             return Entry(label=label, rows=rows)
-        return Entry(label=label, text="、".join(_choice_label(items, v) for v in value or []))
+        return Entry(label=label, text=join_list(_choice_label(items, v) for v in value or []))
     if isinstance(value, bool):
         return Entry(label=label, text=_("Yes") if value else _("No"))
     return Entry(label=label, text=_choice_label(node, value))
@@ -79,3 +88,31 @@ def _plain(value: Any) -> str:
     if value is None:
         return ""
     return str(value)
+
+
+def _walk(entries: list[Entry]):
+    """Every entry, nested rows included."""
+    for entry in entries:
+        yield entry
+        for row in entry.rows:
+            yield from _walk(row)
+
+
+def with_file_names(instance_id: int, groups: list[list[Entry]]) -> None:
+    """Give each evidence entry the names its files were uploaded as (one query for all groups).
+
+    Names come from the files the instance cites, so a reader never sees what someone else
+    called the same bytes elsewhere.
+    """
+    entries = [entry for group in groups for entry in _walk(group) if entry.evidence]
+    digests = {ev for entry in entries for ev in entry.evidence}
+    if not digests:
+        return
+    names = dict(db.session.execute(
+        select(Evidence.digest, func.min(Evidence.original_name))
+        .join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
+        .where(EvidenceLink.instance_id == instance_id, Evidence.digest.in_(digests))
+        .group_by(Evidence.digest)
+    ).all())
+    for entry in entries:
+        entry.file_names = {ev: names[ev] for ev in entry.evidence if ev in names}

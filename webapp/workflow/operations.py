@@ -42,11 +42,12 @@ def start_instance(
     org: Organisation,
     actor: User | None,
     title: str,
+    title_en: str | None = None,
     subject: User | None = None,
     data: dict | None = None,
     confidential: bool = False,
 ) -> ProcessInstance:
-    """Start a process about `subject` inside `org` and run it to its first wait.
+    """Start a process about `subject` inside `org` and run it to its first wait (`title_en`: its English title).
 
     The diagrams in force for `org` apply (its own or its city's or province's published variant).
     """
@@ -61,6 +62,7 @@ def start_instance(
         org_id=org.id,
         org_path=org.path,
         title=title,
+        title_en=title_en,
         started_by_id=actor.id if actor else None,
         state_json="{}",
         confidential=confidential,
@@ -344,6 +346,7 @@ def _audit(instance: ProcessInstance | int, actor: User | None, action: str, tas
             action=action,
             task_name=task.task_name if task else None,
             task_title=task.title if task else None,
+            task_title_en=task.title_en if task else None,
             form_file=task.form_file if task else None,
             data=data,
             comment=comment,

@@ -76,12 +76,12 @@ def inbox_counts(user: User) -> dict[str, int]:
     return {"mine": int(mine_count or 0), "queue": int(queue_count or 0)}
 
 
-def step_choices(user: User) -> list[tuple[str, str, str]]:
-    """Distinct (process, step, title) among the user's open tasks, for the filter menu."""
+def step_choices(user: User) -> list[tuple[str, str, str, str | None]]:
+    """Distinct (process, step, title, English title) among the user's open tasks, for the filter menu."""
     queue = _queue_condition(user)
     mine = HumanTask.assignee_id == user.id
     query = (
-        select(HumanTask.process_id, HumanTask.task_name, func.min(HumanTask.title))
+        select(HumanTask.process_id, HumanTask.task_name, func.min(HumanTask.title), func.min(HumanTask.title_en))
         .where(HumanTask.state == TaskState.open, mine if queue is None else or_(mine, queue))
         .group_by(HumanTask.process_id, HumanTask.task_name)
     )

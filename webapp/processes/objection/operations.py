@@ -40,6 +40,7 @@ def file_objection(engine: WorkflowEngine, user: User, round_: VoteRound, candid
     instance = start_instance(
         engine, PROCESS_ID, org=round_.school, actor=user, subject=user, confidential=True,
         title=f"对{candidate.teacher.display_name}的公示异议",
+        title_en=f"Objection concerning {candidate.teacher.display_name} on the public notice",
         data={
             "objection_id": objection.id, "round_id": round_.id, "candidate_name": candidate.teacher.display_name,
             "school_name": round_.school.name, "title_label": call_title(cycle, english=False),

@@ -23,3 +23,8 @@ def voting_deadline(value: str) -> datetime:
     if day > today + timedelta(days=366):
         raise InvalidInput(_("The voting deadline must be within a year."), [])
     return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone)
+
+
+def last_day(deadline: datetime) -> str:
+    """The last local day before a midnight deadline, as YYYY-MM-DD (what people read as "until")."""
+    return (deadline.astimezone(local_zone()) - timedelta(seconds=1)).date().isoformat()

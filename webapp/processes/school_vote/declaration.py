@@ -8,6 +8,7 @@ from ...roles import Role
 from .. import NavEntry, Process
 from . import models  # noqa: F401  (tables)
 from .labels import CANDIDATE_STATUS, NOTICE_CHANGES, ROUND_STATUS, VOTE_STAGES
+from .outcomes import OUTCOMES
 from .pages import bp
 from .panels import PANELS
 from .stages import teacher_stages
@@ -27,9 +28,9 @@ process = Process(
     handler_module="handlers.school_vote",
     navigation=(
         NavEntry("school_vote.index", _l("Vote and notice"), lambda user: True, "nav-vote", order=20),
-        NavEntry("school_vote.county", _l("Schools' lists"), lambda user: bool(_roles(user) & COUNTY_LIST_ROLES),
+        NavEntry("school_vote.county", _l("Schools' recommended lists"), lambda user: bool(_roles(user) & COUNTY_LIST_ROLES),
                  "nav-county-lists", order=21),
-        NavEntry("school_vote.quotas", _l("Quotas"), lambda user: Role.county_office in _roles(user),
+        NavEntry("school_vote.quotas", _l("School quotas"), lambda user: Role.county_office in _roles(user),
                  "nav-quotas", order=22),
     ),
     template_globals={
@@ -40,4 +41,5 @@ process = Process(
     },
     teacher_stage=teacher_stages,
     stage_order=10,
+    outcomes=OUTCOMES,
 )

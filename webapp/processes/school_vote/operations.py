@@ -10,14 +10,15 @@ from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
 from ...evidence.operations import link_to_instance
 from ...extensions import db
-from ...models import ApplicationCycle, Evidence, EvidenceLink, Organisation, User, utcnow
+from ...models import ApplicationCycle, Evidence, EvidenceLink, HumanTask, Organisation, TaskState, User, utcnow
 from ...roles import Role
 from ...titles import call_title
 from ...workflow.operations import start_instance
 from ...workflow.permissions import oversees
 from ..self_application.labels import subject_label
 from ..self_application.models import Application, ApplicationStatus
-from .deadlines import voting_deadline
+from . import events
+from .deadlines import last_day, voting_deadline
 from .membership import committee_member_ids, remove_from_list
 from .models import CandidateStatus, RoundCandidate, RoundStatus, VoteRound
 
@@ -90,14 +91,17 @@ def open_round(engine: WorkflowEngine, user: User, school: Organisation, cycle_i
     instance = start_instance(
         engine, PROCESS_ID, org=school, actor=user,
         title=f"{school.name} · {call_title(cycle, english=False)} · 民主评议",
+        title_en=f"{school.name} · {call_title(cycle, english=True)} · school vote",
         data={
             "round_id": round_.id, "quota": quota, "level": cycle.level, "category": cycle.category,
-            "ballot_deadline": deadline_dt.isoformat(), "school_name": school.name,
+            "ballot_deadline": deadline_dt.isoformat(), "ballot_last_day": last_day(deadline_dt),
+            "school_name": school.name,
             "title_label": call_title(cycle, english=False), "title_label_en": call_title(cycle, english=True),
             "candidate_options": [candidate_option(c) for c in round_.candidates],
         },
     )
     round_.instance_id = instance.id
+    events.ballots_issued(round_, members)
     # Committee members read the candidates' evidence through the vote.
     for application in applications:
         if application.instance_id:
@@ -120,6 +124,16 @@ def _evidence_of(instance_id: int) -> set[str]:
         select(Evidence.digest).join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
         .where(EvidenceLink.instance_id == instance_id)
     ))
+
+
+def waiting_voters(round_: VoteRound) -> list[str]:
+    """Names of the members whose ballot is still open (who has voted is known; how, never)."""
+    return list(db.session.scalars(
+        select(User.display_name).join(HumanTask, HumanTask.assignee_id == User.id)
+        .where(HumanTask.instance_id == round_.instance_id, HumanTask.task_name == "cast_ballot",
+               HumanTask.state == TaskState.open)
+        .order_by(User.display_name)
+    )) if round_.instance_id else []
 
 
 # -- who sees a round -------------------------------------------------------------------------------
@@ -173,6 +187,7 @@ def withdraw_candidacy(user: User, candidate_id: int) -> RoundCandidate | None:
     if candidate.status in (CandidateStatus.withdrawn, CandidateStatus.removed, CandidateStatus.not_passed):
         raise Conflict(_("You are no longer a candidate in this vote."))
     promoted = remove_from_list(candidate, CandidateStatus.withdrawn)
+    events.moved_up(promoted)
     application = candidate.application
     application.status = ApplicationStatus.withdrawn
     application.decided_dt = utcnow()

@@ -18,7 +18,9 @@ def teacher_stages(user: User) -> dict[int, TeacherStage]:
         notice = candidacy.round.notice_start_dt is not None
         withdraw = None
         if key in ("in_vote", "on_notice"):
-            withdraw = StageAction(url_for("school_vote.withdraw", candidate_id=candidacy.id), _("Withdraw from the vote"))
+            withdraw = StageAction(url_for("school_vote.withdraw", candidate_id=candidacy.id), _("Withdraw from the vote"),
+                                   confirm=_("Withdraw from the vote? This cannot be undone: your application is withdrawn "
+                                             "and the list is recomputed."))
         stages[application_id] = TeacherStage(
             label=str(VOTE_STAGES.get(key, key)),
             link_url=url_for("school_vote.round_page", round_id=candidacy.round_id) if notice else None,

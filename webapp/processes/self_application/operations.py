@@ -75,7 +75,9 @@ def start_application(engine: WorkflowEngine, teacher: User, cycle_id: int) -> A
     )
     db.session.add(application)
     db.session.flush()
+    # Stored in both languages: pages show the reader's (names stay as entered).
     title = f"{teacher.display_name} · {title_label(cycle.level, cycle.category, english=False)}"
+    title_en = f"{teacher.display_name} · {title_label(cycle.level, cycle.category, english=True)}"
     instance = start_instance(
         engine,
         PROCESS_ID,
@@ -83,6 +85,7 @@ def start_application(engine: WorkflowEngine, teacher: User, cycle_id: int) -> A
         actor=teacher,
         subject=teacher,
         title=title,
+        title_en=title_en,
         data={
             "application_id": application.id,
             "level": cycle.level,
@@ -128,6 +131,15 @@ def my_applications(teacher: User) -> list[Application]:
             select(Application).filter_by(teacher_id=teacher.id).order_by(Application.created_dt.desc(), Application.id.desc())
         )
     )
+
+
+def my_open_steps(teacher: User) -> dict[int, HumanTask]:
+    """The teacher's own open step per instance (instance id → step): where each application waits for them."""
+    rows = db.session.scalars(
+        select(HumanTask).filter_by(assignee_id=teacher.id, state=TaskState.open, process_id=PROCESS_ID)
+        .order_by(HumanTask.id)
+    )
+    return {row.instance_id: row for row in rows}
 
 
 def first_open_task(application: Application) -> HumanTask | None:

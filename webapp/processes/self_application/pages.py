@@ -22,6 +22,7 @@ def mine():
         applications=operations.my_applications(current_user),
         cycles=operations.open_cycles(current_user),
         stages=teacher_stages(current_app, current_user),
+        my_steps=operations.my_open_steps(current_user),
     )
 
 

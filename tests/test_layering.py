@@ -18,7 +18,7 @@ LAYERS = {
     "webapp.calendar": 2, "webapp.forms": 2, "webapp.engine": 2, "webapp.titles": 2, "webapp.labels": 2,
     "webapp.transaction": 2,
     "webapp.workflow": 3, "webapp.evidence": 3, "webapp.notifications": 3, "webapp.scheduler": 3,
-    "webapp.auth": 3, "webapp.security": 3, "webapp.definitions": 3,
+    "webapp.auth": 3, "webapp.security": 3, "webapp.definitions": 3, "webapp.register": 3,
     "webapp.processes": 4, "handlers": 4,
     "webapp": 5, "webapp.admin": 5, "webapp.navigation": 5, "webapp.errors": 5, "webapp.cli": 5,
     "webapp.demo": 5, "webapp.generator": 5, "webapp.editor": 5,

@@ -94,3 +94,33 @@ def _label(table: dict, key: str, english: bool | None) -> str:
         return str(table.get(key, key))
     with force_locale("en" if english else "zh_Hans_CN"):
         return str(table.get(key, key))
+
+
+TITLE_STATUSES = {
+    "active": _l("Valid"),
+    "revoked": _l("Revoked"),
+    "lapsed": _l("Lapsed"),
+    "expired": _l("Expired"),
+}
+
+TITLE_EVENTS = {
+    "conferred": _l("Title conferred"),
+    "imported": _l("Entered from an earlier register"),
+    "allowance_started": _l("Allowance started"),
+    "allowance_stopped": _l("Allowance stopped"),
+    "revoked": _l("Title revoked"),
+    "reinstated": _l("Title reinstated"),
+    "transferred": _l("Transferred to another organisation"),
+    "renewed": _l("Title renewed"),
+    "lapsed": _l("Title lapsed at the end of its term"),
+}
+
+
+def title_status_label(status: str) -> str:
+    """'有效' / 'Valid', '已撤销' / 'Revoked', … (page language)."""
+    return str(TITLE_STATUSES.get(status, status))
+
+
+def title_event_label(kind: str) -> str:
+    """One entry of a title's history, named in the page language."""
+    return str(TITLE_EVENTS.get(kind, kind))

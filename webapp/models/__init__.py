@@ -1,7 +1,8 @@
 """Shared database models, one module per domain noun; each process keeps its own in its package."""
 from .base import utcnow  # noqa: F401
 from .org import Organisation, OrgKind  # noqa: F401
-from .people import AnnualAssessment, RoleAssignment, TeacherProfile, TitleHolding, User  # noqa: F401
+from .people import (AnnualAssessment, CertificateSequence, RoleAssignment, TeacherProfile, TitleEvent,  # noqa: F401
+                     TitleEventKind, TitleHolding, TitleStatus, User)
 from .service import EmploymentRecord, Position, Posting, PostingKind, StaffingNeed  # noqa: F401
 from .cycle import ApplicationCycle  # noqa: F401
 from .workflow import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskState  # noqa: F401

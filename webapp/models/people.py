@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import true as sa_true, Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import true as sa_true, JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
@@ -117,16 +117,109 @@ class AnnualAssessment(db.Model):
     rating: Mapped[str] = mapped_column(String(32))
 
 
+class TitleStatus:
+    """The states of a title in the register (stored as these strings)."""
+
+    active = "active"      # held, counts for eligibility, rotation and the annual review
+    revoked = "revoked"    # taken away (annual review failed, misconduct), with a reason
+    lapsed = "lapsed"      # the term ended without renewal (the lapse job)
+    expired = "expired"    # superseded (renewed into a new title row, or a higher title replaced it)
+
+    ALL = (active, revoked, lapsed, expired)
+
+
 class TitleHolding(db.Model):
-    """A title (level × category) held by a teacher, with its validity period."""
+    """A title (level × category) held by a teacher: one row of the title register.
+
+    `active` stays the one flag that eligibility, rotation and reviews read; `status` says why a
+    title is no longer active. Both change only through `webapp.register`, which also writes the
+    title's event history (`TitleEvent`).
+    """
 
     __tablename__ = "title_holding"
+    __table_args__ = (
+        Index("ix_title_holding_status_valid_until", "status", "valid_until"),
+        Index("ix_title_holding_county_level_category", "county_id", "level", "category", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     level: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32))
-    certificate_no: Mapped[Optional[str]] = mapped_column(String(64))
+    subject: Mapped[Optional[str]] = mapped_column(String(64))
+    # The holder's organisation when the title was conferred, and the county whose register it is in.
+    org_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    county_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    certificate_no: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    conferred_on: Mapped[Optional[date]] = mapped_column(Date)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default=TitleStatus.active, server_default=TitleStatus.active)
+    # Allowance in yuan per month, paid from `allowance_from` (the month after conferral) until
+    # `allowance_until` (set when it stops: transfer, revocation, lapse); None: no allowance.
+    allowance_monthly: Mapped[Optional[int]] = mapped_column(Integer)
+    allowance_from: Mapped[Optional[date]] = mapped_column(Date)
+    allowance_until: Mapped[Optional[date]] = mapped_column(Date)
+    # How the row came in: conferral (this system), import (held from before), demo.
+    source: Mapped[str] = mapped_column(String(16), default="conferral", server_default="conferral")
+    status_reason: Mapped[Optional[str]] = mapped_column(String(500))
+
+    holder: Mapped[User] = relationship(foreign_keys=[user_id])
+    organisation: Mapped[Optional[Organisation]] = relationship(foreign_keys=[org_id])
+    events: Mapped[list["TitleEvent"]] = relationship(
+        back_populates="title", cascade="all, delete-orphan", order_by="TitleEvent.id"
+    )
+
+    @property
+    def allowance_active(self) -> bool:
+        """True while an allowance is recorded and has not stopped."""
+        return self.allowance_monthly is not None and self.allowance_until is None
+
+
+class TitleEventKind:
+    """What can happen to a title (stored as these strings)."""
+
+    conferred = "conferred"
+    imported = "imported"
+    allowance_started = "allowance_started"
+    allowance_stopped = "allowance_stopped"
+    revoked = "revoked"
+    reinstated = "reinstated"
+    transferred = "transferred"
+    renewed = "renewed"
+    lapsed = "lapsed"
+
+    ALL = (conferred, imported, allowance_started, allowance_stopped, revoked, reinstated, transferred,
+           renewed, lapsed)
+
+
+class TitleEvent(db.Model):
+    """One entry of a title's history: what happened, on which date, why and by whom."""
+
+    __tablename__ = "title_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_id: Mapped[int] = mapped_column(ForeignKey("title_holding.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    on_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[Optional[str]] = mapped_column(String(500))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    # The process instance that caused it (conferral, annual review, rotation), if any.
+    instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"))
+    details: Mapped[Optional[dict]] = mapped_column(JSON)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    title: Mapped[TitleHolding] = relationship(back_populates="events")
+
+
+class CertificateSequence(db.Model):
+    """The last certificate number used per county, year, level and category (gapless, locked on use)."""
+
+    __tablename__ = "certificate_sequence"
+
+    county_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from ...labels import lookup
 from .. import NavEntry, Process
 from . import models  # noqa: F401  (tables)
-from .labels import COHORT_STATUS, MARKS, PRACTICE_STATUS, TRAINEE_STATUS, component_label
+from .labels import COHORT_STATUS, MARKS, PRACTICE_STATUS, TRAINEE_STATUS, component_label, status_reason
 from .operations import in_any_training, staff_counties
 from .pages import bp
 from .panels import PANELS
@@ -29,5 +29,6 @@ process = Process(
         "attendance_mark": lookup(MARKS),
         "practice_status": lookup(PRACTICE_STATUS),
         "component_label": component_label,
+        "trainee_reason": status_reason,
     },
 )

@@ -43,3 +43,20 @@ def component_label(name: str) -> str:
     """A component's name in the page's language."""
     label = COMPONENTS.get(name)
     return str(label) if label is not None else name
+
+
+def status_reason(reason: str | None) -> str:
+    """Why a trainee left the cohort, in the reader's language (rule reasons are stored as codes,
+    a withdrawal's reason as the trainee wrote it)."""
+    from flask_babel import gettext as _
+
+    if not reason:
+        return ""
+    kind, _sep, rest = reason.partition("|")
+    parts = rest.split("|")
+    if kind == "attendance" and len(parts) == 2:
+        return _("Attendance %(rate)s %% of the centralised training hours, under the required %(threshold)s %%.",
+                 rate=parts[0], threshold=parts[1])
+    if kind == "score" and len(parts) == 2:
+        return _("Weighted assessment total %(total)s, under the pass line of %(line)s.", total=parts[0], line=parts[1])
+    return reason

@@ -335,9 +335,7 @@ def apply_attendance_rule(cohort: TrainingCohort) -> list[Trainee]:
             flagged.append(trainee)
             if cohort.attendance_rule == "eliminate":
                 trainee.status = TraineeStatus.eliminated
-                trainee.status_reason = _(
-                    "Attendance %(rate)s %% of the centralised training hours, under the required %(threshold)s %%.",
-                    rate=f"{rate:g}", threshold=f"{cohort.attendance_threshold:g}")
+                trainee.status_reason = f"attendance|{rate:g}|{cohort.attendance_threshold:g}"
             else:
                 trainee.attendance_warning = True
     cohort.status = CohortStatus.practice
@@ -442,9 +440,7 @@ def finish_assessment(cohort: TrainingCohort) -> None:
         trainee.weighted_total = rules.weighted_total(trainee.score_map(), cohort.weights)
         if trainee.weighted_total < cohort.pass_line:
             trainee.status = TraineeStatus.eliminated
-            trainee.status_reason = _(
-                "Weighted assessment total %(total)s, under the pass line of %(line)s.",
-                total=f"{trainee.weighted_total:g}", line=f"{cohort.pass_line:g}")
+            trainee.status_reason = f"score|{trainee.weighted_total:g}|{cohort.pass_line:g}"
         else:
             trainee.status = TraineeStatus.passed
     cohort.status = CohortStatus.done

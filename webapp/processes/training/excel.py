@@ -68,7 +68,7 @@ def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult
     name_col = next((i for i, h in enumerate(lowered) if h in NAME_HEADERS), None)
     id_col = next((i for i, h in enumerate(lowered) if h in ID_HEADERS), None)
     if name_col is None or id_col is None:
-        result.problems.append(_("Row 1 must have a column 姓名 (name) and a column 用户名 (username)."))
+        result.problems.append(_("Row 1 must have a column “name” and a column “username”."))
         return result
     if kind == "attendance":
         targets = {}
@@ -128,7 +128,7 @@ def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult
             if kind == "attendance":
                 mark = MARK_WORDS.get(raw.lower()) or (raw if raw in MARKS else None)
                 if mark is None:
-                    result.problems.append(_("Row %(row)d, column %(col)s: %(value)s is not 出勤, 迟到, 缺勤 or 请假.",
+                    result.problems.append(_("Row %(row)d, column %(col)s: %(value)s is not present, late, absent or leave.",
                                              row=number, col=_column(index), value=raw))
                     continue
                 result.values[(trainee.id, target)] = mark

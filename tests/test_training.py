@@ -458,3 +458,44 @@ def test_the_pages_in_english_have_no_chinese_but_user_data(app, county, session
                 user.locale = None
             db.session.commit()
     assert not problems, "\n".join(problems[:20])
+
+
+def test_existing_title_holders_are_imported_from_excel_all_or_nothing(app, county, sessions):
+    from openpyxl import load_workbook
+
+    office = sessions("county")
+    base = f"/conferral/register/{county['county']}/import"
+    template = office.get(f"{base}/template.xlsx")
+    assert template.status_code == 200
+    header = [c.value for c in load_workbook(io.BytesIO(template.data)).active[2]]
+    names = _names(app)
+    rows = [["用户名"], header,
+            ["t001", names["t001"], "county", "backbone", "mathematics", "OLD-2022-001", "2022-09-01", "2027-09-01", 300],
+            ["t004", names["t004"], "县级", "学科带头人", "chinese", "OLD-2023-002", "2023-09-01", "2028-09-01", ""]]
+    bad = rows + [["t017", names["t017"], "county", "backbone", "", "OLD-2023-003", "2023-09-01", "2028-09-01", ""],
+                  ["t007", "某某", "county", "backbone", "", "OLD-2022-001", "2023-09-01", "2022-09-01", "abc"],
+                  ["nobody", "", "county", "backbone", "", "X", "2023-09-01", "2028-09-01", ""],
+                  ["q001", "", "county", "backbone", "", "Y", "2023-09-01", "2028-09-01", ""]]
+    response = office.post(base, data={"sheet": (_xlsx(bad), "h.xlsx"), "confirm": "1"}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    problems = page[page.index("import-problems"):]
+    assert problems.count("<li>") >= 4, problems[:2000]      # t017 (holds it), t007, nobody, q001
+    with app.app_context():
+        assert db.session.scalar(select(TitleHolding.id).where(TitleHolding.source == "import")) is None
+    wrong = _xlsx([["a", "b"], ["c", "d"]])
+    assert office.post(base, data={"sheet": (wrong, "w.xlsx")}, content_type="multipart/form-data").status_code == 422
+    preview = office.post(base, data={"sheet": (_xlsx(rows), "h.xlsx"), "confirm": "0"}, content_type="multipart/form-data")
+    assert preview.status_code == 200 and "OLD-2023-002" in preview.get_data(as_text=True)
+    assert office.post(base, data={"sheet": (_xlsx(rows), "h.xlsx"), "confirm": "1"},
+                       content_type="multipart/form-data").status_code == 302
+    with app.app_context():
+        imported = db.session.scalars(select(TitleHolding).where(TitleHolding.source == "import")
+                                      .order_by(TitleHolding.id)).all()
+        assert [(t.holder.username, t.category, t.valid_until) for t in imported] == [
+            ("t001", "backbone", date(2027, 9, 1)), ("t004", "academic_leader", date(2028, 9, 1))]
+        assert [e.kind for e in imported[0].events] == ["imported", "allowance_started"]
+    assert office.post(base, data={"sheet": (_xlsx(rows), "h.xlsx"), "confirm": "1"},
+                       content_type="multipart/form-data").status_code == 422        # again: numbers used, titles held
+    assert sessions("sqcounty").get(base).status_code == 404
+    assert sessions("training").get(f"{base}/template.xlsx").status_code == 404

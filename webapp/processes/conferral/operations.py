@@ -36,6 +36,11 @@ def office_counties(user: User) -> list[Organisation]:
     return list(found.values())
 
 
+def is_office(user: User, county_id: int) -> bool:
+    """The user is the county's office (proposes, keeps the register)."""
+    return any(org.id == county_id and role is Role.county_office for role, org in user.role_scopes())
+
+
 def office_of(user: User, county_id: int) -> Organisation:
     """The county if the user is its office; anyone else 404."""
     org = next((org for role, org in user.role_scopes() if org.id == county_id and role is Role.county_office), None)

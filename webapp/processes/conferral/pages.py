@@ -11,7 +11,7 @@ from ...core.errors import NotFound
 from ...extensions import db
 from ...models import Organisation, TitleHolding, TitleStatus
 from ...transaction import committing
-from . import certificate, operations
+from . import certificate, holders_import, operations
 
 bp = Blueprint("conferral", __name__, url_prefix="/conferral", template_folder="templates")
 
@@ -27,8 +27,10 @@ def index():
     counties = operations.office_counties(current_user)
     if not counties:
         raise NotFound(_("No such page."))
-    offices = [(org, operations.cohorts_ready(org)) for org in counties]
+    offices = [(org, operations.cohorts_ready(org) if operations.is_office(current_user, org.id) else [])
+               for org in counties]
     return render_template("conferral/index.html", offices=offices,
+                           is_office=lambda county_id: operations.is_office(current_user, county_id),
                            conferrals=operations.conferrals_of([org.id for org in counties]))
 
 
@@ -90,3 +92,29 @@ def title_register(county_id: int):
     titles = db.session.scalars(query.order_by(TitleHolding.id.desc()).limit(500)).all()
     return render_template("conferral/register.html", county=county, titles=titles, status=status,
                            statuses=TitleStatus.ALL)
+
+
+@bp.get("/register/<int:county_id>/import/template.xlsx")
+@login_required
+def holders_template(county_id: int):
+    operations.office_of(current_user, county_id)
+    return Response(holders_import.template(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="title-holders.xlsx"'})
+
+
+@bp.route("/register/<int:county_id>/import", methods=["GET", "POST"])
+@login_required
+@committing
+def import_holders(county_id: int):
+    """Existing title holders from Excel: checked row by row, a preview, then all or nothing."""
+    county = operations.office_of(current_user, county_id)
+    if request.method == "GET":
+        return render_template("conferral/import.html", county=county, sheet=None)
+    upload = request.files.get("sheet")
+    sheet = holders_import.read(county, upload.read() if upload else b"")
+    if sheet.problems or request.form.get("confirm") != "1":
+        return render_template("conferral/import.html", county=county, sheet=sheet), (422 if sheet.problems else 200)
+    count = holders_import.apply(county, sheet, current_user.id)
+    flash(_("%(count)d title(s) entered in the register.", count=count), "success")
+    return redirect(url_for("conferral.title_register", county_id=county.id))

@@ -7,14 +7,19 @@ from ...labels import lookup
 from .. import NavEntry, Process
 from . import models  # noqa: F401  (tables)
 from .labels import COHORT_STATUS, MARKS, PRACTICE_STATUS, TRAINEE_STATUS, component_label, status_reason
-from .operations import in_any_training, staff_counties
+from ...roles import Role
+from .operations import staff_counties
 from .pages import bp
 from .panels import PANELS
 
 
 def _sees_training(user) -> bool:
-    """The county office, the training centre, mentors and trainees."""
-    return bool(staff_counties(user)) or in_any_training(user)
+    """The county office, the training centre, research staff (mentors) and teachers (trainees).
+
+    No query: the navigation bar is drawn on every page.
+    """
+    return bool(staff_counties(user)) or any(role in (Role.teacher, Role.research_staff)
+                                             for role, _org in user.role_scopes())
 
 
 process = Process(

@@ -104,12 +104,6 @@ def mentored(user: User) -> list[Trainee]:
     return list(db.session.scalars(select(Trainee).where(Trainee.mentor_id == user.id).order_by(Trainee.id)))
 
 
-def in_any_training(user: User) -> bool:
-    """A trainee or a mentor anywhere (one query, for the navigation bar)."""
-    return db.session.scalar(select(Trainee.id).where(
-        (Trainee.teacher_id == user.id) | (Trainee.mentor_id == user.id)).limit(1)) is not None
-
-
 def trainings_of(user: User) -> list[Trainee]:
     """The user's own places in cohorts."""
     return list(db.session.scalars(select(Trainee).where(Trainee.teacher_id == user.id).order_by(Trainee.id.desc())))

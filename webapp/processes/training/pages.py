@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ...core.errors import InvalidInput, NotFound
 from ...extensions import db
+from ...roles import Role
 from ...transaction import committing
 from ...workflow.operations import complete_task, get_actionable_task
 from . import excel, operations
@@ -33,7 +34,8 @@ def index():
     counties = [(office, operations.reviews_ready(office), operations.cohorts_of(office))
                 for office in operations.staff_counties(current_user)]
     mine, mentees = operations.trainings_of(current_user), operations.mentored(current_user)
-    if not counties and not mine and not mentees:
+    if not counties and not mine and not mentees and not any(
+            role in (Role.teacher, Role.research_staff) for role, _org in current_user.role_scopes()):
         raise NotFound(_("No such page."))
     return render_template("training/index.html", counties=counties, mine=mine, mentees=mentees)
 

@@ -1,0 +1,9 @@
+"""Conferral of titles (授予称号): the county office proposes those who passed the training, the leading
+group approves, each new holder gets a numbered certificate in the title register (`webapp.register`),
+the list is published on a public page of the county, and certificates print as PDF with a QR code
+to the public verification page.
+
+The flow is ``workflows/conferral.bpmn`` with ``workflows/conferral_rules.dmn`` (term, allowance by
+level × category, certificate-number format); its service tasks are ``handlers/conferral.py``.
+A second approval by the HR bureau (where a local rule asks for it) is not built yet.
+"""

@@ -1,0 +1,200 @@
+"""Existing title holders (people who hold titles from before this system) from an Excel sheet.
+
+The county office downloads a template, fills one row per title and uploads it: every row is
+checked (the person exists in the county and the name matches, level and category, dates,
+certificate numbers unique in the sheet and the register, no second active title of the same
+kind), a preview shows what would be entered, and the sheet is applied all or nothing through
+`webapp.register.confer(source="import")`.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ... import register
+from ...extensions import db
+from ...models import Organisation, TeacherProfile, TitleHolding, TitleStatus, User
+from ...titles import CATEGORIES, LEVELS
+
+COLUMNS = ["username", "name", "level", "category", "subject", "certificate_no", "conferred_on", "valid_until",
+           "allowance_monthly"]
+HEADERS_ZH = ["用户名", "姓名", "层级", "类别", "学科", "证书编号", "授予日期", "有效期至", "月津贴（元）"]
+MAX_ROWS = 50000
+
+
+@dataclass
+class HolderRow:
+    number: int
+    user_id: int
+    name: str
+    values: dict
+
+
+@dataclass
+class HolderSheet:
+    rows: list[HolderRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _choices(table: dict) -> dict[str, str]:
+    """Codes and their Chinese and English labels → code."""
+    found = {}
+    for code, label in table.items():
+        found[code.lower()] = code
+        for locale in ("zh_Hans_CN", "en"):
+            with force_locale(locale):
+                found[str(label).lower()] = code
+    return found
+
+
+def template() -> bytes:
+    """The template: one header row (Chinese, with the field names under it) and an example row."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "称号持有人"
+    sheet.append(HEADERS_ZH)
+    sheet.append(COLUMNS)
+    sheet.append(["t001", "张三", "county", "backbone", "mathematics", "530101-2022-0303-0001", "2022-09-01", "2027-09-01", 300])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
+def read(county: Organisation, content: bytes) -> HolderSheet:
+    """Check every row; `rows` are only kept when there is no problem at all."""
+    from openpyxl import load_workbook
+
+    result = HolderSheet()
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+        rows = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 3)]
+    except Exception:  # noqa: BLE001  (an unreadable upload is one answer)
+        result.problems.append(_("This is not an Excel workbook (.xlsx)."))
+        return result
+    if len(rows) > MAX_ROWS + 2:
+        result.problems.append(_("At most %(n)d rows per sheet.", n=MAX_ROWS))
+        return result
+    if len(rows) < 2 or [c.lower() for c in rows[1][:len(COLUMNS)]] != COLUMNS:
+        result.problems.append(_("Use the template: row 2 must name the columns %(columns)s.", columns=", ".join(COLUMNS)))
+        return result
+    data = [(number, row) for number, row in enumerate(rows[2:], start=3) if any(row)]
+    if not data:
+        result.problems.append(_("The sheet has no rows of title holders."))
+        return result
+    levels, categories = _choices(LEVELS), _choices(CATEGORIES)
+    usernames = {row[0].lower() for _n, row in data if row}
+    people = {}
+    for chunk in _chunks(sorted(usernames), 900):
+        for user_id, username, name, path in db.session.execute(
+                select(User.id, User.username, User.display_name, Organisation.path)
+                .join(TeacherProfile, TeacherProfile.user_id == User.id)
+                .join(Organisation, Organisation.id == TeacherProfile.school_id)
+                .where(User.username.in_(chunk))):
+            people[username.lower()] = (user_id, name, path)
+    numbers = {v.lower() for _n, row in data for v in row[5:6] if v}
+    taken_numbers = set()
+    for chunk in _chunks(sorted(numbers), 900):
+        taken_numbers |= {n.lower() for n in db.session.scalars(
+            select(TitleHolding.certificate_no).where(TitleHolding.certificate_no.in_(chunk)))}
+    held = set()
+    for chunk in _chunks(sorted(p[0] for p in people.values()), 900):
+        held |= set(db.session.execute(select(TitleHolding.user_id, TitleHolding.level, TitleHolding.category)
+                                       .where(TitleHolding.status == TitleStatus.active,
+                                              TitleHolding.user_id.in_(chunk))).all())
+    seen_numbers, seen_titles = set(), set()
+    for number, row in data:
+        row = (row + [""] * len(COLUMNS))[:len(COLUMNS)]
+        values = dict(zip(COLUMNS, row))
+        problems = []
+        person = people.get(values["username"].lower())
+        if person is None or not person[2].startswith(county.path):
+            result.problems.append(_("Row %(row)d: %(who)s is not a teacher of this county.", row=number,
+                                     who=values["username"] or "—"))
+            continue
+        user_id, name, _path = person
+        if values["name"] and values["name"] != name:
+            problems.append(_("the name %(name)s does not match %(who)s", name=values["name"], who=values["username"]))
+        level, category = levels.get(values["level"].lower()), categories.get(values["category"].lower())
+        if level is None:
+            problems.append(_("unknown level %(value)s", value=values["level"] or "—"))
+        if category is None:
+            problems.append(_("unknown category %(value)s", value=values["category"] or "—"))
+        try:
+            conferred = date.fromisoformat(values["conferred_on"])
+            until = date.fromisoformat(values["valid_until"])
+            if until <= conferred:
+                problems.append(_("the validity must end after the conferral date"))
+        except ValueError:
+            problems.append(_("dates must be written YYYY-MM-DD"))
+            conferred = until = None
+        cert = values["certificate_no"]
+        if not cert or len(cert) > 64:
+            problems.append(_("a certificate number (at most 64 characters) is required"))
+        elif cert.lower() in taken_numbers or cert.lower() in seen_numbers:
+            problems.append(_("certificate number %(number)s is already used", number=cert))
+        allowance = None
+        if values["allowance_monthly"]:
+            try:
+                allowance = int(values["allowance_monthly"])
+                if not 0 <= allowance <= 100000:
+                    raise ValueError
+            except ValueError:
+                problems.append(_("the allowance must be a whole number of yuan"))
+        key = (user_id, level, category)
+        if level and category and (key in held or key in seen_titles):
+            problems.append(_("this person already holds this title"))
+        if problems:
+            result.problems.append(_("Row %(row)d: %(problems)s.", row=number, problems="; ".join(problems)))
+            continue
+        seen_numbers.add(cert.lower())
+        seen_titles.add(key)
+        result.rows.append(HolderRow(number, user_id, name, dict(
+            level=level, category=category, subject=values["subject"] or None, certificate_no=cert,
+            conferred_on=conferred, valid_until=until, allowance_monthly=allowance)))
+    if result.problems:
+        result.rows = []
+    return result
+
+
+def apply(county: Organisation, sheet: HolderSheet, actor_id: int) -> int:
+    """Enter every row through the register (the caller's transaction: all or nothing)."""
+    schools = {}
+    for chunk in _chunks([r.user_id for r in sheet.rows], 900):
+        schools.update(db.session.execute(select(TeacherProfile.user_id, TeacherProfile.school_id)
+                                          .where(TeacherProfile.user_id.in_(chunk))).all())
+    # Rows were checked against the register in `read`; no flush per row (each `confer` queries).
+    with db.session.no_autoflush:
+        for row in sheet.rows:
+            _enter(county, row, schools.get(row.user_id), actor_id)
+    db.session.flush()
+    return len(sheet.rows)
+
+
+def _enter(county: Organisation, row: HolderRow, school_id: int | None, actor_id: int) -> None:
+    v = row.values
+    register.confer(user_id=row.user_id, level=v["level"], category=v["category"], subject=v["subject"],
+                    org_id=school_id, county_id=county.id, certificate_no=v["certificate_no"],
+                    conferred_on=v["conferred_on"], valid_until=v["valid_until"], term_years=5,
+                    allowance_monthly=v["allowance_monthly"], actor_id=actor_id, source="import")
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

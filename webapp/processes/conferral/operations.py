@@ -1,0 +1,189 @@
+"""The conferral's actions: open it for a finished cohort, apply the rules, confer through the register,
+and the public pages' queries (the county's list, verification by certificate number)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ... import register
+from ...core.errors import Conflict, NotFound
+from ...engine.runtime import WorkflowEngine
+from ...extensions import db
+from ...models import Organisation, OrgKind, TitleHolding, TitleStatus, User
+from ...roles import Role
+from ...titles import call_title
+from ...workflow.operations import start_instance
+from ..training.models import CohortStatus, TrainingCohort
+from ..training.operations import today
+from ..training.results import passed_trainees
+from .models import Conferral, ConferralEntry, ConferralStatus
+
+PROCESS_ID = "conferral"
+# Two-digit codes of the certificate number (conferral_rules.dmn names them).
+LEVEL_CODES = {"province": "01", "city": "02", "county": "03", "school": "04"}
+CATEGORY_CODES = {"famous_teacher": "01", "academic_leader": "02", "backbone": "03", "teaching_expert": "04",
+                  "rising_star": "05"}
+
+
+def office_counties(user: User) -> list[Organisation]:
+    """Counties where the user is the office (proposes) or on the leading group (approves)."""
+    found = {}
+    for role, org in user.role_scopes():
+        if org.kind is OrgKind.county and role in (Role.county_office, Role.county_leader):
+            found[org.id] = org
+    return list(found.values())
+
+
+def is_office(user: User, county_id: int) -> bool:
+    """The user is the county's office (proposes, keeps the register)."""
+    return any(org.id == county_id and role is Role.county_office for role, org in user.role_scopes())
+
+
+def office_of(user: User, county_id: int) -> Organisation:
+    """The county if the user is its office; anyone else 404."""
+    org = next((org for role, org in user.role_scopes() if org.id == county_id and role is Role.county_office), None)
+    if org is None:
+        raise NotFound(_("No such page."))
+    return org
+
+
+def managed(user: User, conferral_id: int) -> Conferral:
+    """A conferral of the user's county office or leading group; anyone else 404."""
+    row = db.session.get(Conferral, conferral_id)
+    if row is None or row.office_id not in {org.id for org in office_counties(user)}:
+        raise NotFound(_("No such conferral."))
+    return row
+
+
+def cohorts_ready(office: Organisation) -> list[TrainingCohort]:
+    """Finished cohorts of the county with no conferral yet."""
+    return list(db.session.scalars(select(TrainingCohort).where(
+        TrainingCohort.office_id == office.id, TrainingCohort.status == CohortStatus.done,
+        TrainingCohort.id.not_in(select(Conferral.cohort_id))).order_by(TrainingCohort.id)))
+
+
+def conferrals_of(county_ids: list[int]) -> list[Conferral]:
+    return list(db.session.scalars(select(Conferral).where(Conferral.office_id.in_(county_ids))
+                                   .order_by(Conferral.id.desc())))
+
+
+def open_conferral(engine: WorkflowEngine, user: User, office: Organisation, cohort_id: int) -> Conferral:
+    """Start the conferral of a finished cohort: its passed trainees are the proposed list."""
+    cohort = next((c for c in cohorts_ready(office) if c.id == cohort_id), None)
+    if cohort is None:
+        raise NotFound(_("No such training."))
+    passed = passed_trainees(cohort.id)
+    if not passed:
+        raise Conflict(_("Nobody passed this training: there is nothing to confer."))
+    conferral = Conferral(cohort_id=cohort.id, office_id=office.id, level=cohort.level, category=cohort.category,
+                          opened_by_id=user.id)
+    conferral.entries = [ConferralEntry(trainee_id=t.id, user_id=t.teacher_id) for t in passed]
+    db.session.add(conferral)
+    db.session.flush()
+    instance = start_instance(
+        engine, PROCESS_ID, org=office, actor=user,
+        title=f"{office.name} · {call_title(cohort.cycle, english=False)} · 授予称号",
+        title_en=f"{office.name} · {call_title(cohort.cycle, english=True)} · conferral",
+        data={"conferral_id": conferral.id, "level": cohort.level, "category": cohort.category,
+              "office_name": office.name, "title_label": call_title(cohort.cycle, english=False),
+              "title_label_en": call_title(cohort.cycle, english=True)},
+    )
+    conferral.instance_id = instance.id
+    db.session.flush()
+    return conferral
+
+
+def apply_rules(conferral: Conferral, decided: dict) -> None:
+    """Keep the term, allowance and number format (refusing a format that could repeat numbers)."""
+    fmt = str(decided["certificate_format"])
+    register.check_certificate_format(fmt)
+    term = int(decided["term_years"])
+    if not 1 <= term <= 10:
+        raise ValueError(f"conferral_rules: term_years {term} out of range")
+    conferral.rules = {"term_years": term, "allowance_monthly": max(0, int(decided["allowance_monthly"])),
+                       "certificate_format": fmt}
+    conferral.status = ConferralStatus.proposing
+
+
+def returned(conferral: Conferral, comment: str | None) -> None:
+    conferral.status = ConferralStatus.proposing
+    conferral.return_comment = comment
+
+
+def confer_all(conferral: Conferral, on: date | None = None, instance_id: int | None = None) -> list[TitleHolding]:
+    """Each entry: the next certificate number of the county's sequence, the title in the register.
+
+    Refuses (and nothing is entered) if anyone on the list did not pass; numbers come from the
+    register's row-locked sequence, so two conferrals at once never share or skip one.
+    """
+    from ..training.models import TraineeStatus
+
+    on = on or today()
+    office = conferral.office
+    rules = conferral.rules or {}
+    titles = []
+    for entry in conferral.entries:
+        if entry.trainee.status is not TraineeStatus.passed:
+            raise register.RegisterError(_("%(name)s did not pass the training: no certificate.",
+                                           name=entry.user.display_name))
+        seq = register.next_certificate_sequence(office.id, on.year, conferral.level, conferral.category)
+        number = register.format_certificate_number(
+            rules["certificate_format"], county=office.code, year=on.year,
+            level=LEVEL_CODES.get(conferral.level, "99"), category=CATEGORY_CODES.get(conferral.category, "99"), seq=seq)
+        allowance = rules.get("allowance_monthly") or None
+        title = register.confer(
+            user_id=entry.user_id, level=conferral.level, category=conferral.category, conferred_on=on,
+            term_years=int(rules["term_years"]), subject=entry.trainee.subject, org_id=entry.trainee.school_id,
+            county_id=office.id, certificate_no=number, allowance_monthly=allowance, instance_id=instance_id)
+        db.session.flush()
+        entry.title_id = title.id
+        titles.append(title)
+    conferral.status = ConferralStatus.conferred
+    conferral.conferred_on = on
+    db.session.flush()
+    return titles
+
+
+# -- public pages ----------------------------------------------------------------------------------
+
+def public_county(county_id: int) -> Organisation:
+    org = db.session.get(Organisation, county_id)
+    if org is None or org.kind is not OrgKind.county:
+        raise NotFound(_("No such county."))
+    return org
+
+
+def published_lists(county: Organisation) -> list[Conferral]:
+    """The county's conferrals, newest first (only conferred ones are public)."""
+    return list(db.session.scalars(select(Conferral).where(
+        Conferral.office_id == county.id, Conferral.status == ConferralStatus.conferred)
+        .order_by(Conferral.conferred_on.desc(), Conferral.id.desc())))
+
+
+def verify(number: str) -> TitleHolding:
+    """The title with this certificate number, or 404 (an unknown or forged number)."""
+    number = (number or "").strip()
+    title = None
+    if 0 < len(number) <= 64:
+        title = db.session.scalar(select(TitleHolding).where(TitleHolding.certificate_no == number))
+    if title is None:
+        raise NotFound(_("No certificate with this number exists. Check the number; a certificate that cannot be "
+                         "found here is not valid."))
+    return title
+
+
+def display_status(title: TitleHolding, on: date | None = None) -> str:
+    """valid / expired / revoked / lapsed as the public reads it (an active title past its term is expired)."""
+    on = on or today()
+    if title.status == TitleStatus.active and title.valid_until < on:
+        return TitleStatus.expired
+    return title.status
+
+
+def may_print(user: User, title: TitleHolding) -> bool:
+    """The holder, or the office / leading group of the title's county."""
+    if title.user_id == user.id:
+        return True
+    return title.county_id in {org.id for org in office_counties(user)}

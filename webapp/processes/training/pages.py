@@ -1,0 +1,259 @@
+"""Pages of the training: the office opens cohorts and adds supplements; the training centre plans,
+records attendance and scores; mentors review practice; trainees see their own record only."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...core.errors import InvalidInput, NotFound
+from ...extensions import db
+from ...roles import Role
+from ...transaction import committing
+from ...workflow.operations import complete_task, get_actionable_task
+from . import excel, operations
+from .models import AttendanceMark, PracticeRecord, TrainingCohort
+
+bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates")
+
+STAGE_STEPS = {"plan": "plan", "centralised": "centralised", "practice": "practice", "assessment": "assessment"}
+
+
+def _engine():
+    return current_app.extensions["workflow_engine"]
+
+
+def _errors(error: InvalidInput) -> dict:
+    return {e.path[0]: e.message for e in error.errors if e.path}
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Staff: counties with finished reviews and cohorts. Mentors: their trainees. Trainees: their places."""
+    counties = [(office, operations.reviews_ready(office), operations.cohorts_of(office))
+                for office in operations.staff_counties(current_user)]
+    mine, mentees = operations.trainings_of(current_user), operations.mentored(current_user)
+    if not counties and not mine and not mentees and not any(
+            role in (Role.teacher, Role.research_staff) for role, _org in current_user.role_scopes()):
+        raise NotFound(_("No such page."))
+    return render_template("training/index.html", counties=counties, mine=mine, mentees=mentees)
+
+
+@bp.post("/counties/<int:office_id>/reviews/<int:review_id>")
+@login_required
+@committing
+def open_cohort(office_id: int, review_id: int):
+    """The county office opens the training of a finished review."""
+    office = operations.office_org(current_user, office_id)
+    cohort = operations.open_cohort(_engine(), current_user, office, review_id)
+    flash(_("The training is open: the training centre enters the plan."), "success")
+    return redirect(url_for("training.cohort_page", cohort_id=cohort.id))
+
+
+@bp.get("/<int:cohort_id>")
+@login_required
+def cohort_page(cohort_id: int):
+    cohort = operations.cohort_for_staff(current_user, cohort_id)
+    return render_template("training/cohort.html", cohort=cohort, is_office=operations.is_office(current_user, cohort),
+                           is_centre=operations.is_centre(current_user, cohort), reserves=operations.next_reserves(cohort),
+                           errors={}, data={})
+
+
+@bp.route("/<int:cohort_id>/plan", methods=["GET", "POST"])
+@login_required
+@committing
+def plan(cohort_id: int):
+    """The training centre's plan: sessions, practice, weights (refused unless they add up to 100)."""
+    cohort = operations.cohort_for_centre(current_user, cohort_id)
+    if request.method == "POST":
+        try:
+            operations.save_plan(cohort, request.form)
+        except InvalidInput as error:
+            db.session.rollback()
+            cohort = operations.cohort_for_centre(current_user, cohort_id)
+            return render_template("training/plan.html", cohort=cohort, form=request.form, errors=_errors(error),
+                                   message=error.message), 422
+        flash(_("The plan is saved."), "success")
+        return redirect(url_for("training.cohort_page", cohort_id=cohort.id))
+    return render_template("training/plan.html", cohort=cohort, form=None, errors={}, message=None)
+
+
+@bp.route("/<int:cohort_id>/attendance", methods=["GET", "POST"])
+@login_required
+@committing
+def attendance(cohort_id: int):
+    """The attendance grid: one row per trainee, one column per session."""
+    cohort = operations.cohort_for_centre(current_user, cohort_id)
+    if request.method == "POST":
+        marks = {}
+        for key, value in request.form.items():
+            if key.startswith("mark_") and value:
+                try:
+                    _m, trainee_id, session_id = key.split("_")
+                    marks[(int(trainee_id), int(session_id))] = value
+                except ValueError:
+                    continue
+        try:
+            count = operations.record_attendance(cohort, marks)
+        except InvalidInput as error:
+            db.session.rollback()
+            cohort = operations.cohort_for_centre(current_user, cohort_id)
+            return render_template("training/attendance.html", cohort=cohort, errors=_errors(error), posted=request.form,
+                                   marks=AttendanceMark, message=error.message, preview=None), 422
+        flash(_("%(count)d mark(s) saved.", count=count), "success")
+        return redirect(url_for("training.attendance", cohort_id=cohort.id))
+    return render_template("training/attendance.html", cohort=cohort, errors={}, posted=None, marks=AttendanceMark,
+                           message=None, preview=None)
+
+
+@bp.route("/<int:cohort_id>/scores", methods=["GET", "POST"])
+@login_required
+@committing
+def scores(cohort_id: int):
+    """The assessment grid: one row per trainee, one column per component; the weighted total follows."""
+    cohort = operations.cohort_for_centre(current_user, cohort_id)
+    if request.method == "POST":
+        values = {}
+        for trainee in cohort.trainees:
+            for component in cohort.components():
+                key = f"score_{trainee.id}_{component}"
+                if key in request.form:
+                    values[(trainee.id, component)] = request.form.get(key)
+        try:
+            count = operations.record_scores(cohort, values)
+        except InvalidInput as error:
+            db.session.rollback()
+            cohort = operations.cohort_for_centre(current_user, cohort_id)
+            return render_template("training/scores.html", cohort=cohort, errors=_errors(error), posted=request.form,
+                                   message=error.message, preview=None), 422
+        flash(_("%(count)d score(s) saved.", count=count), "success")
+        return redirect(url_for("training.scores", cohort_id=cohort.id))
+    return render_template("training/scores.html", cohort=cohort, errors={}, posted=None, message=None, preview=None)
+
+
+@bp.post("/<int:cohort_id>/import/<kind>")
+@login_required
+@committing
+def import_sheet(cohort_id: int, kind: str):
+    """An Excel sheet of attendance or scores: checked row by row; a preview; applied all or nothing."""
+    cohort = operations.cohort_for_centre(current_user, cohort_id)
+    if kind not in ("attendance", "scores"):
+        raise NotFound(_("No such page."))
+    template = "training/attendance.html" if kind == "attendance" else "training/scores.html"
+    upload = request.files.get("sheet")
+    result = excel.read_sheet(cohort, kind, upload.read() if upload else b"")
+    confirm = request.form.get("confirm") == "1"
+    if result.problems or not confirm:
+        if result.problems:
+            db.session.rollback()
+        return render_template(template, cohort=cohort, errors={}, posted=None, marks=AttendanceMark, message=None,
+                               preview=result), (422 if result.problems else 200)
+    try:
+        count = (operations.record_attendance(cohort, result.values) if kind == "attendance"
+                 else operations.record_scores(cohort, result.values))
+    except InvalidInput as error:
+        db.session.rollback()
+        return render_template(template, cohort=cohort, errors=_errors(error), posted=None, marks=AttendanceMark,
+                               message=error.message, preview=None), 422
+    flash(_("%(count)d value(s) imported.", count=count), "success")
+    return redirect(url_for(f"training.{kind}", cohort_id=cohort.id))
+
+
+@bp.post("/<int:cohort_id>/supplements")
+@login_required
+@committing
+def supplements(cohort_id: int):
+    """The county office sets the window and adds the next reserves in rank order."""
+    cohort = operations.cohort_for_office(current_user, cohort_id)
+    try:
+        if request.form.get("supplement_until"):
+            operations.set_supplement_window(cohort, request.form["supplement_until"])
+        if request.form.get("count"):
+            added = operations.add_supplements(cohort, request.form["count"])
+            flash(_("%(count)d candidate(s) from the reserve list joined the training.", count=len(added)), "success")
+        else:
+            flash(_("The window for supplements is set."), "success")
+    except InvalidInput as error:
+        db.session.rollback()
+        cohort = operations.cohort_for_office(current_user, cohort_id)
+        return render_template("training/cohort.html", cohort=cohort, is_office=True,
+                               is_centre=operations.is_centre(current_user, cohort),
+                               reserves=operations.next_reserves(cohort), errors=_errors(error),
+                               data=request.form), 422
+    return redirect(url_for("training.cohort_page", cohort_id=cohort.id))
+
+
+@bp.post("/tasks/<int:task_id>/finish")
+@login_required
+@committing
+def finish_stage(task_id: int):
+    """Finish the stage this step stands for (refused with the reason while it is not ready)."""
+    task = get_actionable_task(current_user, task_id)
+    if task.process_id != operations.PROCESS_ID or task.task_name not in STAGE_STEPS:
+        raise NotFound(_("No such task."))
+    cohort = db.session.scalar(db.select(TrainingCohort).filter_by(instance_id=task.instance_id))
+    complete_task(_engine(), current_user, task, {})
+    flash(_("This stage is finished."), "success")
+    return redirect(url_for("training.cohort_page", cohort_id=cohort.id))
+
+
+# -- trainees and mentors --------------------------------------------------------------------------
+
+@bp.get("/mine/<int:trainee_id>")
+@login_required
+def mine(trainee_id: int):
+    """A trainee's own attendance, practice, component scores and total: nobody else's."""
+    trainee = operations.own_trainee(current_user, trainee_id)
+    return render_template("training/mine.html", trainee=trainee, cohort=trainee.cohort, errors={}, data={})
+
+
+@bp.post("/mine/<int:trainee_id>/practice")
+@login_required
+@committing
+def submit_practice(trainee_id: int):
+    try:
+        operations.submit_practice(current_user, trainee_id, request.form.get("kind", ""),
+                                   request.form.get("content", ""), request.form.get("link", ""))
+    except InvalidInput as error:
+        db.session.rollback()
+        trainee = operations.own_trainee(current_user, trainee_id)
+        return render_template("training/mine.html", trainee=trainee, cohort=trainee.cohort, errors=_errors(error),
+                               data=request.form), 422
+    flash(_("Submitted: your mentor reviews it."), "success")
+    return redirect(url_for("training.mine", trainee_id=trainee_id))
+
+
+@bp.post("/mine/<int:trainee_id>/withdraw")
+@login_required
+@committing
+def withdraw(trainee_id: int):
+    operations.withdraw(current_user, trainee_id, request.form.get("reason", ""))
+    flash(_("You have withdrawn from the training."), "success")
+    return redirect(url_for("training.mine", trainee_id=trainee_id))
+
+
+@bp.get("/mentoring")
+@login_required
+def mentoring():
+    """A mentor's trainees and their practice records."""
+    mentees = operations.mentored(current_user)
+    if not mentees:
+        raise NotFound(_("No such page."))
+    return render_template("training/mentoring.html", mentees=mentees, errors={}, data={})
+
+
+@bp.post("/practice/<int:record_id>/review")
+@login_required
+@committing
+def review_practice(record_id: int):
+    try:
+        operations.review_practice(current_user, record_id, request.form.get("decision", ""),
+                                   request.form.get("comment", ""))
+    except InvalidInput as error:
+        db.session.rollback()
+        record = db.session.get(PracticeRecord, record_id)
+        return render_template("training/mentoring.html", mentees=operations.mentored(current_user),
+                               errors=_errors(error), data=dict(request.form, record_id=record.id)), 422
+    flash(_("Your review is recorded."), "success")
+    return redirect(url_for("training.mentoring"))

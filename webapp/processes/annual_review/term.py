@@ -1,0 +1,139 @@
+"""Term end: reminders before a title expires, the lapse job, and renewal.
+
+The lapse job runs in every scheduler; it claims due titles with `FOR UPDATE SKIP LOCKED` on
+PostgreSQL (the SQLite lease keeps a second scheduler out), lapses each through the register
+(which refuses a title that is no longer active) and tells holder and school once (the
+notification's key is unique). Reminders go out `REMIND_MONTHS_BEFORE` months before the end,
+each once per title (`title_term_notice`).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ... import register
+from ...calendar import local_zone
+from ...extensions import db
+from ...models import TitleHolding, TitleStatus
+from .models import AnnualReview, AnnualReviewStatus, TitleTermNotice
+from .notices import school_admin_ids, tell
+from .transfers import current_school_id
+
+# Default reminder policy for a title's end (months before `valid_until`).
+REMIND_MONTHS_BEFORE = (6, 1)
+BATCH = 500
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(local_zone()).date()
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier (clamped to the month's end)."""
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def _claim(on: date, limit: int) -> list[TitleHolding]:
+    query = (select(TitleHolding).where(TitleHolding.status == TitleStatus.active, TitleHolding.valid_until < on)
+             .order_by(TitleHolding.id).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query.execution_options(populate_existing=True)))
+
+
+def lapse_due_titles(now: datetime, lease=None, batch: int = BATCH) -> int:
+    """Lapse every title whose term ended before today; commit per batch; return how many lapsed."""
+    on = local_today(now)
+    lapsed = 0
+    while True:
+        if lease is not None:
+            lease.renew()
+        titles = _claim(on, batch)
+        if not titles:
+            db.session.rollback()
+            return lapsed
+        for title in titles:
+            register.lapse(title, title.valid_until)
+            holder = title.holder
+            tell([title.user_id, *school_admin_ids(current_school_id(title))], title, f"title:{title.id}:lapsed",
+                 lambda: _("The title of %(name)s ended on %(day)s without renewal and has lapsed; the allowance stopped.",
+                           name=holder.display_name, day=title.valid_until.isoformat()))
+        lapsed += len(titles)
+        db.session.commit()
+
+
+def remind_expiring(now: datetime, months: tuple[int, ...] = REMIND_MONTHS_BEFORE) -> int:
+    """Tell holders whose title ends within `months` (each reminder once); return how many were sent."""
+    on = local_today(now)
+    sent = 0
+    dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for month in sorted(months, reverse=True):
+        horizon = date.fromordinal(on.toordinal())
+        # Titles ending on or before `on + month months` whose reminder for `month` was not sent.
+        limit_day = _add_months(on, month)
+        query = (select(TitleHolding).outerjoin(
+            TitleTermNotice, and_(TitleTermNotice.title_id == TitleHolding.id, TitleTermNotice.months_before == month))
+            .where(TitleHolding.status == TitleStatus.active, TitleHolding.valid_until <= limit_day,
+                   TitleHolding.valid_until >= horizon, TitleTermNotice.title_id.is_(None))
+            .order_by(TitleHolding.id).limit(BATCH))
+        for title in db.session.scalars(query):
+            claimed = db.session.execute(dialect_insert(TitleTermNotice).values(
+                title_id=title.id, months_before=month).on_conflict_do_nothing())
+            if claimed.rowcount != 1:
+                continue  # another scheduler sent it
+            holder = title.holder
+            tell([title.user_id], title, f"title:{title.id}:expiring:{month}",
+                 lambda: _("Your title %(title)s ends on %(day)s. Apply for renewal before then, or it lapses.",
+                           title=_title_words(title), day=title.valid_until.isoformat()))
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def _title_words(title: TitleHolding) -> str:
+    from ...titles import title_label
+
+    return title_label(title.level, title.category)
+
+
+def _add_months(day: date, months: int) -> date:
+    return months_before(day, -months)
+
+
+def term_job(now: datetime, lease) -> int:
+    """The scheduler's job: reminders before the end, then the lapse of titles past their end."""
+    return remind_expiring(now) + lapse_due_titles(now, lease)
+
+
+def reviews_in_term(title: TitleHolding) -> list[AnnualReview]:
+    """The title's annual reviews, oldest first."""
+    return list(db.session.scalars(select(AnnualReview).where(AnnualReview.title_id == title.id)
+                                   .order_by(AnnualReview.school_year)))
+
+
+def renewal_refusal(title: TitleHolding) -> str | None:
+    """Why the title may not be renewed (the renewal rule: every annual review of the term passed), or None."""
+    if title.status != TitleStatus.active:
+        return _("This title is no longer valid.")
+    reviews = [r for r in reviews_in_term(title)]
+    if not reviews:
+        return _("No annual review of this term has been held yet.")
+    unfinished = [r for r in reviews if r.status not in (AnnualReviewStatus.passed, AnnualReviewStatus.revoked,
+                                                           AnnualReviewStatus.void)]
+    if unfinished:
+        return _("An annual review of this term is still open.")
+    if any(r.status is not AnnualReviewStatus.passed for r in reviews):
+        return _("Not every annual review of this term was passed.")
+    return None

@@ -24,8 +24,8 @@ def _holds_title(user) -> bool:
 
 
 def _runs_annual_reviews(user) -> bool:
-    """County offices and leading groups."""
-    return any(role in (Role.county_office, Role.county_leader) for role, _org in user.role_scopes())
+    """County offices (the leading group decides appeals from its inbox)."""
+    return any(role is Role.county_office for role, _org in user.role_scopes())
 
 
 process = Process(

@@ -74,13 +74,16 @@ def lapse_due_titles(now: datetime, lease=None, batch: int = BATCH) -> int:
         db.session.commit()
 
 
-def remind_expiring(now: datetime, months: tuple[int, ...] = REMIND_MONTHS_BEFORE) -> int:
-    """Tell holders whose title ends within `months` (each reminder once); return how many were sent."""
+def remind_expiring(now: datetime, lease=None, months: tuple[int, ...] = REMIND_MONTHS_BEFORE) -> int:
+    """Tell holders whose title ends within `months` (each reminder once: the `title_term_notice`
+    row is inserted first, ON CONFLICT DO NOTHING, so a second scheduler skips it); return how many."""
     on = local_today(now)
     sent = 0
     dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for month in sorted(months, reverse=True):
-        horizon = date.fromordinal(on.toordinal())
+        if lease is not None:
+            lease.renew()
+        horizon = on
         # Titles ending on or before `on + month months` whose reminder for `month` was not sent.
         limit_day = _add_months(on, month)
         query = (select(TitleHolding).outerjoin(
@@ -89,9 +92,9 @@ def remind_expiring(now: datetime, months: tuple[int, ...] = REMIND_MONTHS_BEFOR
                    TitleHolding.valid_until >= horizon, TitleTermNotice.title_id.is_(None))
             .order_by(TitleHolding.id).limit(BATCH))
         for title in db.session.scalars(query):
-            claimed = db.session.execute(dialect_insert(TitleTermNotice).values(
-                title_id=title.id, months_before=month).on_conflict_do_nothing())
-            if claimed.rowcount != 1:
+            claimed = db.session.scalar(dialect_insert(TitleTermNotice).values(
+                title_id=title.id, months_before=month).on_conflict_do_nothing().returning(TitleTermNotice.title_id))
+            if claimed is None:
                 continue  # another scheduler sent it
             holder = title.holder
             tell([title.user_id], title, f"title:{title.id}:expiring:{month}",
@@ -114,7 +117,7 @@ def _add_months(day: date, months: int) -> date:
 
 def term_job(now: datetime, lease) -> int:
     """The scheduler's job: reminders before the end, then the lapse of titles past their end."""
-    return remind_expiring(now) + lapse_due_titles(now, lease)
+    return remind_expiring(now, lease) + lapse_due_titles(now, lease)
 
 
 def reviews_in_term(title: TitleHolding) -> list[AnnualReview]:

@@ -80,7 +80,8 @@ def remind_expiring(now: datetime, lease=None, months: tuple[int, ...] = REMIND_
     on = local_today(now)
     sent = 0
     dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for month in sorted(months, reverse=True):
+    # The nearest reminder first: a title already within one month is not also told "six months".
+    for month in sorted(months):
         if lease is not None:
             lease.renew()
         horizon = on
@@ -96,6 +97,9 @@ def remind_expiring(now: datetime, lease=None, months: tuple[int, ...] = REMIND_
                 title_id=title.id, months_before=month).on_conflict_do_nothing().returning(TitleTermNotice.title_id))
             if claimed is None:
                 continue  # another scheduler sent it
+            for farther in (m for m in months if m > month):
+                db.session.execute(dialect_insert(TitleTermNotice).values(
+                    title_id=title.id, months_before=farther).on_conflict_do_nothing())
             holder = title.holder
             tell([title.user_id], title, f"title:{title.id}:expiring:{month}",
                  lambda: _("Your title %(title)s ends on %(day)s. Apply for renewal before then, or it lapses.",

@@ -23,6 +23,11 @@ def _holds_title(user) -> bool:
         TitleHolding.user_id == user.id, TitleHolding.status == TitleStatus.active).limit(1)) is not None
 
 
+def _is_teacher(user) -> bool:
+    """Teachers read their own career record."""
+    return any(role is Role.teacher for role, _org in user.role_scopes())
+
+
 def _runs_annual_reviews(user) -> bool:
     """County offices (the leading group decides appeals from its inbox)."""
     return any(role is Role.county_office for role, _org in user.role_scopes())
@@ -36,6 +41,7 @@ process = Process(
     navigation=(
         NavEntry("annual_review.duty_log", _l("Duty log"), _holds_title, "nav-duty-log", order=40),
         NavEntry("annual_review.index", _l("Annual review"), _runs_annual_reviews, "nav-annual-review", order=41),
+        NavEntry("annual_review.my_career", _l("Career record"), _is_teacher, "nav-career", order=42),
     ),
     template_globals={
         "annual_status": lookup(REVIEW_STATUS),

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -46,7 +47,10 @@ def months_before(day: date, months: int) -> date:
 
 
 def _claim(on: date, limit: int) -> list[TitleHolding]:
+    # History and holder come in two queries per batch (not one lazy load per title); never joined,
+    # so that FOR UPDATE locks the title rows only.
     query = (select(TitleHolding).where(TitleHolding.status == TitleStatus.active, TitleHolding.valid_until < on)
+             .options(selectinload(TitleHolding.events), selectinload(TitleHolding.holder))
              .order_by(TitleHolding.id).limit(limit))
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)

@@ -105,3 +105,23 @@ def test_expiry_reminders_go_out_once_six_and_one_months_before(app, titles):
 
 def test_every_scheduler_runs_the_title_job(app):
     assert "title_terms" in [spec.name for spec in all_jobs(app)]
+
+
+def test_holders_short_of_a_duty_are_told_once_before_the_semester_ends(app, titles):
+    from webapp.processes.annual_review.models import DutyRecord, DutyReminder
+
+    near_end = datetime(2027, 8, 10, 2, 0, tzinfo=timezone.utc)  # three weeks before 31 August
+    with app.app_context():
+        assert term.remind_short_duties(NOW) == 0  # 10 March: the second semester is far from its end
+        done = db.session.get(TitleHolding, titles["t015"])
+        for duty, count in [("demo_class", 1), ("apprentice", 1), ("research_hours", 20), ("monograph", 1),
+                            ("paper", 1), ("reflection", 2), ("publication", 2), ("work_summary", 1)]:
+            db.session.add(DutyRecord(title_id=done.id, user_id=done.user_id, school_year=2026, semester=2, duty=duty,
+                                      on_date=date(2027, 5, 4), quantity=count, description="done"))
+        db.session.commit()
+        told = term.remind_short_duties(near_end)
+        assert told == 5  # the six titles in force (no lapse has run here) but t015, whose log is complete
+        assert term.remind_short_duties(near_end) == 0
+        keys = set(db.session.scalars(select(Notification.event_key).where(Notification.event_key.like("title:%:duties:%"))))
+        assert f"title:{titles['t015']}:duties:2026:2" not in keys and f"title:{titles['t013']}:duties:2026:2" in keys
+        assert db.session.scalar(select(func.count()).select_from(DutyReminder)) == 6

@@ -124,3 +124,14 @@ class TitleTermNotice(db.Model):
     title_id: Mapped[int] = mapped_column(ForeignKey("title_holding.id"), primary_key=True)
     months_before: Mapped[int] = mapped_column(Integer, primary_key=True)
     sent_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DutyReminder(db.Model):
+    """A holder was checked (and told if a duty was short) before a semester's end: once per semester."""
+
+    __tablename__ = "duty_reminder"
+
+    title_id: Mapped[int] = mapped_column(ForeignKey("title_holding.id"), primary_key=True)
+    school_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    semester: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

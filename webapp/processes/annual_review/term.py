@@ -20,12 +20,19 @@ from ... import register
 from ...calendar import local_zone
 from ...extensions import db
 from ...models import TitleHolding, TitleStatus
-from .models import AnnualReview, AnnualReviewStatus, TitleTermNotice
+from ...i18n import is_english
+from ...notifications.events import app_path
+from ...labels import list_separator
+from .duties import current_semester_short, duty_rules
+from .models import AnnualReview, AnnualReviewStatus, DutyRecord, DutyReminder, TitleTermNotice
+from .schoolyear import school_year_of
 from .notices import school_admin_ids, tell
 from .transfers import current_school_id
 
-# Default reminder policy for a title's end (months before `valid_until`).
+# Default reminder policy for a title's end (months before `valid_until`), and for duties still
+# short in a semester (days before the semester ends; once per semester).
 REMIND_MONTHS_BEFORE = (6, 1)
+DUTY_REMINDER_DAYS = 30
 BATCH = 500
 
 
@@ -73,7 +80,8 @@ def lapse_due_titles(now: datetime, lease=None, batch: int = BATCH) -> int:
             holder = title.holder
             tell([title.user_id, *school_admin_ids(current_school_id(title))], title, f"title:{title.id}:lapsed",
                  lambda: _("The title of %(name)s ended on %(day)s without renewal and has lapsed; the allowance stopped.",
-                           name=holder.display_name, day=title.valid_until.isoformat()))
+                           name=holder.display_name, day=title.valid_until.isoformat()),
+                 link=app_path("annual_review.career_record", user_id=title.user_id))
         lapsed += len(titles)
         db.session.commit()
 
@@ -107,7 +115,8 @@ def remind_expiring(now: datetime, lease=None, months: tuple[int, ...] = REMIND_
             holder = title.holder
             tell([title.user_id], title, f"title:{title.id}:expiring:{month}",
                  lambda: _("Your title %(title)s ends on %(day)s. Apply for renewal before then, or it lapses.",
-                           title=_title_words(title), day=title.valid_until.isoformat()))
+                           title=_title_words(title), day=title.valid_until.isoformat()),
+                 link=app_path("annual_review.career_record", user_id=title.user_id))
             sent += 1
         db.session.commit()
     return sent
@@ -123,9 +132,57 @@ def _add_months(day: date, months: int) -> date:
     return months_before(day, -months)
 
 
+def remind_short_duties(now: datetime, lease=None, days: int = DUTY_REMINDER_DAYS) -> int:
+    """In the last `days` of a semester, tell each holder whose log is short of a duty this
+    semester (or this school year), once per semester; return how many were told."""
+    on = local_today(now)
+    year = school_year_of(on)
+    semester = year.semester_of(on)
+    end = year.semester_end(semester)
+    if (end - on).days > days:
+        return 0
+    dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rules: dict[tuple, list] = {}
+    told = 0
+    while True:
+        if lease is not None:
+            lease.renew()
+        checked = select(DutyReminder.title_id).where(DutyReminder.school_year == year.start_year,
+                                                      DutyReminder.semester == semester)
+        titles = list(db.session.scalars(
+            select(TitleHolding).where(TitleHolding.status == TitleStatus.active, TitleHolding.id.not_in(checked))
+            .order_by(TitleHolding.id).limit(BATCH)))
+        if not titles:
+            db.session.rollback()
+            return told
+        records: dict[int, list] = {}
+        for record in db.session.scalars(select(DutyRecord).where(
+                DutyRecord.title_id.in_([t.id for t in titles]), DutyRecord.school_year == year.start_year)):
+            records.setdefault(record.title_id, []).append(record)
+        for title in titles:
+            mine = db.session.scalar(dialect_insert(DutyReminder).values(
+                title_id=title.id, school_year=year.start_year, semester=semester)
+                .on_conflict_do_nothing().returning(DutyReminder.title_id))
+            if mine is None:
+                continue  # another scheduler checked it
+            key = (title.level, title.category, title.county_id)
+            if key not in rules:
+                rules[key] = duty_rules(title.level, title.category, title.county_id)
+            short = current_semester_short(rules[key], records.get(title.id, []), year, on)
+            if short:
+                names = lambda: list_separator().join(duty.name(is_english()) for duty in short)  # noqa: E731
+                tell([title.user_id], title, f"title:{title.id}:duties:{year.start_year}:{semester}",
+                     lambda: _("The semester ends on %(day)s and your duty log is still short of: %(duties)s.",
+                               day=end.isoformat(), duties=names()),
+                     link=app_path("annual_review.duty_log"))
+                told += 1
+        db.session.commit()
+
+
 def term_job(now: datetime, lease) -> int:
-    """The scheduler's job: reminders before the end, then the lapse of titles past their end."""
-    return remind_expiring(now, lease) + lapse_due_titles(now, lease)
+    """The scheduler's job: duty reminders before a semester ends, reminders before a title ends,
+    then the lapse of titles past their end."""
+    return remind_short_duties(now, lease) + remind_expiring(now, lease) + lapse_due_titles(now, lease)
 
 
 def reviews_in_term(title: TitleHolding) -> list[AnnualReview]:

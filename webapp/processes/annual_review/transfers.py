@@ -12,6 +12,7 @@ from ...extensions import db
 from ...forms import FieldError
 from ...models import Organisation, OrgKind, TeacherProfile, TitleHolding, User
 from ..rotation_plan.periods import move_managing_school
+from ...notifications.events import app_path
 from .notices import school_admin_ids, tell
 
 
@@ -60,4 +61,5 @@ def transfer_holder(actor: User, title: TitleHolding, values: dict) -> None:
         message = lambda: _("%(name)s moved to %(school)s from %(day)s; title and allowance are unchanged.",  # noqa: E731
                             name=holder.display_name, school=school.name, day=values["on"])
     tell([title.user_id, *school_admin_ids(from_school), *school_admin_ids(school.id)], title,
-         f"title:{title.id}:transfer:{event_count}", message)
+         f"title:{title.id}:transfer:{event_count}", message,
+         link=app_path("annual_review.career_record", user_id=title.user_id))

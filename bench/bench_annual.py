@@ -23,7 +23,7 @@ from pathlib import Path
 
 from common import arguments, save_result
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ...core.errors import NotFound
 from ...extensions import db
 from ...i18n import is_english
-from ...models import Organisation, TeacherProfile, TitleEvent, TitleHolding, User
+from ...models import Organisation, TeacherProfile, TitleHolding, User
 from ...titles import title_event_label, title_label, title_status_label
 from ...workflow.permissions import oversees
 from .. import teacher_stages

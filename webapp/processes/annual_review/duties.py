@@ -76,11 +76,17 @@ def duty_rules(level: str, category: str, county_id: int | None = None, engine=N
     rows = table.result(task).get("duty", [])
     duties = []
     for row in rows:
+        code = str(row.get("code") or "").strip()
+        if not code or any(duty.code == code for duty in duties):
+            continue  # a row without a code (or a repeated one) cannot be logged against
+        try:
+            count = max(0, int(row.get("count") or 0))
+        except (TypeError, ValueError):
+            count = 0
         per = "semester" if row.get("per") == "semester" else "year"
-        duties.append(Duty(str(row["code"]), str(row.get("name_zh") or row["code"]),
-                           str(row.get("name_en") or row.get("name_zh") or row["code"]),
-                           str(row.get("unit_zh") or ""), str(row.get("unit_en") or ""), per,
-                           max(0, int(row.get("count") or 0)), bool(row.get("evidence"))))
+        duties.append(Duty(code, str(row.get("name_zh") or code), str(row.get("name_en") or row.get("name_zh") or code),
+                           str(row.get("unit_zh") or ""), str(row.get("unit_en") or ""), per, count,
+                           bool(row.get("evidence"))))
     return duties
 
 

@@ -12,7 +12,7 @@ from ...extensions import db
 from ...forms import FieldError
 from ...i18n import is_english
 from ...models import TitleHolding, TitleStatus, User
-from .duties import Duty, title_duties
+from .duties import Duty
 from .models import DutyRecord
 from .schoolyear import SchoolYear
 

@@ -6,8 +6,6 @@ the appeal — the title stays valid until then.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,12 +14,14 @@ from ...calendar import end_of_working_days, local_zone
 from ...calendar.editing import today
 from ...evidence.operations import link_to_instance
 from ...extensions import db
+from ...i18n import is_english
 from ...models import HumanTask, ProcessInstance, RoleAssignment, TaskState, TeacherProfile, TitleStatus, User, utcnow
 from ...roles import Role
 from .duties import records_of, tally as duty_tally, title_duties
 from .labels import OUTCOMES
 from .models import AnnualReview, AnnualReviewStatus
 from .notices import in_both, school_admin_ids, tell
+from .schoolyear import SchoolYear
 
 
 def review_by_id(review_id) -> AnnualReview:
@@ -41,8 +41,6 @@ def _completed_by(review: AnnualReview, step: str) -> int | None:
 
 
 def _year_label(review: AnnualReview, english: bool) -> str:
-    from .schoolyear import SchoolYear
-
     return SchoolYear(review.school_year).label(english)
 
 
@@ -88,8 +86,6 @@ def record_confirmation(review: AnnualReview, decision: str, comment: str, ask_o
 
 
 def _is_en() -> bool:
-    from ...i18n import is_english
-
     return is_english()
 
 
@@ -196,8 +192,3 @@ def record_appeal_decision(review: AnnualReview, outcome: str, reason: str) -> d
     else:
         _revoke(review, f"{review.decision_reason or ''} {reason}".strip(), actor)
     return {"outcome": review.appeal_outcome}
-
-
-def final_on(review: AnnualReview) -> date | None:
-    """When the outcome took effect (for the career record)."""
-    return review.effective_on

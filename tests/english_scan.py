@@ -54,7 +54,21 @@ def user_entered_values() -> list[str]:
     for reason, reply in db.session.execute(select(Objection.reason, Objection.reply)):
         values |= {v for v in (reason, reply) if v}
     values |= {note for note in db.session.scalars(select(VoteRound.tie_note)) if note}
+    values |= _title_texts()
     return sorted((v for v in values if v and CJK.search(v)), key=len, reverse=True)
+
+
+def _title_texts() -> set[str]:
+    """Reasons typed for title events (transfers, revocations) and the annual review's texts and logs."""
+    from webapp.models import TitleEvent, TitleHolding
+    from webapp.processes.annual_review.models import AnnualReview, DutyRecord
+
+    values = set(db.session.scalars(select(TitleEvent.reason))) | set(db.session.scalars(select(TitleHolding.status_reason)))
+    values |= set(db.session.scalars(select(DutyRecord.description)))
+    for row in db.session.execute(select(AnnualReview.summary, AnnualReview.school_comment, AnnualReview.opinion,
+                                         AnnualReview.decision_reason, AnnualReview.appeal_text, AnnualReview.appeal_reason)):
+        values |= {value for value in row if value}
+    return {value for value in values if value}
 
 
 def chinese_left(page: str, allowed: list[str]) -> list[str]:

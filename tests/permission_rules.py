@@ -41,6 +41,7 @@ VISIBLE = {
     "vote_notice": MEMBERS | OVERSEERS,
     "vote_reported": MEMBERS | OVERSEERS,
     "objection": {"t001"} | S1_ADMINS,  # confidential: the objector and the investigators only
+    "annual_review": {"t016"} | OVERSEERS,  # t016's annual review (a title holder of school 1)
 }
 APPLICATION_OWNER = {"app_draft": "t007", "app_returned": "t013", "app_submitted": "t010", "app_claimed": "t004",
                      "app_in_vote": "t001", "app_reported": "t007"}
@@ -87,6 +88,7 @@ STEPS = {
     "open_ballot": _step("vote_voting", True, True, "s1c2", None, MEMBERS, OVERSEERS),
     "investigation": _step("objection", True, False, None, None, S1_ADMINS),  # confidential: no overseer sees it
     "report": _step("vote_reported", False, False, "s1admin", "s1admin", S1_ADMINS, ABOVE),
+    "annual_summary": _step("annual_review", True, True, "t016", None, SCHOOL1_TEACHERS, teacher=True),
 }
 
 
@@ -280,7 +282,30 @@ def edits(ok: int):
 
 CALENDAR_DAY = {"day": "2026-10-01", "kind": "holiday", "name": "国庆节", "year": "2026"}
 
+def annual(name: str, data: dict | None = None, key: str = "title_id"):
+    """One target of the annual review: t016's title, the county's round, the county, t016."""
+    return lambda world: [Target(name, {key: world.ids[name]}, name, data)]
+
+
+COUNTY1_OFFICE = {"county"}
+CAREER_READERS = {"t016"} | OVERSEERS  # the teacher and overseers of school 1
+
 RULES: dict[tuple[str, str], Rule] = {
+    ("annual_review.duty_log", "GET"): Rule(one(), everyone(200)),
+    ("annual_review.add_duty_record", "POST"): Rule(
+        annual("annual_title", {"duty": "reflection", "on_date": "1999-01-04", "quantity": "1", "description": "x"}),
+        only({"t016"}, 422)),  # the holder reaches the date check; nobody else learns the title exists
+    ("annual_review.index", "GET"): Rule(one(), only({"county", "county2"}, 200)),  # each office its own county
+    ("annual_review.open_round", "POST"): Rule(annual("county1", {"school_year": "1999"}, "county_id"),
+                                               only(COUNTY1_OFFICE, 422)),
+    ("annual_review.round_page", "GET"): Rule(annual("annual_round", key="round_id"), only(COUNTY1_OFFICE, 200)),
+    ("annual_review.titles", "GET"): Rule(annual("county1", key="county_id"), only(COUNTY1_OFFICE, 200)),
+    ("annual_review.transfer_form", "GET"): Rule(annual("annual_title"), only(COUNTY1_OFFICE, 200)),
+    ("annual_review.transfer", "POST"): Rule(annual("annual_title", {"to_school": "999999", "on": "x"}),
+                                             only(COUNTY1_OFFICE, 422)),
+    ("annual_review.renew", "POST"): Rule(annual("annual_title"), only(COUNTY1_OFFICE, 409)),  # its review is open
+    ("annual_review.my_career", "GET"): Rule(one(), everyone(302)),
+    ("annual_review.career_record", "GET"): Rule(annual("t016", key="user_id"), only(CAREER_READERS, 200)),
     ("static", "GET"): Rule(one({"filename": "app.css"}), everyone(200), anonymous=200),
     ("auth.login", "GET"): Rule(one(), everyone(302), anonymous=200),
     ("auth.login", "POST"): Rule(one(data={"username": "nobody", "password": "wrong"}), everyone(302), anonymous=401),

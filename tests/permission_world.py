@@ -189,9 +189,33 @@ def build_world(app) -> World:
     draft = start_application(teacher, world.ids["cycle_backbone"])
     assert submit(teacher, draft, declaration(_action="save")).status_code == 302
 
+    _annual_review(world)
     _name_everything(world)
     _check_stages(world)
     return world
+
+
+def _annual_review(world: World) -> None:
+    """t016 of school 1 holds a county title; the county office opens this school year's annual review."""
+    from webapp import register
+    from webapp.calendar.editing import today
+    from webapp.processes.annual_review.models import AnnualReview, AnnualReviewRound
+    from webapp.processes.annual_review.schoolyear import school_year_of
+
+    with world.app.app_context():
+        holder = db.session.scalar(select(User).filter_by(username="t016"))
+        title = register.confer(user_id=holder.id, level="county", category="backbone", conferred_on=date(2024, 9, 1),
+                                term_years=5, subject="music", org_id=world.ids["school1"],
+                                county_id=world.ids["county1"], allowance_monthly=300, source="demo")
+        db.session.commit()
+        world.ids["annual_title"], world.ids["t016"] = title.id, holder.id
+        year = school_year_of(today()).start_year
+    response = world.session("county").post(f"/annual/counties/{world.ids['county1']}/open", data={"school_year": str(year)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with world.app.app_context():
+        world.ids["annual_round"] = db.session.scalar(select(AnnualReviewRound.id))
+        world.ids["annual_review"] = db.session.scalar(select(AnnualReview.instance_id))
+    world.ids["annual_summary"] = _task(world, world.ids["annual_review"], "submit_summary")
 
 
 def _name_everything(world: World) -> None:

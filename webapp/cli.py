@@ -37,6 +37,10 @@ def register_cli(app: Flask) -> None:
 
         build_training_demo(current_app.extensions["workflow_engine"])
         db.session.commit()
+        from .demo_annual import seed_annual_review
+
+        seed_annual_review(current_app.extensions["workflow_engine"], current_app.extensions["form_library"])
+        db.session.commit()
         click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
         for username, role, org in logins.rows:
             click.echo(f"  {username:<10} {role:<18} {org}")

@@ -29,6 +29,7 @@ class NotificationKind(enum.Enum):
     recommended = "recommended"
     not_recommended = "not_recommended"
     removed = "removed"                  # removed from a recommended list after an objection
+    title_notice = "title_notice"        # a title's annual review, expiry, lapse or transfer (message in params)
 
 
 REMINDER_KINDS = frozenset({NotificationKind.due_soon, NotificationKind.due, NotificationKind.overdue,

@@ -23,6 +23,7 @@ EVENT_LABELS = {
     NotificationKind.recommended: _l("Recommended"),
     NotificationKind.not_recommended: _l("Not recommended"),
     NotificationKind.removed: _l("Removed from the list"),
+    NotificationKind.title_notice: _l("Title"),
 }
 # Events the reader should not overlook (shown like overdue reminders).
 SERIOUS = {NotificationKind.ineligible, NotificationKind.returned, NotificationKind.removed,
@@ -73,6 +74,8 @@ def event_text(note: Notification, english: bool) -> str:
     if kind is NotificationKind.recommended:
         return _("You are recommended for %(title)s by %(school)s; the list is on public notice until %(end)s.",
                  title=title, school=p.get("school", ""), end=format_deadline(p.get("notice_end"), english))
+    if kind is NotificationKind.title_notice:
+        return _pick(p, "message", english)
     if kind is NotificationKind.not_recommended:
         return _("The vote of %(school)s did not recommend you for %(title)s.", school=p.get("school", ""), title=title)
     return _("You were removed from the recommended list for %(title)s of %(school)s after an objection was upheld.",

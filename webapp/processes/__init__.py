@@ -15,7 +15,9 @@ names a process. What a declaration may hold:
 - ``teacher_stage``: where a teacher's applications stand in this process, for *我的申报* and the
   career record (application id → `TeacherStage`); a later ``stage_order`` wins;
 - ``outcomes``: what a person is told right after completing a step, when the process knows
-  better than the generic message (`webapp.workflow.outcomes`).
+  better than the generic message (`webapp.workflow.outcomes`);
+- ``jobs``: scheduled jobs of its own (`webapp.scheduler.runner.JobSpec`), run by every scheduler
+  beside the common ones (e.g. the annual review's lapse of titles past their end).
 """
 from __future__ import annotations
 
@@ -80,6 +82,7 @@ class Process:
     teacher_stage: TeacherStageProvider | None = None
     stage_order: int = 0
     outcomes: tuple[OutcomeProvider, ...] = ()
+    jobs: tuple[Any, ...] = ()
 
 
 def discover() -> list[Process]:
@@ -115,6 +118,8 @@ def register_processes(app: Flask, processes: Iterable[Process]) -> None:
             register_outcome(app, provider)
         app.jinja_env.globals.update(process.template_globals)
     app.extensions["processes"] = processes
+    # The scheduler reads these from the app (it never imports a process).
+    app.extensions["process_jobs"] = tuple(job for process in processes for job in process.jobs)
 
 
 def registered(app: Flask) -> list[Process]:

@@ -22,16 +22,17 @@ log = logging.getLogger(__name__)
 
 def build_scheduler(app: Flask, runner_id: str | None = None, first_run_in: float = 2.0) -> BackgroundScheduler:
     """A scheduler (not started) with every job, each run in its own app context by a JobRunner."""
-    from .jobs import JOBS
+    from .jobs import all_jobs
 
+    jobs = all_jobs(app)
     runner = JobRunner(app, runner_id)
     scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(max_workers=len(JOBS))},
+        executors={"default": ThreadPoolExecutor(max_workers=len(jobs))},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone=timezone.utc,
     )
     first = datetime.now(timezone.utc) + timedelta(seconds=first_run_in)
-    for spec in JOBS:
+    for spec in jobs:
         scheduler.add_job(
             runner.run, "interval", args=(spec,), seconds=spec.interval(app),
             id=spec.name, name=spec.name, next_run_time=first, replace_existing=True,

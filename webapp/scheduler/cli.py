@@ -17,7 +17,7 @@ def register_scheduler_cli(app: Flask) -> None:
     def scheduler_command(once: bool) -> None:
         """Run the scheduler (timers, reminders, e-mail) until stopped with Ctrl-C or SIGTERM."""
         from . import build_scheduler
-        from .jobs import JOBS
+        from .jobs import all_jobs
         from .runner import JobRunner
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -25,7 +25,7 @@ def register_scheduler_cli(app: Flask) -> None:
         app_object = current_app._get_current_object()
         if once:
             runner = JobRunner(app_object)
-            for spec in JOBS:
+            for spec in all_jobs(app_object):
                 click.echo(f"{spec.name}: {runner.run(spec, scheduled=False)}")
             return
         stop = threading.Event()

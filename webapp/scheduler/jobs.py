@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from ..notifications.announcements import announce_new_tasks
@@ -40,3 +40,8 @@ JOBS = (
     JobSpec("announce_tasks", _l("Write digests of new steps"), "SCHEDULER_REMINDER_SECONDS", _announce),
     JobSpec("deliver_notifications", _l("Send notification e-mails"), "SCHEDULER_DELIVERY_SECONDS", _deliver),
 )
+
+
+def all_jobs(app: Flask) -> tuple[JobSpec, ...]:
+    """The common jobs and those the process packages declare (`Process.jobs`)."""
+    return JOBS + tuple(app.extensions.get("process_jobs", ()))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..models import EmailState, Notification, SchedulerFailure, SchedulerJob, utcnow
 from ..notifications.mailer import SmtpSettings
-from .jobs import JOBS
+from .jobs import all_jobs
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def job_statuses() -> list[JobStatus]:
     """Every job, with what the database knows of its runs."""
     rows = {row.name: row for row in db.session.scalars(select(SchedulerJob))}
     return [
-        JobStatus(spec.name, str(spec.label), spec.interval(current_app), rows.get(spec.name)) for spec in JOBS
+        JobStatus(spec.name, str(spec.label), spec.interval(current_app), rows.get(spec.name)) for spec in all_jobs(current_app)
     ]
 
 

@@ -547,13 +547,94 @@ def test_leader_returns_then_approves_and_the_notice_runs(app, sessions):
     assert "最终得分 75.00，排名第 7" in mine and "88.00" not in mine
     assert "县级评审公示" in sessions("t021").get("/applications/").get_data(as_text=True)
 
+
+# -- 7. objections to the county notice (the one objection process, investigated by the office) ----
+
+def _object(sessions, app, username: str, against: str, reason: str = "该候选人申报的县级公开课与实际情况不符，请核实。"):
+    review = _review(app)
+    return sessions(username).post(f"/review/{review.id}/objections", content_type="multipart/form-data",
+                                   data={"candidate": str(_candidates(app)[against].id), "reason": reason})
+
+
+def _objection_step(app) -> int:
+    return _open_task(app, "investigate_office")
+
+
+def test_county_objection_upheld_removes_and_moves_up(app, sessions):
+    from webapp.models import Notification, NotificationKind
+    from webapp.processes.objection.models import Objection
+
+    review = _review(app)
+    # Anyone of the county may object (a teacher of another school here); outside the county: 404.
+    assert _object(sessions, app, "sqcounty", "t017").status_code == 404
+    short = _object(sessions, app, "t001", "t017", reason="不对")
+    assert short.status_code == 422 and 'id="objection-form"' in short.get_data(as_text=True)
+    assert _object(sessions, app, "t001", "t020").status_code == 422  # t020 is on the reserve list, not the notice
+    with app.app_context():
+        assert db.session.scalar(select(Objection)) is None
+    assert _object(sessions, app, "t001", "t017").status_code == 302
+
+    # The office investigates; the objector's name is seen there and nowhere the candidate looks.
+    step = _objection_step(app)
+    office = sessions("county")
+    objector = _names(app, ["t001"])["t001"]
+    assert objector in office.get(f"/tasks/{step}").get_data(as_text=True)
+    with app.app_context():
+        instance_id = db.session.scalar(select(Objection.instance_id))
+    for username in ("t017", "leader", "s1admin", "expert"):
+        assert sessions(username).get(f"/instances/{instance_id}").status_code == 404, username
+        assert sessions(username).get(f"/tasks/{step}").status_code == 404, username
+    assert objector not in sessions("t017").get(f"/review/{review.id}/notice").get_data(as_text=True)
+
+    response = office.post(f"/tasks/{step}", content_type="multipart/form-data", data={
+        "objection_decision": "upheld", "objection_reply": "经核实，异议属实，取消其正式候选人资格。"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    candidates = _candidates(app)
+    assert candidates["t017"].status is ReviewCandidateStatus.removed and candidates["t017"].rank is None
+    assert candidates["t020"].status is ReviewCandidateStatus.formal  # the head of the reserve list moves up
+    assert [u for u, c in sorted(candidates.items(), key=lambda i: i[1].rank or 99) if c.status.value == "formal"] == \
+        ["t016", "t022", "t018", "t021", "t020"]
+    # The change is published on the notice (without the objector).
+    notice = sessions("t010").get(f"/review/{review.id}/notice").get_data(as_text=True)
+    listed = notice.split('id="notice-list"', 1)[1].split("</table>", 1)[0]
+    names = _names(app, ["t017", "t020"])
+    assert names["t020"] in listed and names["t017"] not in listed
+    changes = notice.split('id="notice-changes"', 1)[1].split("</ul>", 1)[0]
+    assert names["t017"] in changes and "从后备名单递补" in changes and objector not in notice
+    mine = sessions("t001").get(f"/review/{review.id}/notice").get_data(as_text=True).split('id="my-objections"', 1)[1]
+    assert "经核实，异议属实，取消其正式候选人资格。" in mine
+    with app.app_context():
+        told = {(n.kind, n.user.username) for n in db.session.scalars(
+            select(Notification).where(Notification.event_key.like("%objection%") | Notification.event_key.like("review_candidate:%")))}
+    assert told == {(NotificationKind.objection_reply, "t001"), (NotificationKind.removed, "t017"),
+                    (NotificationKind.recommended, "t020")}
+    assert "县级评审公示后因异议成立被取消" in sessions("t017").get("/applications/").get_data(as_text=True)
+
+
+def test_county_objection_dismissed_and_the_result_waits_for_it(app, sessions):
+    review = _review(app)
+    assert _object(sessions, app, "s2admin", "t018", "该教师近三年没有承担县级公开课任务，请核实。").status_code == 302
+    # The notice ends with the objection still open: the result waits for the answer.
     assert reach_timers(app, review.instance_id) == 1
+    assert _review(app).status is ReviewStatus.notice
+    late = _object(sessions, app, "t013", "t018")
+    assert late.status_code == 409 and "公示期已结束" in late.get_data(as_text=True)
+
+    step = _objection_step(app)
+    response = sessions("county").post(f"/tasks/{step}", content_type="multipart/form-data", data={
+        "objection_decision": "dismissed", "objection_reply": "经核实，该教师本年度承担了县级公开课。"})
+    assert response.status_code == 302
+    assert _candidates(app)["t018"].status is ReviewCandidateStatus.formal
+    mine = sessions("s2admin").get(f"/review/{review.id}/notice").get_data(as_text=True).split('id="my-objections"', 1)[1]
+    assert '<span class="reply">经核实，该教师本年度承担了县级公开课。</span>' in mine and "驳回" in mine
+
+    assert reach_timers(app, review.instance_id) == 1  # the hourly check finds every objection answered
     assert _review(app).status is ReviewStatus.done
     with app.app_context():
         formal = [c.teacher.username for c in results.formal_candidates(review.cycle_id)]
         reserve = [c.teacher.username for c in results.reserve_list(review.cycle_id)]
-    assert formal == ["t016", "t022", "t018", "t017", "t021"] and reserve == ["t020", "t019"]
-    stage = sessions("t020").get("/applications/").get_data(as_text=True)
+    assert formal == ["t016", "t022", "t018", "t021", "t020"] and reserve == ["t019"]
+    stage = sessions("t019").get("/applications/").get_data(as_text=True)
     assert "进入县级后备名单" in stage
 
 

@@ -11,8 +11,9 @@ from ...extensions import db
 from ...roles import Role
 from ...transaction import committing
 from ...workflow.operations import complete_task
-from ...workflow.task_forms import task_context
-from . import operations, panels, selection, sheets
+from ...workflow.task_forms import read_form, task_context
+from ..objection.operations import OBJECTION_FORM
+from . import objections, operations, panels, selection, sheets
 from .labels import CONFLICTS
 from ...models import User
 from .models import ReviewCandidate, ReviewEvent, ReviewRound
@@ -80,7 +81,35 @@ def review_page(review_id: int):
 def notice(review_id: int):
     """The public notice (and, after it, the result) for everyone in the review's area."""
     review = operations.published_review(current_user, review_id)
-    return render_template("county_review/notice.html", review=review, mine=own_candidacy(current_user, review))
+    return _render_notice(review, {}, [])
+
+
+def _render_notice(review, data, errors, status=200):
+    """The notice with the objection form (and its errors) while it runs, and the reader's own objections."""
+    form = None
+    if objections.notice_open(review):
+        form = current_app.extensions["form_library"].render(
+            OBJECTION_FORM, None, data, errors, {"candidate_options": objections.objection_options(review)})
+    return render_template("county_review/notice.html", review=review, mine=own_candidacy(current_user, review),
+                           objection_form=form, errors=errors,
+                           my_objections=objections.my_objections(current_user, review),
+                           changes=objections.notice_changes(review)), status
+
+
+@bp.post("/<int:review_id>/objections")
+@login_required
+@committing
+def object_to(review_id: int):
+    """Anyone of the review's area objects to a formal candidate while the notice runs; the office investigates."""
+    review = operations.published_review(current_user, review_id)
+    context = {"candidate_options": objections.objection_options(review)}
+    data, errors, cited = read_form(OBJECTION_FORM, current_user, None, previous={}, context=context)
+    if errors:
+        db.session.rollback()
+        return _render_notice(operations.published_review(current_user, review_id), data, errors, 422)
+    objections.file_objection(_engine(), current_user, review, int(data["candidate"]), data["reason"], cited)
+    flash(_("Your objection has been filed. The office will investigate and reply to you."), "success")
+    return redirect(url_for("county_review.notice", review_id=review_id) + "#my-objections")
 
 
 @bp.post("/candidates/<int:candidate_id>/withdraw")

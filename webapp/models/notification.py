@@ -29,6 +29,7 @@ class NotificationKind(enum.Enum):
     recommended = "recommended"
     not_recommended = "not_recommended"
     removed = "removed"                  # removed from a recommended list after an objection
+    report_due = "report_due"            # a school's list not reported as the deadline nears (or no list at all)
 
 
 REMINDER_KINDS = frozenset({NotificationKind.due_soon, NotificationKind.due, NotificationKind.overdue,

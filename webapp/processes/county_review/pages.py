@@ -13,7 +13,7 @@ from ...transaction import committing
 from ...workflow.operations import complete_task
 from ...workflow.task_forms import read_form, task_context
 from ..objection.operations import OBJECTION_FORM
-from . import objections, operations, panels, selection, sheets
+from . import objections, opening, operations, panels, selection, sheets
 from .labels import CONFLICTS
 from ...models import User
 from .models import ReviewCandidate, ReviewEvent, ReviewRound
@@ -43,11 +43,13 @@ def index():
     offices = []
     for office in operations.office_orgs(current_user):
         reviews = operations.reviews_of(office)
+        openings = opening.openings_of(office)
         calls = []
         for cycle in operations.calls_of(office):
             review = reviews.get(cycle.id)
             pool = 0 if review is not None else pool_size(cycle, office)
-            calls.append((cycle, review, pool, unreported_schools(cycle, office) if review is None else []))
+            calls.append((cycle, review, pool, unreported_schools(cycle, office) if review is None else [],
+                          openings.get(cycle.id)))
         offices.append((office, calls))
     led = leader_reviews(current_user)
     if not offices and not led:
@@ -65,6 +67,20 @@ def open_review(office_id: int, cycle_id: int):
                                     request.form.get("places_mode", ""), request.form.get("places_value", ""))
     flash(_("The review is open: check each candidate's materials in your inbox."), "success")
     return redirect(url_for("county_review.review_page", review_id=review.id))
+
+
+@bp.post("/offices/<int:office_id>/cycles/<int:cycle_id>/opening")
+@login_required
+@committing
+def schedule_opening(office_id: int, cycle_id: int):
+    """Set the schools' reporting deadline and the places: the review then opens itself."""
+    office = operations.office_of(current_user, office_id)
+    form = request.form
+    opening.schedule_opening(_engine(), current_user, office, cycle_id, form.get("report_deadline", ""),
+                             form.get("places_mode", ""), form.get("places_value", ""))
+    flash(_("Set: the schools not yet reported are reminded before the deadline, and the review opens itself when it passes."),
+          "success")
+    return redirect(url_for("county_review.index") + f"#call-{cycle_id}")
 
 
 @bp.get("/<int:review_id>")

@@ -99,9 +99,12 @@ def scoring_experts(review_id) -> list[int]:
 
 @handler("record_scores", "Record one expert's score sheet (called by the service layer, not from a diagram).")
 def record_scores(context: dict, user_id: int, answers: dict) -> None:
-    """Store the sheet; the expert is the step's assignee."""
-    if int(context["expert"]) != user_id:
-        raise LookupError("a score sheet was submitted by someone other than its expert")
+    """Store the sheet of the step's assignee: the service layer lets nobody else complete it.
+
+    Usually the expert the sheet was made for (`context["expert"]`); after a deactivated expert's
+    sheet was handed over (`experts.hand_over`), the expert who took it over, whose candidates
+    moved with it. Either way only the submitter's own candidates are stored.
+    """
     sheets.store_scores(_review(context["review_id"]), user_id, answers)
 
 

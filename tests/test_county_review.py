@@ -30,7 +30,7 @@ from .test_concurrency import _race
 
 POOL = ["t016", "t019", "t022", "t017", "t020", "t023", "t018", "t021", "t024"]
 SCORED = ["t017", "t018", "t019", "t020", "t021", "t022", "t024"]
-EXPERTS = ["expert", "expert2", "expert3", "expert4", "expert5", "expert6"]
+EXPERTS = ["expert", "expert2", "expert3", "expert4", "expert5", "expert6", "expert7"]  # expert7 takes over expert6's sheet
 # Each candidate's expert totals, in the order of EXPERTS as assigned (conflicts leave some out).
 TOTALS = {
     "t017": [90, 80, 80, 80, 60],   # five scores: highest and lowest dropped → 80 (plain mean 78)
@@ -470,10 +470,56 @@ def test_score_sheet_fits_a_phone(app, review_server, browser):
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width
 
 
+def test_a_deactivated_experts_sheet_returns_to_the_office(app, sessions):
+    with app.app_context():
+        users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(["expert6", "county"])))}
+        users["expert6"].is_active_flag = False
+        county_org = db.session.scalar(select(Organisation).filter_by(name="汉阴县"))
+        from webapp.demo import _user
+
+        _user("expert7", "新任专家", Role.expert, county_org, users["county"].password_hash)
+        db.session.commit()
+    review = _review(app)
+    sheet = _open_task(app, "expert_scoring", "expert6")
+    held = {u for u, experts in _panels(app).items() if "expert6" in experts}
+    moved = held - {"t024"}  # t024 withdrew: that row stays behind, unscored and uncounted
+    office = sessions("county")
+    page = office.get(f"/review/{review.id}").get_data(as_text=True)
+    section = page.split('id="returned-sheets"', 1)[1].split("</section>", 1)[0]
+    names = _names(app, ["expert6", "expert7", "t022"])
+    assert names["expert6"] in section and names["expert7"] in section
+    assert names["t022"] not in section  # serves physics only: a conflict with every candidate of the sheet
+    # The leading group reads the review but does not hand sheets over.
+    assert 'id="returned-sheets"' not in sessions("leader").get(f"/review/{review.id}").get_data(as_text=True)
+    url = f"/review/{review.id}/sheets/{sheet}/hand-over"
+    assert sessions("leader").post(url, data={"expert": _user_id(app, "expert7"), "reason": "专家账号已停用。"}).status_code == 404
+
+    conflict = office.post(url, data={"expert": _user_id(app, "t022"), "reason": "专家账号已停用。"})
+    assert conflict.status_code == 422 and "不能分配" in conflict.get_data(as_text=True)
+    taken = office.post(url, data={"expert": _user_id(app, "expert2"), "reason": "专家账号已停用。"})
+    assert taken.status_code == 422 and "已有评分表" in taken.get_data(as_text=True)
+    no_reason = office.post(url, data={"expert": _user_id(app, "expert7"), "reason": ""})
+    assert no_reason.status_code == 422 and 'value=""' in no_reason.get_data(as_text=True)
+    assert {u for u, experts in _panels(app).items() if "expert6" in experts} == held
+
+    assert office.post(url, data={"expert": _user_id(app, "expert7"), "reason": "专家账号已停用，改由新任专家评分。"}).status_code == 302
+    assert {u for u, experts in _panels(app).items() if "expert7" in experts} == moved
+    assert _open_task(app, "expert_scoring", "expert7") == sheet
+    page = sessions("expert7").get(f"/tasks/{sheet}").get_data(as_text=True)
+    candidates = _candidates(app)
+    assert {int(x) for x in re.findall(r'data-candidate-id="(\d+)"', page)} == {candidates[u].id for u in moved}
+    assert 'id="returned-sheets"' not in office.get(f"/review/{review.id}").get_data(as_text=True)
+    # An active expert's sheet is not the office's to hand over.
+    other = _open_task(app, "expert_scoring", "expert5")
+    active = office.post(f"/review/{review.id}/sheets/{other}/hand-over",
+                         data={"expert": _user_id(app, "expert7"), "reason": "专家账号已停用。"})
+    assert active.status_code == 409
+
+
 # -- 6. ranking, 差额, tie, approval ---------------------------------------------------------------
 
 def test_margin_warning_then_places_lowered_and_tie_decided(app, sessions):
-    for expert in ("expert", "expert5", "expert6"):
+    for expert in ("expert", "expert5", "expert7"):
         task_id = _open_task(app, "expert_scoring", expert)
         assert sessions(expert).post(f"/review/tasks/{task_id}/scores", data=_sheet(app, expert)).status_code == 302
     candidates = _candidates(app)

@@ -13,7 +13,7 @@ from ...transaction import committing
 from ...workflow.operations import complete_task
 from ...workflow.task_forms import read_form, task_context
 from ..objection.operations import OBJECTION_FORM
-from . import objections, opening, operations, panels, selection, sheets
+from . import experts, objections, opening, operations, panels, selection, sheets
 from .labels import CONFLICTS
 from ...models import User
 from .models import ReviewCandidate, ReviewEvent, ReviewRound
@@ -88,8 +88,34 @@ def schedule_opening(office_id: int, cycle_id: int):
 def review_page(review_id: int):
     """Where the review stands, every candidate with status and (once ranked) score; printable result."""
     review = operations.managed_review(current_user, review_id)
+    return _render_review(review, {}, {})
+
+
+def _render_review(review, data, errors, status=200):
     events = db.session.scalars(db.select(ReviewEvent).filter_by(review_id=review.id).order_by(ReviewEvent.id)).all()
-    return render_template("county_review/review.html", review=review, events=events)
+    returned = experts.returned_sheets(review) if operations.office_orgs(current_user) else []
+    return render_template("county_review/review.html", review=review, events=events, returned=returned,
+                           data=data, errors=errors), status
+
+
+@bp.post("/<int:review_id>/sheets/<int:task_id>/hand-over")
+@login_required
+@committing
+def hand_over(review_id: int, task_id: int):
+    """The office hands a deactivated expert's score sheet to another expert."""
+    review = operations.managed_review(current_user, review_id)
+    if not operations.office_orgs(current_user):
+        raise NotFound(_("No such review."))
+    try:
+        new_holder = experts.hand_over(current_user, review, task_id, request.form.get("expert", type=int),
+                                       request.form.get("reason", ""))
+    except InvalidInput as refusal:
+        db.session.rollback()
+        data = {"task_id": task_id, "expert": request.form.get("expert", ""), "reason": request.form.get("reason", "")}
+        return _render_review(operations.managed_review(current_user, review_id), data, _error_map(refusal.errors), 422)
+    flash(_("The score sheet now belongs to %(name)s, who finds it in their inbox.", name=new_holder.display_name),
+          "success")
+    return redirect(url_for("county_review.review_page", review_id=review_id))
 
 
 @bp.get("/<int:review_id>/notice")

@@ -699,3 +699,16 @@ def test_the_result_page_in_english(app, sessions):
     for chinese in ("正式候选人", "资格复审", "后备", "评审", "直推"):
         assert chinese not in page, chinese
     office.post("/language", data={"lang": "zh_Hans_CN", "next": "/review/"})
+
+
+def test_the_notice_with_objections_in_english(app, sessions):
+    """The objector's notice in English: the changes and the reply, no Chinese but people's data."""
+    from .english_scan import chinese_left, user_entered_values
+
+    teacher = Session(app, "t001")
+    teacher.post("/language", data={"lang": "en", "next": "/"})
+    page = teacher.get(f"/review/{_review(app).id}/notice").get_data(as_text=True)
+    assert "Changes to the notice" in page and "Moved up from the reserve list" in page and "My objections" in page
+    with app.app_context():
+        assert chinese_left(page, user_entered_values()) == []
+    teacher.post("/language", data={"lang": "zh_Hans_CN", "next": "/"})

@@ -7,7 +7,12 @@
    ballots, ties or a missing quorum are decided, the list goes on public notice; in one round
    of 20 someone objects and the administrator investigates (mostly dismisses), in another a
    candidate withdraws; the notice timer is fired the scheduler's way; the administrator reports
-   the list. On PostgreSQL and on SQLite: completions per second, per action and per process.
+   the list. Then the county office opens the review of every call with reported lists and the
+   review is driven to its result (bench/drive_review.py: materials, opinions, 30 experts'
+   score sheets, approval, the notice timer). On PostgreSQL and on SQLite: completions per
+   second, per action, per process and per review step; a scoring completion (one expert's
+   score sheet) against a self-application step (target ≤ 1.25×). `--review-only`: just that
+   run on PostgreSQL.
 2. Province (PostgreSQL): a generated province (400,000 teachers); cost per completion while the
    first 1,000 teachers apply and their schools vote, then again once real runs and cloned
    applications bring the database past 100,000 instances (it must stay flat).
@@ -24,7 +29,7 @@ import multiprocessing
 import time
 
 import common
-from drive import Driver, DriveStats
+from drive import WITH_REVIEW, Driver, DriveStats
 from sqlalchemy import func, select, text
 
 from webapp.extensions import db
@@ -48,7 +53,23 @@ def describe(stats: DriveStats) -> dict:
         "per_action": {kind: common.summary(values) for kind, values in sorted(stats.durations.items(), key=_kind_order)},
         "completions_by_process": {process: len(values) for process, values in sorted(stats.by_process.items())},
         "complete_by_process": {process: common.summary(values) for process, values in sorted(stats.by_process.items())},
+        "complete_by_step": {step: common.summary(values) for step, values in sorted(stats.by_step.items())},
     }
+
+
+SCORING_STEP, SCORING_LIMIT = "county_review/expert_scoring", 1.25  # a score sheet vs a self-application step
+
+
+def scoring_cost(result: dict) -> dict | None:
+    """A scoring completion's median against the self-application steps' median (target ≤ 1.25×)."""
+    scoring = result["complete_by_step"].get(SCORING_STEP)
+    applying = result["complete_by_process"].get("self_application")
+    if not scoring or not applying:
+        return None
+    ratio = round(scoring["median_ms"] / applying["median_ms"], 2)
+    return {"scoring_median_ms": scoring["median_ms"], "sheets": scoring["n"],
+            "self_application_median_ms": applying["median_ms"], "ratio": ratio,
+            "verdict": common.verdict(ratio, SCORING_LIMIT)}
 
 
 KIND_ORDER = ("start", "claim", "complete", "abandon", "open_round", "objection", "withdraw", "timer")
@@ -83,7 +104,7 @@ def county_run(database_url: str, label: str, quick: bool, workers: int = 1, pre
     teachers = [teacher for teacher in population.teacher_ids if teacher in prefix_ids]
     started_load = common.load_average()
     if workers == 1:
-        stats = Driver(app, population).run(teachers)
+        stats = Driver(app, population).run(teachers, processes=WITH_REVIEW)
     else:
         stats = _parallel(database_url, population, teachers, workers)
     result = describe(stats)
@@ -93,6 +114,14 @@ def county_run(database_url: str, label: str, quick: bool, workers: int = 1, pre
           f"{result['completions']} completions in {result['wall_s']} s → {result['completions_per_s']} completions/s "
           f"({result['actions_per_s']} actions/s incl. starts, claims, withdrawals, rounds, objections, timers)")
     print_figures(result)
+    for step, figures in result["complete_by_step"].items():
+        if step.startswith("county_review/"):
+            print(f"   complete · {step:<34} n={figures['n']:<5} median {figures['median_ms']:7.2f} ms   "
+                  f"p95 {figures['p95_ms']:7.2f} ms")
+    cost = result["scoring"] = scoring_cost(result)
+    if cost is not None:
+        print(f"   scoring completion (a score sheet) {cost['scoring_median_ms']} ms vs a self-application step "
+              f"{cost['self_application_median_ms']} ms → ×{cost['ratio']} (≤ {SCORING_LIMIT}: {cost['verdict']})")
     return result
 
 
@@ -285,7 +314,16 @@ def profiled_run(driver: Driver, teachers: list[int]) -> dict:
 def main() -> None:
     """County on PostgreSQL and SQLite, province on PostgreSQL, memory; save bench/results/bench_cycle.json."""
     args = common.arguments(__doc__, extra=[("--workers", dict(type=int, default=1,
-                            help="also drive the PostgreSQL county with this many worker processes"))])
+                            help="also drive the PostgreSQL county with this many worker processes")),
+                            ("--review-only", dict(action="store_true",
+                             help="only the PostgreSQL county run with its county review (nothing saved)"))])
+    if args.review_only:
+        server, _pg_info = common.start_bench_postgres()
+        try:
+            county_run(server.url, "PostgreSQL", args.quick)
+        finally:
+            server.stop()
+        return
     load_before = common.load_average()
     results: dict = {"load_average_before": load_before}
     server, pg_info = common.start_bench_postgres()
@@ -314,6 +352,8 @@ def main() -> None:
         f"completions/s on PostgreSQL >= {TARGET_COMPLETIONS_PER_S}": common.verdict(county_rate, TARGET_COMPLETIONS_PER_S, lower_is_better=False),
         f"cost per completion flat from 1,000 to 100,000 instances (≤ ×{FLAT_LIMIT})": results["province_postgresql"]["flat"],
         f"resident memory after the runs <= {TARGET_RSS_MB} MB": common.verdict(memory["rss_mb"], TARGET_RSS_MB),
+        f"scoring completion <= {SCORING_LIMIT} × a self-application step (PostgreSQL county)":
+            (results["county_postgresql"].get("scoring") or {}).get("verdict", "not measured"),
     }
     print(f"\nmemory of this app process after the runs: {memory} "
           f"(after the PostgreSQL runs: {results['memory_after_postgresql_runs']})")

@@ -27,6 +27,8 @@ from functools import partial
 from typing import Callable
 
 from sqlalchemy import func, select
+
+import drive_review
 from werkzeug.datastructures import FileStorage
 
 from webapp.processes.self_application.operations import start_application, withdraw_application
@@ -62,7 +64,7 @@ STATEMENTS = [
 
 # The order of a run: applications first, then the schools' votes on the accepted ones, then
 # objections during the public notice, then the end of the notice (the timer) and the report.
-PHASES = ("apply", "vote", "notice", "notice_end")
+PHASES = ("apply", "vote", "notice", "notice_end", "review", "review_end")
 OBJECTION_EVERY = 20  # one round in 20 (with someone on its notice) gets an objection...
 WITHDRAWAL_AT = 10    # ...and, offset by 10, one in 20 sees a recommended candidate withdraw
 
@@ -108,6 +110,7 @@ class RunRecord:
     rounds: list[int] = field(default_factory=list)        # vote round ids
     objections: list[int] = field(default_factory=list)    # objection ids
     withdrawals: list[int] = field(default_factory=list)   # round candidate ids
+    reviews: list[int] = field(default_factory=list)       # county review ids (drive_review.py)
     notices: int = 0                                       # rounds that reached the notice with a list
 
 
@@ -386,7 +389,16 @@ PROCESSES = {
         phases={"notice": plan_notice},
         answers={"investigate": investigation_answer},
     ),
+    # Driven only when asked for (`run(..., processes=WITH_REVIEW)`): a review spans a county's
+    # schools, so neither worker processes (split by school) nor the province windows run it.
+    "county_review": ProcessDriver(
+        process_id="county_review",
+        phases={"review": drive_review.plan_review, "review_end": drive_review.plan_review_end},
+        answers=drive_review.ANSWERS,
+    ),
 }
+DEFAULT_PROCESSES = ["self_application", "school_vote", "objection"]
+WITH_REVIEW = DEFAULT_PROCESSES + ["county_review"]
 
 
 # ---- the driver ---------------------------------------------------------------------------------
@@ -398,6 +410,7 @@ class DriveStats:
 
     durations: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     by_process: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    by_step: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # "process/step"
     wall_s: float = 0.0
 
     @property
@@ -452,7 +465,7 @@ class Driver:
         """Drive every phase for these teachers and their schools, then check every instance ended."""
         stats, record = DriveStats(), RunRecord()
         schools = sorted({self.population.teacher_school[t] for t in teacher_ids})
-        drivers = [PROCESSES[process_id] for process_id in processes or list(PROCESSES)]
+        drivers = [PROCESSES[process_id] for process_id in processes or DEFAULT_PROCESSES]
         started = time.perf_counter()
         for phase in PHASES:
             for driver in drivers:
@@ -502,12 +515,13 @@ class Driver:
                 return  # closed by the process meanwhile (e.g. a deadline)
             actor_id = task.assignee_id or self.role_holders[(task.role, task.org_id)]
             needs_claim = task.assignee_id is None
-            process_id = task.process_id
+            process_id, step = task.process_id, task.task_name
         if needs_claim:
             self._timed(stats, "claim", self._claim, task_id, actor_id)
         kind, seconds = self._timed(stats, "complete", self._complete, task_id, actor_id)
         if kind == "complete":
             stats.by_process[process_id].append(seconds)
+            stats.by_step[f"{process_id}/{step}"].append(seconds)
 
     def _timed(self, stats: DriveStats, kind: str, action, *args) -> tuple[str, float]:
         """Run one action in a request context and a transaction; record its duration under `kind`."""
@@ -596,6 +610,7 @@ class Driver:
                 if not instance.confidential or any(can_view_instance(u, instance) for u in outsiders) \
                         or not can_view_instance(objection.objector, instance):
                     problems.append(f"objection {objection.id}: confidentiality broken")
+            problems.extend(drive_review.check_reviews(record))
             for candidate_id in record.withdrawals:
                 candidate = db.session.get(RoundCandidate, candidate_id)
                 if candidate.status is not CandidateStatus.withdrawn or candidate.application.status is not ApplicationStatus.withdrawn:

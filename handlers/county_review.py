@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import RoleAssignment, User
-from webapp.processes.county_review import selection, sheets
+from webapp.processes.county_review import objections, selection, sheets
 from webapp.processes.county_review.models import ReviewCandidateStatus, ReviewRound, ReviewStatus
 from webapp.processes.county_review.operations import materials_finished, record
 from webapp.processes.county_review.selection import staff_subjects
@@ -99,9 +99,12 @@ def scoring_experts(review_id) -> list[int]:
 
 @handler("record_scores", "Record one expert's score sheet (called by the service layer, not from a diagram).")
 def record_scores(context: dict, user_id: int, answers: dict) -> None:
-    """Store the sheet; the expert is the step's assignee."""
-    if int(context["expert"]) != user_id:
-        raise LookupError("a score sheet was submitted by someone other than its expert")
+    """Store the sheet of the step's assignee: the service layer lets nobody else complete it.
+
+    Usually the expert the sheet was made for (`context["expert"]`); after a deactivated expert's
+    sheet was handed over (`experts.hand_over`), the expert who took it over, whose candidates
+    moved with it. Either way only the submitter's own candidates are stored.
+    """
     sheets.store_scores(_review(context["review_id"]), user_id, answers)
 
 
@@ -148,7 +151,13 @@ def publish_review_notice(review_id, working_days: int) -> str:
     return selection.publish_notice(_review(review_id), int(working_days))
 
 
-@handler("finalise_review", "Make the formal candidates and the reserve list final after the notice.")
+@handler("finalise_review", "Make the formal candidates and the reserve list final after the notice, "
+                            "once every objection to it is answered.")
 def finalise_review(review_id) -> dict:
-    """The result later processes read."""
-    return selection.finalise(_review(review_id))
+    """The result later processes read; ``done`` is false while an objection is under investigation."""
+    review = _review(review_id)
+    objections.close_notice(review)
+    waiting = objections.open_objections(review)
+    if waiting:
+        return {"done": False, "open_objections": waiting}
+    return {"done": True, **selection.finalise(review)}

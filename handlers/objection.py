@@ -1,8 +1,9 @@
-"""Handlers for objections to a school's public notice (workflows/objection.bpmn)."""
+"""Handlers for objections to a public notice, a school's or a review's (workflows/objection.bpmn)."""
 from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.models import utcnow
+from webapp.processes.county_review import objections as review_objections
 from webapp.processes.objection.models import Objection, ObjectionStatus
 from webapp.processes.school_vote import events
 from webapp.processes.school_vote.membership import remove_from_list
@@ -22,6 +23,9 @@ def resolve_objection(objection_id, decision: str, reply: str) -> str:
     objection.status = ObjectionStatus(decision)
     objection.reply = reply
     objection.resolved_dt = utcnow()
+    if objection.review_candidate_id is not None:
+        review_objections.resolve(objection)
+        return decision
     if decision == "upheld":
         events.moved_up(remove_from_list(objection.candidate, CandidateStatus.removed))
         events.removed(objection.candidate)

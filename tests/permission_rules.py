@@ -365,3 +365,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("editor.impact", "POST"): Rule(edit_json(TABLE), edits(200)),
     ("editor.preview_form", "POST"): Rule(edit_json(FORM), edits(200)),
 }
+
+# The county review's rows live in their own module (their world: permission_world_review.py).
+from .permission_rules_review import REVIEW_RULES  # noqa: E402
+
+RULES.update(REVIEW_RULES)

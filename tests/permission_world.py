@@ -27,6 +27,7 @@ from webapp.processes.self_application.models import Application, ApplicationSta
 from webapp.roles import Role
 
 from .conftest import Session
+from .permission_world_review import add_review
 from .helpers import PDF, accepted_applications, cycle_id_for, declaration, reach_timers, start_application, submit, task_id_in_inbox
 
 OBJECTION_PDF = PDF.replace(b"1 0 obj", b"2 0 obj")  # other bytes: another digest
@@ -192,6 +193,7 @@ def build_world(app) -> World:
     _annual_review(world)
     _name_everything(world)
     _check_stages(world)
+    add_review(world)  # the county review of the reported call, at its notice (permission_world_review.py)
     return world
 
 

@@ -30,7 +30,7 @@ from .test_concurrency import _race
 
 POOL = ["t016", "t019", "t022", "t017", "t020", "t023", "t018", "t021", "t024"]
 SCORED = ["t017", "t018", "t019", "t020", "t021", "t022", "t024"]
-EXPERTS = ["expert", "expert2", "expert3", "expert4", "expert5", "expert6"]
+EXPERTS = ["expert", "expert2", "expert3", "expert4", "expert5", "expert6", "expert7"]  # expert7 takes over expert6's sheet
 # Each candidate's expert totals, in the order of EXPERTS as assigned (conflicts leave some out).
 TOTALS = {
     "t017": [90, 80, 80, 80, 60],   # five scores: highest and lowest dropped → 80 (plain mean 78)
@@ -470,10 +470,62 @@ def test_score_sheet_fits_a_phone(app, review_server, browser):
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width
 
 
+def test_a_deactivated_experts_sheet_returns_to_the_office(app, sessions):
+    with app.app_context():
+        users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(["expert6", "county"])))}
+        users["expert6"].is_active_flag = False
+        county_org = db.session.scalar(select(Organisation).filter_by(name="汉阴县"))
+        from webapp.demo import _user
+
+        _user("expert7", "新任专家", Role.expert, county_org, users["county"].password_hash)
+        db.session.commit()
+    review = _review(app)
+    sheet = _open_task(app, "expert_scoring", "expert6")
+    with app.app_context():
+        from webapp.models import ReminderSchedule
+
+        # Score sheets have the rule's scoring deadline, so the reminder policy reminds (and escalates) them.
+        assert db.session.get(HumanTask, sheet).due_dt is not None
+        assert db.session.get(ReminderSchedule, sheet) is not None
+    held = {u for u, experts in _panels(app).items() if "expert6" in experts}
+    moved = held - {"t024"}  # t024 withdrew: that row stays behind, unscored and uncounted
+    office = sessions("county")
+    page = office.get(f"/review/{review.id}").get_data(as_text=True)
+    section = page.split('id="returned-sheets"', 1)[1].split("</section>", 1)[0]
+    names = _names(app, ["expert6", "expert7", "t022"])
+    assert names["expert6"] in section and names["expert7"] in section
+    assert names["t022"] not in section  # serves physics only: a conflict with every candidate of the sheet
+    # The leading group reads the review but does not hand sheets over.
+    assert 'id="returned-sheets"' not in sessions("leader").get(f"/review/{review.id}").get_data(as_text=True)
+    url = f"/review/{review.id}/sheets/{sheet}/hand-over"
+    assert sessions("leader").post(url, data={"expert": _user_id(app, "expert7"), "reason": "专家账号已停用。"}).status_code == 404
+
+    conflict = office.post(url, data={"expert": _user_id(app, "t022"), "reason": "专家账号已停用。"})
+    assert conflict.status_code == 422 and "不能分配" in conflict.get_data(as_text=True)
+    taken = office.post(url, data={"expert": _user_id(app, "expert2"), "reason": "专家账号已停用。"})
+    assert taken.status_code == 422 and "已有评分表" in taken.get_data(as_text=True)
+    no_reason = office.post(url, data={"expert": _user_id(app, "expert7"), "reason": ""})
+    assert no_reason.status_code == 422 and 'value=""' in no_reason.get_data(as_text=True)
+    assert {u for u, experts in _panels(app).items() if "expert6" in experts} == held
+
+    assert office.post(url, data={"expert": _user_id(app, "expert7"), "reason": "专家账号已停用，改由新任专家评分。"}).status_code == 302
+    assert {u for u, experts in _panels(app).items() if "expert7" in experts} == moved
+    assert _open_task(app, "expert_scoring", "expert7") == sheet
+    page = sessions("expert7").get(f"/tasks/{sheet}").get_data(as_text=True)
+    candidates = _candidates(app)
+    assert {int(x) for x in re.findall(r'data-candidate-id="(\d+)"', page)} == {candidates[u].id for u in moved}
+    assert 'id="returned-sheets"' not in office.get(f"/review/{review.id}").get_data(as_text=True)
+    # An active expert's sheet is not the office's to hand over.
+    other = _open_task(app, "expert_scoring", "expert5")
+    active = office.post(f"/review/{review.id}/sheets/{other}/hand-over",
+                         data={"expert": _user_id(app, "expert7"), "reason": "专家账号已停用。"})
+    assert active.status_code == 409
+
+
 # -- 6. ranking, 差额, tie, approval ---------------------------------------------------------------
 
 def test_margin_warning_then_places_lowered_and_tie_decided(app, sessions):
-    for expert in ("expert", "expert5", "expert6"):
+    for expert in ("expert", "expert5", "expert7"):
         task_id = _open_task(app, "expert_scoring", expert)
         assert sessions(expert).post(f"/review/tasks/{task_id}/scores", data=_sheet(app, expert)).status_code == 302
     candidates = _candidates(app)
@@ -547,13 +599,94 @@ def test_leader_returns_then_approves_and_the_notice_runs(app, sessions):
     assert "最终得分 75.00，排名第 7" in mine and "88.00" not in mine
     assert "县级评审公示" in sessions("t021").get("/applications/").get_data(as_text=True)
 
+
+# -- 7. objections to the county notice (the one objection process, investigated by the office) ----
+
+def _object(sessions, app, username: str, against: str, reason: str = "该候选人申报的县级公开课与实际情况不符，请核实。"):
+    review = _review(app)
+    return sessions(username).post(f"/review/{review.id}/objections", content_type="multipart/form-data",
+                                   data={"candidate": str(_candidates(app)[against].id), "reason": reason})
+
+
+def _objection_step(app) -> int:
+    return _open_task(app, "investigate_office")
+
+
+def test_county_objection_upheld_removes_and_moves_up(app, sessions):
+    from webapp.models import Notification, NotificationKind
+    from webapp.processes.objection.models import Objection
+
+    review = _review(app)
+    # Anyone of the county may object (a teacher of another school here); outside the county: 404.
+    assert _object(sessions, app, "sqcounty", "t017").status_code == 404
+    short = _object(sessions, app, "t001", "t017", reason="不对")
+    assert short.status_code == 422 and 'id="objection-form"' in short.get_data(as_text=True)
+    assert _object(sessions, app, "t001", "t020").status_code == 422  # t020 is on the reserve list, not the notice
+    with app.app_context():
+        assert db.session.scalar(select(Objection)) is None
+    assert _object(sessions, app, "t001", "t017").status_code == 302
+
+    # The office investigates; the objector's name is seen there and nowhere the candidate looks.
+    step = _objection_step(app)
+    office = sessions("county")
+    objector = _names(app, ["t001"])["t001"]
+    assert objector in office.get(f"/tasks/{step}").get_data(as_text=True)
+    with app.app_context():
+        instance_id = db.session.scalar(select(Objection.instance_id))
+    for username in ("t017", "leader", "s1admin", "expert"):
+        assert sessions(username).get(f"/instances/{instance_id}").status_code == 404, username
+        assert sessions(username).get(f"/tasks/{step}").status_code == 404, username
+    assert objector not in sessions("t017").get(f"/review/{review.id}/notice").get_data(as_text=True)
+
+    response = office.post(f"/tasks/{step}", content_type="multipart/form-data", data={
+        "objection_decision": "upheld", "objection_reply": "经核实，异议属实，取消其正式候选人资格。"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    candidates = _candidates(app)
+    assert candidates["t017"].status is ReviewCandidateStatus.removed and candidates["t017"].rank is None
+    assert candidates["t020"].status is ReviewCandidateStatus.formal  # the head of the reserve list moves up
+    assert [u for u, c in sorted(candidates.items(), key=lambda i: i[1].rank or 99) if c.status.value == "formal"] == \
+        ["t016", "t022", "t018", "t021", "t020"]
+    # The change is published on the notice (without the objector).
+    notice = sessions("t010").get(f"/review/{review.id}/notice").get_data(as_text=True)
+    listed = notice.split('id="notice-list"', 1)[1].split("</table>", 1)[0]
+    names = _names(app, ["t017", "t020"])
+    assert names["t020"] in listed and names["t017"] not in listed
+    changes = notice.split('id="notice-changes"', 1)[1].split("</ul>", 1)[0]
+    assert names["t017"] in changes and "从后备名单递补" in changes and objector not in notice
+    mine = sessions("t001").get(f"/review/{review.id}/notice").get_data(as_text=True).split('id="my-objections"', 1)[1]
+    assert "经核实，异议属实，取消其正式候选人资格。" in mine
+    with app.app_context():
+        told = {(n.kind, n.user.username) for n in db.session.scalars(
+            select(Notification).where(Notification.event_key.like("%objection%") | Notification.event_key.like("review_candidate:%")))}
+    assert told == {(NotificationKind.objection_reply, "t001"), (NotificationKind.removed, "t017"),
+                    (NotificationKind.recommended, "t020")}
+    assert "县级评审公示后因异议成立被取消" in sessions("t017").get("/applications/").get_data(as_text=True)
+
+
+def test_county_objection_dismissed_and_the_result_waits_for_it(app, sessions):
+    review = _review(app)
+    assert _object(sessions, app, "s2admin", "t018", "该教师近三年没有承担县级公开课任务，请核实。").status_code == 302
+    # The notice ends with the objection still open: the result waits for the answer.
     assert reach_timers(app, review.instance_id) == 1
+    assert _review(app).status is ReviewStatus.notice
+    late = _object(sessions, app, "t013", "t018")
+    assert late.status_code == 409 and "公示期已结束" in late.get_data(as_text=True)
+
+    step = _objection_step(app)
+    response = sessions("county").post(f"/tasks/{step}", content_type="multipart/form-data", data={
+        "objection_decision": "dismissed", "objection_reply": "经核实，该教师本年度承担了县级公开课。"})
+    assert response.status_code == 302
+    assert _candidates(app)["t018"].status is ReviewCandidateStatus.formal
+    mine = sessions("s2admin").get(f"/review/{review.id}/notice").get_data(as_text=True).split('id="my-objections"', 1)[1]
+    assert '<span class="reply">经核实，该教师本年度承担了县级公开课。</span>' in mine and "驳回" in mine
+
+    assert reach_timers(app, review.instance_id) == 1  # the hourly check finds every objection answered
     assert _review(app).status is ReviewStatus.done
     with app.app_context():
         formal = [c.teacher.username for c in results.formal_candidates(review.cycle_id)]
         reserve = [c.teacher.username for c in results.reserve_list(review.cycle_id)]
-    assert formal == ["t016", "t022", "t018", "t017", "t021"] and reserve == ["t020", "t019"]
-    stage = sessions("t020").get("/applications/").get_data(as_text=True)
+    assert formal == ["t016", "t022", "t018", "t021", "t020"] and reserve == ["t019"]
+    stage = sessions("t019").get("/applications/").get_data(as_text=True)
     assert "进入县级后备名单" in stage
 
 
@@ -566,3 +699,16 @@ def test_the_result_page_in_english(app, sessions):
     for chinese in ("正式候选人", "资格复审", "后备", "评审", "直推"):
         assert chinese not in page, chinese
     office.post("/language", data={"lang": "zh_Hans_CN", "next": "/review/"})
+
+
+def test_the_notice_with_objections_in_english(app, sessions):
+    """The objector's notice in English: the changes and the reply, no Chinese but people's data."""
+    from .english_scan import chinese_left, user_entered_values
+
+    teacher = Session(app, "t001")
+    teacher.post("/language", data={"lang": "en", "next": "/"})
+    page = teacher.get(f"/review/{_review(app).id}/notice").get_data(as_text=True)
+    assert "Changes to the notice" in page and "Moved up from the reserve list" in page and "My objections" in page
+    with app.app_context():
+        assert chinese_left(page, user_entered_values()) == []
+    teacher.post("/language", data={"lang": "zh_Hans_CN", "next": "/"})

@@ -30,6 +30,7 @@ class NotificationKind(enum.Enum):
     not_recommended = "not_recommended"
     removed = "removed"                  # removed from a recommended list after an objection
     title_notice = "title_notice"        # a title's annual review, expiry, lapse or transfer (message in params)
+    report_due = "report_due"            # a school's list not reported as the deadline nears (or no list at all)
 
 
 REMINDER_KINDS = frozenset({NotificationKind.due_soon, NotificationKind.due, NotificationKind.overdue,

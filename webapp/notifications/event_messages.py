@@ -24,6 +24,7 @@ EVENT_LABELS = {
     NotificationKind.not_recommended: _l("Not recommended"),
     NotificationKind.removed: _l("Removed from the list"),
     NotificationKind.title_notice: _l("Title"),
+    NotificationKind.report_due: _l("List to report"),
 }
 # Events the reader should not overlook (shown like overdue reminders).
 SERIOUS = {NotificationKind.ineligible, NotificationKind.returned, NotificationKind.removed,
@@ -78,6 +79,13 @@ def event_text(note: Notification, english: bool) -> str:
         return _pick(p, "message", english)
     if kind is NotificationKind.not_recommended:
         return _("The vote of %(school)s did not recommend you for %(title)s.", school=p.get("school", ""), title=title)
+    if kind is NotificationKind.report_due:
+        if p.get("empty"):
+            return _("No school reported a list for %(title)s by the deadline, so the review did not open. Open it "
+                     "by hand once lists are reported.", title=title)
+        return _("%(school)s has not reported its recommended list for %(title)s yet. The reporting deadline is "
+                 "%(deadline)s; then %(office)s opens the review with the lists reported.", school=p.get("school", ""),
+                 title=title, deadline=format_deadline(p.get("deadline"), english), office=p.get("office", ""))
     return _("You were removed from the recommended list for %(title)s of %(school)s after an objection was upheld.",
              title=title, school=p.get("school", ""))
 

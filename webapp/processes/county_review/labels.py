@@ -25,6 +25,7 @@ CANDIDATE_STATUS = {
     "not_selected": _l("Not selected"),
     "rejected": _l("Rejected at the materials check"),
     "withdrawn": _l("Withdrawn"),
+    "removed": _l("Removed after an objection"),
 }
 
 OPINIONS = {
@@ -57,6 +58,10 @@ EVENTS = {
     "panel_changed": _l("Expert panel changed"),
     "panels_confirmed": _l("Expert panels confirmed"),
     "withdrawn": _l("Withdrawn by the teacher"),
+    "objection_upheld": _l("Removed from the notice: an objection was upheld"),
+    "moved_up": _l("Moved up from the reserve list"),
+    "expert_inactive": _l("Score sheet returned: the expert's account is deactivated"),
+    "opened_itself": _l("Opened at the schools' reporting deadline"),
 }
 
 # Where a teacher stands in the review (see stages.py).
@@ -69,4 +74,5 @@ TEACHER_STAGES = {
     "reserve": _l("On the county's reserve list"),
     "not_selected": _l("Not selected in the county review"),
     "withdrawn": _l("Withdrawn from the county review"),
+    "removed": _l("Removed from the county's notice after an objection"),
 }

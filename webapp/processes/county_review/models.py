@@ -42,6 +42,7 @@ class ReviewCandidateStatus(enum.Enum):
     not_selected = "not_selected"    # scored, neither formal nor reserve
     rejected = "rejected"            # rejected at the materials check (reason for the teacher)
     withdrawn = "withdrawn"          # the teacher withdrew
+    removed = "removed"              # removed from the notice after an objection was upheld
 
 
 # Candidates still in the running (materials checked and accepted, or about to be ranked).
@@ -190,3 +191,35 @@ class ReviewEvent(db.Model):
 
     actor = relationship("User")
     candidate: Mapped[Optional[ReviewCandidate]] = relationship()
+
+
+class ReviewOpening(db.Model):
+    """The review of a call opens itself at the schools' reporting deadline, with the places set here.
+
+    `workflows/review_opening.bpmn` waits for `remind_dt` (schools that have not reported are
+    reminded, once) and for `report_deadline_dt` (the review opens, once); `outcome` says what
+    happened then: ``opened``, ``already`` (the office had opened it by hand) or ``empty`` (no list).
+    """
+
+    __tablename__ = "review_opening"
+    __table_args__ = (UniqueConstraint("office_id", "cycle_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("application_cycle.id"))
+    report_deadline_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    remind_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    places_mode: Mapped[str] = mapped_column(String(16))
+    places_value: Mapped[float] = mapped_column(Float)
+    instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    set_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    reminded_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    reminded_count: Mapped[Optional[int]]
+    opened_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    outcome: Mapped[Optional[str]] = mapped_column(String(16))
+    review_id: Mapped[Optional[int]] = mapped_column(ForeignKey("review_round.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    office: Mapped[Organisation] = relationship()
+    cycle: Mapped[ApplicationCycle] = relationship()
+    set_by = relationship("User")

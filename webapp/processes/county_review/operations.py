@@ -48,6 +48,11 @@ def runs_review(user: User, review: ReviewRound) -> bool:
                for role, org in user.role_scopes())
 
 
+def is_office_of(user: User, review: ReviewRound) -> bool:
+    """The user is the office of the review's own organisation (not only its leading group)."""
+    return any(org.id == review.office_id for org in office_orgs(user))
+
+
 def managed_review(user: User, review_id: int) -> ReviewRound:
     """A review the user runs or approves; anyone else gets 404 (no hint that it exists)."""
     review = db.session.get(ReviewRound, review_id)

@@ -11,8 +11,9 @@ from ...extensions import db
 from ...roles import Role
 from ...transaction import committing
 from ...workflow.operations import complete_task
-from ...workflow.task_forms import task_context
-from . import operations, panels, selection, sheets
+from ...workflow.task_forms import read_form, task_context
+from ..objection.operations import OBJECTION_FORM
+from . import experts, objections, opening, operations, panels, selection, sheets
 from .labels import CONFLICTS
 from ...models import User
 from .models import ReviewCandidate, ReviewEvent, ReviewRound
@@ -42,11 +43,13 @@ def index():
     offices = []
     for office in operations.office_orgs(current_user):
         reviews = operations.reviews_of(office)
+        openings = opening.openings_of(office)
         calls = []
         for cycle in operations.calls_of(office):
             review = reviews.get(cycle.id)
             pool = 0 if review is not None else pool_size(cycle, office)
-            calls.append((cycle, review, pool, unreported_schools(cycle, office) if review is None else []))
+            calls.append((cycle, review, pool, unreported_schools(cycle, office) if review is None else [],
+                          openings.get(cycle.id)))
         offices.append((office, calls))
     led = leader_reviews(current_user)
     if not offices and not led:
@@ -66,13 +69,53 @@ def open_review(office_id: int, cycle_id: int):
     return redirect(url_for("county_review.review_page", review_id=review.id))
 
 
+@bp.post("/offices/<int:office_id>/cycles/<int:cycle_id>/opening")
+@login_required
+@committing
+def schedule_opening(office_id: int, cycle_id: int):
+    """Set the schools' reporting deadline and the places: the review then opens itself."""
+    office = operations.office_of(current_user, office_id)
+    form = request.form
+    opening.schedule_opening(_engine(), current_user, office, cycle_id, form.get("report_deadline", ""),
+                             form.get("places_mode", ""), form.get("places_value", ""))
+    flash(_("Set: the schools not yet reported are reminded before the deadline, and the review opens itself when it passes."),
+          "success")
+    return redirect(url_for("county_review.index") + f"#call-{cycle_id}")
+
+
 @bp.get("/<int:review_id>")
 @login_required
 def review_page(review_id: int):
     """Where the review stands, every candidate with status and (once ranked) score; printable result."""
     review = operations.managed_review(current_user, review_id)
+    return _render_review(review, {}, {})
+
+
+def _render_review(review, data, errors, status=200):
     events = db.session.scalars(db.select(ReviewEvent).filter_by(review_id=review.id).order_by(ReviewEvent.id)).all()
-    return render_template("county_review/review.html", review=review, events=events)
+    returned = experts.returned_sheets(review) if operations.is_office_of(current_user, review) else []
+    return render_template("county_review/review.html", review=review, events=events, returned=returned,
+                           data=data, errors=errors), status
+
+
+@bp.post("/<int:review_id>/sheets/<int:task_id>/hand-over")
+@login_required
+@committing
+def hand_over(review_id: int, task_id: int):
+    """The office hands a deactivated expert's score sheet to another expert."""
+    review = operations.managed_review(current_user, review_id)
+    if not operations.is_office_of(current_user, review):
+        raise NotFound(_("No such review."))  # the leading group reads the review, the office acts
+    try:
+        new_holder = experts.hand_over(current_user, review, task_id, request.form.get("expert", type=int),
+                                       request.form.get("reason", ""))
+    except InvalidInput as refusal:
+        db.session.rollback()
+        data = {"task_id": task_id, "expert": request.form.get("expert", ""), "reason": request.form.get("reason", "")}
+        return _render_review(operations.managed_review(current_user, review_id), data, _error_map(refusal.errors), 422)
+    flash(_("The score sheet now belongs to %(name)s, who finds it in their inbox.", name=new_holder.display_name),
+          "success")
+    return redirect(url_for("county_review.review_page", review_id=review_id))
 
 
 @bp.get("/<int:review_id>/notice")
@@ -80,7 +123,35 @@ def review_page(review_id: int):
 def notice(review_id: int):
     """The public notice (and, after it, the result) for everyone in the review's area."""
     review = operations.published_review(current_user, review_id)
-    return render_template("county_review/notice.html", review=review, mine=own_candidacy(current_user, review))
+    return _render_notice(review, {}, [])
+
+
+def _render_notice(review, data, errors, status=200):
+    """The notice with the objection form (and its errors) while it runs, and the reader's own objections."""
+    form = None
+    if objections.notice_open(review):
+        form = current_app.extensions["form_library"].render(
+            OBJECTION_FORM, None, data, errors, {"candidate_options": objections.objection_options(review)})
+    return render_template("county_review/notice.html", review=review, mine=own_candidacy(current_user, review),
+                           objection_form=form, errors=errors,
+                           my_objections=objections.my_objections(current_user, review),
+                           changes=objections.notice_changes(review)), status
+
+
+@bp.post("/<int:review_id>/objections")
+@login_required
+@committing
+def object_to(review_id: int):
+    """Anyone of the review's area objects to a formal candidate while the notice runs; the office investigates."""
+    review = operations.published_review(current_user, review_id)
+    context = {"candidate_options": objections.objection_options(review)}
+    data, errors, cited = read_form(OBJECTION_FORM, current_user, None, previous={}, context=context)
+    if errors:
+        db.session.rollback()
+        return _render_notice(operations.published_review(current_user, review_id), data, errors, 422)
+    objections.file_objection(_engine(), current_user, review, int(data["candidate"]), data["reason"], cited)
+    flash(_("Your objection has been filed. The office will investigate and reply to you."), "success")
+    return redirect(url_for("county_review.notice", review_id=review_id) + "#my-objections")
 
 
 @bp.post("/candidates/<int:candidate_id>/withdraw")

@@ -18,7 +18,7 @@ Status = ReviewCandidateStatus
 def stage(candidate: ReviewCandidate) -> str:
     """The teacher's stage as a key of labels.TEACHER_STAGES; nothing is told before it is published."""
     review = candidate.review
-    if candidate.status in (Status.withdrawn, Status.rejected):
+    if candidate.status in (Status.withdrawn, Status.rejected, Status.removed):
         return candidate.status.value
     if candidate.status in (Status.returned, Status.supplemented):
         return "returned"

@@ -22,14 +22,19 @@ class ObjectionStatus(enum.Enum):
 
 
 class Objection(db.Model):
-    """An objection (异议) to a candidate on notice; the objector is known to the investigator only."""
+    """An objection (异议) to a candidate on notice; the objector is known to the investigator only.
+
+    Either to a school's notice (`round_id`, `candidate_id`) or to a review's notice, county level
+    and above (`review_candidate_id`): one process, one table, the same confidentiality.
+    """
 
     __tablename__ = "objection"
     __table_args__ = (Index("ix_objection_round_status", "round_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("vote_round.id"))
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("round_candidate.id"))
+    round_id: Mapped[Optional[int]] = mapped_column(ForeignKey("vote_round.id"))
+    candidate_id: Mapped[Optional[int]] = mapped_column(ForeignKey("round_candidate.id"))
+    review_candidate_id: Mapped[Optional[int]] = mapped_column(ForeignKey("review_candidate.id"), index=True)
     objector_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     reason: Mapped[str] = mapped_column(Text)
@@ -40,6 +45,12 @@ class Objection(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
-    round: Mapped[VoteRound] = relationship()
-    candidate: Mapped[RoundCandidate] = relationship()
+    round: Mapped[Optional[VoteRound]] = relationship()
+    candidate: Mapped[Optional[RoundCandidate]] = relationship()
+    review_candidate = relationship("ReviewCandidate")
     objector = relationship("User")
+
+    @property
+    def objected(self):
+        """The candidate objected to, on a school's notice or a review's."""
+        return self.candidate if self.candidate_id is not None else self.review_candidate

@@ -1,4 +1,5 @@
-"""Objections to a school's public notice: filed by people of the school, investigated confidentially."""
+"""Objections to a public notice: filed by people of the school (or of a review's area), investigated
+confidentially. `start_objection` is the one way an objection instance starts, for every notice."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -34,23 +35,33 @@ def file_objection(engine: WorkflowEngine, user: User, round_: VoteRound, candid
     if candidate is None:
         raise Conflict(_("This candidate is not on the notice."))
     objection = Objection(round_id=round_.id, candidate_id=candidate.id, objector_id=user.id, reason=reason)
+    start_objection(engine, user, objection, round_.school, candidate.teacher.display_name, round_.cycle,
+                    evidence, investigator="school", data={"round_id": round_.id, "school_name": round_.school.name})
+    return objection
+
+
+def start_objection(engine: WorkflowEngine, user: User, objection: Objection, org, candidate_name: str, cycle,
+                    evidence: set[str], *, investigator: str, data: dict | None = None) -> None:
+    """Store the objection and start its confidential instance at `org`.
+
+    `investigator` picks the step of `workflows/objection.bpmn`: ``school`` (the school
+    administrators) or ``office`` (the office of the level the notice belongs to).
+    """
     db.session.add(objection)
     db.session.flush()
-    cycle = round_.cycle
     instance = start_instance(
-        engine, PROCESS_ID, org=round_.school, actor=user, subject=user, confidential=True,
-        title=f"对{candidate.teacher.display_name}的公示异议",
-        title_en=f"Objection concerning {candidate.teacher.display_name} on the public notice",
+        engine, PROCESS_ID, org=org, actor=user, subject=user, confidential=True,
+        title=f"对{candidate_name}的公示异议",
+        title_en=f"Objection concerning {candidate_name} on the public notice",
         data={
-            "objection_id": objection.id, "round_id": round_.id, "candidate_name": candidate.teacher.display_name,
-            "school_name": round_.school.name, "title_label": call_title(cycle, english=False),
-            "title_label_en": call_title(cycle, english=True),
+            "objection_id": objection.id, "investigator": investigator, "candidate_name": candidate_name,
+            "title_label": call_title(cycle, english=False), "title_label_en": call_title(cycle, english=True),
+            **(data or {}),
         },
     )
     objection.instance_id = instance.id
     link_to_instance(instance, evidence, uploaded_by=user)
     db.session.flush()
-    return objection
 
 
 def require_school_member(user: User, round_: VoteRound) -> None:

@@ -236,8 +236,11 @@ def activity_evidence(user: User, pairing_id: int, activity_id: int, evidence_id
                                                     Evidence.uploaded_by_id == activity.recorded_by_id).limit(1))
 
 
-def people_by_id(pairings: list[Pairing]) -> dict[int, User]:
-    """Display names for activity participants (one query)."""
-    ids = {uid for p in pairings for a in p.activities for uid in (a.participants or [])}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+def participant_names(pairing: Pairing) -> dict[int, list[str]]:
+    """activity id → who took part (the mentor first), read in one query."""
+    ids = {uid for a in pairing.activities for uid in (a.participants or [])}
+    people = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return {a.id: [pairing.mentor.display_name] + [people[uid] for uid in a.participants or []
+                                                   if uid in people and uid != pairing.mentor_id]
+            for a in pairing.activities}
 

@@ -70,7 +70,7 @@ def _pairing(row, data, errors, status: int = 200):
         library = current_app.extensions["form_library"]
         form = library.render(pairing.ACTIVITY_FORM, None, data, errors, pairing.activity_context(row))
     return render_template("rotation_plan/pairing.html", pairing=row, activity_form=form, errors=errors,
-                           people=pairing.people_by_id([row])), status
+                           took_part=pairing.participant_names(row)), status
 
 
 @bp.post("/pairings/<int:pairing_id>/activities")

@@ -340,3 +340,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("editor.impact", "POST"): Rule(edit_json(TABLE), edits(200)),
     ("editor.preview_form", "POST"): Rule(edit_json(FORM), edits(200)),
 }
+
+# Processes whose rows live in modules of their own, merged here.
+from .permission_rules_rotation import ROTATION_RULES  # noqa: E402  (needs Rule, Target and the helpers above)
+
+RULES.update(ROTATION_RULES)

@@ -191,6 +191,9 @@ def build_world(app) -> World:
 
     _name_everything(world)
     _check_stages(world)
+    from .permission_world_rotation import add_rotation
+
+    add_rotation(world)
     return world
 
 

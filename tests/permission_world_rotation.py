@@ -2,8 +2,8 @@
 
 Built cheaply on top of the world: the rotation demo's schools and service histories, its plan with
 nominations submitted and matched (status: matching), a previewed service-history import of the
-county office, and a pairing of t004 (county backbone teacher of school 1) with two teachers of the
-weak school 汉阴县涧池镇中心学校 (530101-03), with one activity and its file.
+county office, and the demo's pairing of t004 (county backbone teacher of school 1) with two teachers
+of the weak school 汉阴县涧池镇中心学校 (530101-03), given one more activity with a file.
 """
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def add_rotation(world) -> None:
     from webapp.evidence.operations import store_upload
     from webapp.processes.rotation_plan import importing, placing
     from webapp.processes.rotation_plan.excel.template import build_template
-    from webapp.processes.rotation_plan.models import (Nomination, Pairing, PairingActivity, PairingMember,
-                                                       PlanStatus, Rotation, RotationPlan)
+    from webapp.processes.rotation_plan.models import (Nomination, Pairing, PairingActivity, PlanStatus, Rotation,
+                                                       RotationPlan)
 
     app, ids = world.app, world.ids
     with app.test_request_context():
@@ -42,17 +42,9 @@ def add_rotation(world) -> None:
         upload, checked = importing.preview(office, county, "service-history.xlsx", build_template(county))
         assert upload is not None, checked.problems
         by_name = dict(db.session.execute(select(User.username, User.id)).all())
-        weak = db.session.scalar(select(Organisation).filter_by(code="530101-03"))
-        members = [uid for uid in db.session.scalars(select(Posting.user_id).filter_by(
-            school_id=weak.id, kind=PostingKind.appointment, end_date=None).order_by(Posting.user_id))
-            if uid != by_name["s3admin"]][:2]
+        pairing = db.session.scalar(select(Pairing).filter_by(mentor_id=by_name["t004"]))  # the demo's
+        members = sorted(pairing.member_ids())
         today = date.today()
-        pairing = Pairing(county_id=county.id, mentor_id=by_name["t004"], mentor_school_id=ids["school1"],
-                          partner_school_id=weak.id, start_date=today - timedelta(days=30),
-                          end_date=today + timedelta(days=300), created_by_id=office.id,
-                          members=[PairingMember(user_id=uid) for uid in members])
-        db.session.add(pairing)
-        db.session.flush()
         mentor = db.session.get(User, by_name["t004"])
         evidence = store_upload(mentor, FileStorage(io.BytesIO(ACTIVITY_PDF), "示范课教案.pdf"), {})
         activity = PairingActivity(pairing_id=pairing.id, kind="demonstration_class", on_date=today - timedelta(days=2),

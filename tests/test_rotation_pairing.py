@@ -27,7 +27,7 @@ def ids(app):
 
     with app.test_request_context():
         logins = build_demo()
-        build_rotation_demo(logins, with_plan=False)
+        build_rotation_demo(logins, with_plan=False, with_pairing=False)
         add_second_county()
         db.session.commit()
         schools = {o.code: o.id for o in db.session.scalars(select(Organisation).where(Organisation.code.like("53010%-%")))}

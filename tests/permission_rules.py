@@ -366,7 +366,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("editor.preview_form", "POST"): Rule(edit_json(FORM), edits(200)),
 }
 
-# The county review's rows live in their own module (their world: permission_world_review.py).
+# Processes whose rows live in modules of their own, merged here (their worlds:
+# permission_world_review.py, permission_world_rotation.py).
 from .permission_rules_review import REVIEW_RULES  # noqa: E402
+from .permission_rules_rotation import ROTATION_RULES  # noqa: E402  (needs Rule, Target and the helpers above)
 
 RULES.update(REVIEW_RULES)
+RULES.update(ROTATION_RULES)

@@ -194,6 +194,9 @@ def build_world(app) -> World:
     _name_everything(world)
     _check_stages(world)
     add_review(world)  # the county review of the reported call, at its notice (permission_world_review.py)
+    from .permission_world_rotation import add_rotation
+
+    add_rotation(world)
     return world
 
 

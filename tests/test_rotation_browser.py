@@ -52,3 +52,29 @@ def test_the_matching_page_fits_a_phone(app, served, browser):  # noqa: F811
             "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
             "document.documentElement.clientWidth && !e.closest('.table-scroll')).map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)")
         assert browser.execute_script("return document.documentElement.scrollWidth") <= width, (url, wide)
+
+
+def test_the_editor_shows_and_checks_a_steps_scope(app, served, browser):  # noqa: F811
+    """scopeOrg (the organisation whose role holders get a step: each nominating school) in the properties panel."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from selenium.webdriver.common.by import By
+
+    wait = WebDriverWait(browser, 20).until
+    _login(browser, served, "admin")
+    browser.get(f"{served}/admin/definitions/edit?file=workflows/rotation_plan.bpmn&scope=default")
+    wait(lambda b: b.find_element(By.ID, "editor-root").get_attribute("data-state") in ("loaded", "failed"))
+    assert browser.find_element(By.ID, "editor-root").get_attribute("data-state") == "loaded"
+    browser.find_element(By.CSS_SELECTOR, 'g.djs-element[data-element-id="nominate"]').click()
+    field = wait(lambda b: b.find_element(By.ID, "bio-properties-panel-spiff-scopeOrg"))
+    assert field.get_attribute("value") == "nominating_school"
+    header = browser.find_element(By.CSS_SELECTOR, '[data-group-id="group-spiffworkflow-user-task"] .bio-properties-panel-group-header')
+    if "open" not in header.get_attribute("class"):
+        header.click()
+    wait(lambda b: field.is_displayed())
+    field.clear()
+    field.send_keys("nominating_school +")
+    browser.find_element(By.ID, "save-draft").click()
+    wait(lambda b: b.find_elements(By.CSS_SELECTOR, "#problems li"))
+    problem = browser.find_element(By.CSS_SELECTOR, "#problems li")
+    assert problem.get_attribute("data-element") == "nominate" and "scopeOrg" in problem.text, problem.text

@@ -110,7 +110,9 @@ def test_a_nominee_from_another_county_is_refused(app, ids, login):
         db.session.commit()
         ids["users"]["x001"] = outsider.id
     response = _nominate(login, ids, "x001", lang="en")
-    assert response.status_code == 422 and "does not serve in this county" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="error-person"' in page and "does not serve in this county" in page
+    assert _count(app, Nomination, plan_id=ids["plan"]) == 0
 
 
 def test_the_quota_holds_and_an_exemption_needs_a_reason(app, ids, login):

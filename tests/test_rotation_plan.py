@@ -178,20 +178,35 @@ def test_confirmation_problem_reconfirmation_approval_and_the_period(app, plan, 
 
     teacher = next(r for r in _rotations(app, plan["id"]) if r["user"] == "t001")
     home, away = teacher["sending"].id, teacher["receiving"].id
+    principal = next(r for r in _rotations(app, plan["id"]) if r["user"] == "s1admin")
+    assert principal["receiving"] is not None and principal["receiving"].id != principal["sending"].id
+    assert _admin_schools(app, "s1admin") == {principal["sending"].id}
     assert reach_timers(app, plan["instance"]) == 1
     assert _status(app, plan["id"]) is PlanStatus.running
     assert _teacher_school(app, "t001") == (away, away)
+    # The principal leads the receiving school for the period: its inbox and its pages are theirs now.
+    assert _admin_schools(app, "s1admin") == {principal["receiving"].id}
+    assert login("s1admin").get(f"/rotation/plans/{plan['id']}/schools/{principal['receiving'].id}").status_code == 200
+    assert login("s1admin").get(f"/rotation/plans/{plan['id']}/schools/{principal['sending'].id}").status_code == 404
     placed = login("t001").get("/rotation/").get_data(as_text=True)
     assert 'id="my-placement"' in placed and teacher["receiving"].name in placed
 
     assert reach_timers(app, plan["instance"]) == 1
     assert _status(app, plan["id"]) is PlanStatus.finished
     assert _teacher_school(app, "t001") == (home, home)
+    assert _admin_schools(app, "s1admin") == {principal["sending"].id}
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(username="t001"))
         kept = db.session.scalar(select(Posting).filter_by(user_id=user.id, kind=PostingKind.rotation))
         assert kept.school_id == away and kept.end_date is not None and not kept.personnel_moved
         assert db.session.get(Rotation, teacher["id"]).status is RotationStatus.completed
+
+
+def _admin_schools(app, username: str) -> set[int]:
+    """Schools where the person holds the school administrator's role."""
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(username=username))
+        return set(db.session.scalars(select(RoleAssignment.org_id).filter_by(user_id=user.id, role=Role.school_admin)))
 
 
 def _teacher_school(app, username: str) -> tuple[int, int]:

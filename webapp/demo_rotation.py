@@ -37,14 +37,19 @@ def _years_ago(today: date, years: float) -> date:
     return today - timedelta(days=int(years * 365.25))
 
 
-def build_rotation_demo(logins: DemoLogins, with_plan: bool = True, seed: int = 16) -> None:
-    """Schools' facts, everyone's postings and employment, and (with_plan) a plan ready to match."""
+def build_rotation_demo(logins: DemoLogins, with_plan: bool = True, seed: int = 16, with_pairing: bool = True) -> None:
+    """Schools' facts, everyone's postings and employment, (with_plan) a plan ready to match and
+    (with_pairing) t004's pairing with school 3 with two activities."""
     rng = random.Random(seed)
     today = utcnow().date()
     county = db.session.scalar(select(Organisation).filter_by(kind=OrgKind.county, code="530101"))
     schools = _schools(county, logins, rng, today)
     _histories(schools, rng, today)
     db.session.flush()
+    if with_pairing:
+        from .processes.rotation_plan.demo import open_demo_pairing
+
+        open_demo_pairing(county, schools, today)
     if with_plan:
         from .processes.rotation_plan.demo import open_demo_plan
 

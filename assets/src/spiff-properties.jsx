@@ -11,6 +11,7 @@ const USER_TASK_PROPERTIES = [
   ['formUiSchemaFilename', 'Form layout (formUiSchemaFilename)', false],
   ['dueIn', 'Due in (dueIn, expression, e.g. "P5D")', false],
   ['assignee', 'Assignee (expression giving a user id)', false],
+  ['scopeOrg', 'Scope organisation (scopeOrg, expression giving the id of the organisation whose role holders get the step)', false],
   ['panel', 'Panel (registered page section)', false],
   ['secretHandler', 'Secret handler', false],
   ['instructionsEn', 'Instructions, English (instructionsEn)', true],

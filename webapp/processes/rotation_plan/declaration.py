@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 
 from ...roles import Role
 from .. import NavEntry, Process
-from . import history_pages, pages  # noqa: F401  (routes on the blueprint)
+from . import history_pages, pages, pairing_pages  # noqa: F401  (routes on the blueprint)
 from . import models  # noqa: F401  (tables)
 from .blueprint import bp
-from .labels import (DUE_RULES, PLAN_STATUS, POSITIONS, ROTATION_STATUS, explanation_text, form_label,
+from .labels import (ACTIVITY_KINDS, DUE_RULES, PLAN_STATUS, POSITIONS, ROTATION_STATUS, explanation_text, form_label,
                      grade_label, label_of)
 from .panels import PANELS
 
@@ -39,6 +39,7 @@ process = Process(
         "due_rule_label": label_of(DUE_RULES),
         "grade_label": grade_label,
         "match_explanation": explanation_text,
+        "pairing_activity_kind": label_of(ACTIVITY_KINDS),
     },
     stage_order=30,
 )

@@ -70,3 +70,27 @@ def _open(plan: RotationPlan, step: str) -> list[HumanTask]:
 def _complete(engine: WorkflowEngine, plan: RotationPlan, step: str, user: User, data: dict) -> None:
     for task in _open(plan, step):
         complete_task(engine, user, task, data, tuple(data))
+
+
+def open_demo_pairing(county: Organisation, schools: dict[str, Organisation], today: date):
+    """t004 (county backbone teacher, school 1) paired with t003 and t006 of the weak rural school 3,
+    with a demonstration class and a lesson review already recorded by each side."""
+    from .models import Pairing, PairingActivity, PairingMember
+
+    mentor, members = _user("t004"), [_user("t003"), _user("t006")]
+    pairing = Pairing(county_id=county.id, mentor_id=mentor.id, mentor_school_id=schools["01"].id,
+                      partner_school_id=schools["03"].id, start_date=today - timedelta(days=60),
+                      end_date=today + timedelta(days=300), note="数学、语文学科对口帮扶", created_by_id=_user("county").id,
+                      members=[PairingMember(user_id=m.id) for m in members])
+    db.session.add(pairing)
+    db.session.flush()
+    db.session.add_all([
+        PairingActivity(pairing_id=pairing.id, kind="demonstration_class", on_date=today - timedelta(days=21),
+                        topic="示范课：《一元一次方程的应用》", participants=[m.id for m in members], evidence=[],
+                        recorded_by_id=mentor.id),
+        PairingActivity(pairing_id=pairing.id, kind="lesson_review", on_date=today - timedelta(days=7),
+                        topic="听课评课：七年级《有理数的乘法》", participants=[members[0].id], evidence=[],
+                        recorded_by_id=members[0].id),
+    ])
+    db.session.flush()
+    return pairing

@@ -48,6 +48,15 @@ DUE_RULES = {
     "title_holder_pairing": _l("Famous or backbone teacher to be paired"),
 }
 
+# Joint activities of a pairing (对口帮扶); the activity form file offers the same codes.
+ACTIVITY_KINDS = {
+    "demonstration_class": _l("Demonstration class"),
+    "lesson_review": _l("Lesson observation and review"),
+    "joint_preparation": _l("Joint lesson preparation"),
+    "lecture": _l("Lecture"),
+    "other": _l("Other"),
+}
+
 ROTATION_STATUS = {
     "planned": _l("Planned"),
     "active": _l("At the receiving school"),

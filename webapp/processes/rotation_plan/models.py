@@ -174,6 +174,8 @@ class Rotation(db.Model):
     # [[code, {params}], …]: why the solver (or the office) chose this school, rendered per language.
     explanation: Mapped[list] = mapped_column(JSON, default=list)
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The roles that went with the person at the start (["teacher", "school_admin"]), moved back at the end.
+    moved_roles: Mapped[Optional[list]] = mapped_column(JSON)
 
     user = relationship("User")
     nomination: Mapped[Nomination] = relationship()
@@ -215,3 +217,71 @@ class ServiceImport(db.Model):
     summary: Mapped[Optional[dict]] = mapped_column(JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class Pairing(db.Model):
+    """对口帮扶: a famous or backbone teacher paired with teachers of a weak or rural school for a period."""
+
+    __tablename__ = "rotation_pairing"
+    __table_args__ = (Index("ix_rotation_pairing_mentor_dates", "mentor_id", "start_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # The mentor's school when paired, and the weak or rural school whose teachers are helped.
+    mentor_school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    partner_school_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    mentor = relationship("User", foreign_keys=[mentor_id])
+    mentor_school: Mapped[Organisation] = relationship(foreign_keys=[mentor_school_id])
+    partner_school: Mapped[Organisation] = relationship(foreign_keys=[partner_school_id])
+    members: Mapped[list["PairingMember"]] = relationship(back_populates="pairing", cascade="all, delete-orphan",
+                                                         order_by="PairingMember.id")
+    activities: Mapped[list["PairingActivity"]] = relationship(
+        back_populates="pairing", cascade="all, delete-orphan",
+        order_by=lambda: [PairingActivity.on_date.desc(), PairingActivity.id.desc()])
+
+    def member_ids(self) -> set[int]:
+        """The helped teachers' user ids."""
+        return {m.user_id for m in self.members}
+
+
+class PairingMember(db.Model):
+    """A teacher of the partner school in a pairing (徒弟 / 结对教师)."""
+
+    __tablename__ = "rotation_pairing_member"
+    __table_args__ = (UniqueConstraint("pairing_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("rotation_pairing.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+
+    pairing: Mapped[Pairing] = relationship(back_populates="members")
+    user = relationship("User")
+
+
+class PairingActivity(db.Model):
+    """A joint activity of a pairing (a demonstration class, a lesson review, …), recorded by either side."""
+
+    __tablename__ = "rotation_pairing_activity"
+    __table_args__ = (Index("ix_rotation_pairing_activity_pairing_date", "pairing_id", "on_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(ForeignKey("rotation_pairing.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    on_date: Mapped[date] = mapped_column(Date)
+    topic: Mapped[str] = mapped_column(String(200))
+    # User ids of the pairing's teachers who took part (the mentor always does).
+    participants: Mapped[list] = mapped_column(JSON, default=list)
+    # Evidence ids (sha256-…) of the files attached; readable by whoever may see the pairing.
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pairing: Mapped[Pairing] = relationship(back_populates="activities")
+    recorded_by = relationship("User")

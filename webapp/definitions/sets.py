@@ -96,7 +96,8 @@ def default_policy_path() -> Path | None:
 
 def forget(app) -> None:
     """Drop cached engines, libraries and the publication index (tests empty the database)."""
-    for name in ("definition_index", "definition_contents", "definition_engines", "definition_form_libraries"):
+    for name in ("definition_index", "definition_contents", "definition_engines", "definition_form_libraries",
+                 "definition_form_set_keys", "definition_pinned_forms"):
         app.extensions.pop(name, None)
 
 

@@ -102,6 +102,8 @@ def _urls(file: str, scope: str) -> list[tuple[str, str, dict]]:
                                                          "comment": "x"}}),
         ("post", "/admin/definitions/rollback", {"data": {"file": file, "scope": scope, "number": "0"}}),
         ("post", "/admin/definitions/impact", {"json": {"file": file, "scope": scope, "content": rules_with("6")}}),
+        ("get", f"/admin/definitions/migrate?process=school_vote&scope={scope}", {}),
+        ("post", "/admin/definitions/migrate", {"data": {"process": "school_vote", "scope": scope, "comment": "x"}}),
         ("post", "/admin/definitions/preview-form", {"json": {"file": "forms/school_vote_tie.schema.json",
                                                               "scope": scope, "content": "{}"}}),
     ]

@@ -125,7 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     """Mount every page group, every declared process (`webapp/processes/`) and the error handlers."""
     from .admin.blueprint import bp as admin_bp
     from .auth.blueprint import bp as auth_bp
-    from .editor import preview, versions  # noqa: F401  (their views join the editor's blueprint)
+    from .editor import migrations, preview, versions  # noqa: F401  (their views join the editor's blueprint)
     from .editor.pages import bp as editor_bp
     from .workflow import diagram  # noqa: F401  (the instance diagram joins the workflow blueprint)
     from .errors import register_error_handlers

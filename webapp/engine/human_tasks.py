@@ -89,6 +89,19 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
     return row
 
 
+def refresh_open_row(row: HumanTask, task) -> None:
+    """After an instance moved to a new version: the step's name, form, panel and secrecy as the
+    new version defines them (who holds it, its due time and its draft stay)."""
+    spec = task.task_spec
+    properties = spec.extensions.get("properties", {})
+    row.title = (spec.bpmn_name or spec.name)[:200]
+    row.title_en = properties.get("nameEn") or None
+    row.form_file = properties.get("formJsonSchemaFilename")
+    row.ui_form_file = properties.get("formUiSchemaFilename")
+    row.panel = properties.get("panel") or None
+    row.secret_handler = properties.get("secretHandler") or None
+
+
 def step_name(spec) -> str:
     """The diagram's id of a user task; each instance of a multi-instance step has the same one."""
     return spec.name.removesuffix(" [child]")

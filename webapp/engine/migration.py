@@ -30,9 +30,14 @@ _RESET = TaskState.READY
 
 @dataclass
 class MigrationCheck:
-    """Whether a workflow can move to a new version, and why not."""
+    """Whether a workflow can move to a new version, and why not.
 
-    reasons: list[str] = field(default_factory=list)
+    Each reason is (code, detail): "completed_missing" / "current_missing" (a step, "called
+    process: step" inside a called process), "call_missing" (a called process), "left_over" (a
+    step), "unreadable" (the error). The caller words them in the user's language.
+    """
+
+    reasons: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def possible(self) -> bool:
@@ -48,7 +53,7 @@ def _step(task) -> str:
     return f"{element_id} “{name}”" if name else str(element_id)
 
 
-def _blocking(workflow, new_spec, prefix: str = "") -> list[str]:
+def _blocking(workflow, new_spec, prefix: str = "") -> list[tuple[str, str]]:
     """Steps done or current whose element id the new version lacks (matched by id only: the
     library's guess by structure is no promise that a renamed step means the same)."""
     reasons = []
@@ -56,7 +61,7 @@ def _blocking(workflow, new_spec, prefix: str = "") -> list[str]:
         if getattr(task.task_spec, "bpmn_id", None) is None or task.task_spec.name in new_spec.task_specs:
             continue  # engine-internal specs have no element id
         state = "completed" if task.has_state(TaskState.COMPLETED) else "current"
-        reasons.append(f"{prefix}{state} step {_step(task)} is not in the new version")
+        reasons.append((f"{state}_missing", f"{prefix}{_step(task)}"))
     return sorted(set(reasons))
 
 
@@ -66,7 +71,7 @@ def check_migration(workflow: BpmnWorkflow, new_spec, new_subprocess_specs: dict
     for sub in workflow.subprocesses.values():
         new_sub = new_subprocess_specs.get(sub.spec.name)
         if new_sub is None:
-            check.reasons.append(f"called process {sub.spec.name} is not in the new version")
+            check.reasons.append(("call_missing", sub.spec.name))
         else:
             check.reasons += _blocking(sub, new_sub, f"{sub.spec.name}: ")
     return check
@@ -84,7 +89,7 @@ def migrate(workflow: BpmnWorkflow, new_spec, new_subprocess_specs: dict) -> Mig
     workflow.subprocess_specs = dict(new_subprocess_specs)
     leftover = _old_specs(workflow)
     if leftover:
-        check.reasons += [f"step {name} would keep its old definition" for name in leftover]
+        check.reasons += [("left_over", name) for name in leftover]
     return check
 
 
@@ -112,6 +117,6 @@ def trial(state_json: str, old_spec_json: str, new_spec_json: str, new_spec, new
     try:
         migrated = workflow_from_json(workflow_state_to_json(workflow), new_spec_json, script_engine)
     except Exception as error:  # any failure to read the result back means: do not move it
-        check.reasons.append(f"the engine cannot read the moved instance back ({type(error).__name__}: {error})")
+        check.reasons.append(("unreadable", f"{type(error).__name__}: {error}"[:300]))
         return check, None
     return check, migrated

@@ -115,10 +115,12 @@ def _init_engine(app: Flask) -> None:
         app.config.get("EVENT_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "events.json",
         parse_events, EventPolicy,
     )
-    from .definitions.sets import default_policy_path, install
+    from .definitions.sets import default_policy_path, install, policy_has_variants, policy_variant_path
 
     install(app)
     app.extensions["reminder_policy"].published_path = default_policy_path
+    app.extensions["reminder_policy"].variant_path = policy_variant_path
+    app.extensions["reminder_policy"].has_variants = policy_has_variants
 
 
 def _register_blueprints(app: Flask) -> None:

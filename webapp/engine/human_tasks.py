@@ -73,7 +73,7 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
     )
     # The reminder and event policies are registered from outside the engine (webapp.engine.registry).
     registry = workflow.script_engine.registry
-    first_reminder = registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now)
+    first_reminder = registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now, instance.org_path)
     if first_reminder is not None:
         row.reminder = ReminderSchedule(next_dt=first_reminder)
     if registry.announces(instance.process_id, step_name(spec)):

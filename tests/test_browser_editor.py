@@ -14,6 +14,7 @@ from .conftest import Session
 from .helpers import cycle_id_for, declaration, start_application, submit
 from .test_browser import _csp_violations, _login, _logout, browser, live_server  # noqa: F401  (fixtures)
 from .test_definition_editor import VOTE, shipped
+from .test_definition_variants import two_counties  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -99,28 +100,36 @@ def test_modeler_round_trip_properties_panel_and_error_highlight(app, live_serve
     assert _csp_violations(browser) == []  # bpmn-js works under the app's Content-Security-Policy
 
 
-def test_county_administrator_changes_the_notice_length_in_the_table_editor(app, login, live_server, browser):  # noqa: F811
+def test_county_administrator_changes_the_notice_length_in_the_table_editor(app, login, live_server, browser, two_counties):  # noqa: F811,E501
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from webapp.models import Organisation
-
     from .helpers import accepted_applications
-    from .test_definition_variants import _open_round
+    from .test_definition_variants import _open_round, _rules
 
     accepted_applications(app, login, ["t001", "t004", "t007"])
-    _open_round(app, login, "s1admin")  # a real round whose inputs the impact preview replays
-    with app.app_context():
-        county = db.session.scalar(select(Organisation.id).filter_by(name="汉阴县"))
+    running = _open_round(app, login, "s1admin")  # a real round whose inputs the impact preview replays
+    county = two_counties["汉阴县"]
     _login(browser, live_server, "hypa")
     browser.get(f"{live_server}/admin/definitions/")
     browser.find_element(By.CSS_SELECTOR, f'tr[data-file="workflows/vote_rules.dmn"] td[data-scope="{county}"] a').click()
     _loaded(browser)
-    cell = _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, '[data-element-id="rule_default_notice_days"]'))
-    cell.click()
-    editable = cell.find_element(By.CSS_SELECTOR, "[contenteditable]") if not cell.get_attribute("contenteditable") else cell
-    editable.send_keys(Keys.END, Keys.BACKSPACE, "7")
+
+    def cell_text(keys):
+        cell = _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, '[data-element-id="rule_default_notice_days"]'))
+        cell.click()
+        editable = cell.find_element(By.CSS_SELECTOR, "[contenteditable]") if not cell.get_attribute("contenteditable") else cell
+        editable.send_keys(Keys.END, *keys)
+
+    # A text where the column wants a whole number: the problem names the cell, and the cell is marked.
+    cell_text([Keys.BACKSPACE, '"7"'])
     browser.find_element(By.ID, "save-draft").click()
+    _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, 'td.has-problem[data-element-id="rule_default_notice_days"]'))
+    assert "declared integer" in browser.find_element(By.ID, "problems").text
+    cell_text([Keys.BACKSPACE] * 3 + ["7"])
+    browser.find_element(By.ID, "save-draft").click()
+    _wait(browser, lambda b: not b.find_elements(By.CSS_SELECTOR, "#problems li"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "td.has-problem")
     _wait(browser, lambda b: b.find_element(By.ID, "impact").get_attribute("data-state") == "shown")
     assert "rules.notice_days: 5 → 7" in browser.find_element(By.ID, "impact-groups").text
     browser.execute_script("document.getElementById('impact').scrollIntoView()")
@@ -138,6 +147,13 @@ def test_county_administrator_changes_the_notice_length_in_the_table_editor(app,
         cell = re.search(r'<outputEntry id="rule_default_notice_days">\s*<text>([^<]*)</text>', row.content)
         assert cell.group(1) == "7"
     assert _csp_violations(browser) == []  # dmn-js too
+
+    # A new round in the county uses 7 while the running one keeps 5; the second county still uses 5.
+    accepted_applications(app, login, ["t001", "t004"], category="academic_leader")
+    new = _open_round(app, login, "s1admin")
+    accepted_applications(app, login, ["q001", "q002", "q003"], admin="q1admin")
+    other = _open_round(app, login, "q1admin")
+    assert [_rules(app, i)[0]["notice_days"] for i in (running, new, other)] == [5, 7, 5]
 
 
 def test_instance_page_draws_done_and_open_steps(app, live_server, browser):  # noqa: F811

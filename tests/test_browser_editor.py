@@ -182,3 +182,36 @@ def test_instance_page_draws_done_and_open_steps(app, live_server, browser):  # 
     _screenshot(browser, "instance-diagram")
     assert any("n=1" in badge.text for badge in badges)  # the completed declaration step
     assert _csp_violations(browser) == []
+
+
+def test_administrator_moves_a_running_process_to_the_new_version(app, login, live_server, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    from webapp.models import AuditEvent
+
+    from .test_definition_editor import publish
+    from .test_instance_migration import PROCESS, _at_school_review, _renamed_step
+
+    movable = _at_school_review(app, login, "t001")
+    admin = login("admin")
+    changed = shipped(PROCESS).replace('value="School review of the application"', 'value="School check"')
+    assert publish(admin, PROCESS, changed, comment="clearer step name").status_code == 302
+    # The second one waits at a step the newest version renamed: it cannot move.
+    assert publish(admin, PROCESS, _renamed_step(), comment="renamed the review").status_code == 302
+    blocked = _at_school_review(app, login, "t004")  # started on the renamed version
+    assert publish(admin, PROCESS, changed, comment="back to the review step").status_code == 302
+    _login(browser, live_server, "admin")
+    browser.get(f"{live_server}/admin/definitions/")
+    browser.find_element(By.CSS_SELECTOR, "#migrate-processes a[href*='process=self_application']").click()
+    _wait(browser, lambda b: b.find_elements(By.ID, "migrate-candidates"))
+    assert browser.find_elements(By.CSS_SELECTOR, f'tr.movable[data-instance="{movable}"]')
+    row = browser.find_element(By.CSS_SELECTOR, f'tr.blocked[data-instance="{blocked}"]')
+    assert "school_check" in row.text
+    _screenshot(browser, "editor-migrate")
+    browser.find_element(By.ID, f"move-{movable}").click()
+    browser.find_element(By.ID, "comment").send_keys("采用新的环节名称")
+    browser.find_element(By.ID, "migrate-submit").click()
+    _wait(browser, lambda b: not b.find_elements(By.CSS_SELECTOR, f'tr[data-instance="{movable}"]'))
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.comment).filter_by(instance_id=movable, action="migrated"))
+    assert _csp_violations(browser) == []

@@ -141,3 +141,39 @@ def test_a_running_instance_keeps_its_forms_until_it_moves(app, login):
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _instance(app, running)[1] == new_set
     assert "学校审核的详细意见" in school.get(f"/tasks/{old_task}").get_data(as_text=True)
+
+
+def _ballots_and_deadline(app, instance_id: int) -> tuple[list, list]:
+    """Who each open ballot is for, and the fire time of each waiting timer, as the engine holds them."""
+    from SpiffWorkflow.util.task import TaskState as SpiffState
+
+    with app.app_context():
+        workflow = app.extensions["workflow_engine"].restore(db.session.get(ProcessInstance, instance_id))
+        ballots = sorted(t.data.get("voter") for t in workflow.get_tasks(state=SpiffState.READY)
+                         if t.task_spec.name == "cast_ballot [child]")
+        timers = sorted(str(t.internal_data.get("event_value")) for t in workflow.get_tasks(state=SpiffState.WAITING))
+        return ballots, timers
+
+
+def test_a_running_vote_moves_after_a_rule_change_and_finishes(app, login):
+    """Open ballots keep their member, the deadline timer is not started again, the round ends as usual."""
+    from .helpers import accepted_applications
+    from .test_definition_editor import RULES, rules_with
+    from .test_school_vote import APPLICANTS, _open_round, _statuses, _vote
+
+    accepted_applications(app, login, APPLICANTS)
+    ids = _open_round(app, login)
+    assert _vote(login, "s1c1", ids, ["t001", "t004"]).status_code == 302
+    before = _ballots_and_deadline(app, ids["instance"])
+    assert len(before[0]) == 2 and len(set(before[0])) == 2 and before[1]
+    admin = login("admin")
+    assert publish(admin, RULES, rules_with("7")).status_code == 302
+    response = admin.post("/admin/definitions/migrate", data={"process": "school_vote", "scope": "default",
+                                                              "instance": str(ids["instance"]), "comment": "七天公示"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _ballots_and_deadline(app, ids["instance"]) == before
+    assert _vote(login, "s1c2", ids, ["t001", "t007"]).status_code == 302
+    assert _vote(login, "s1c3", ids, ["t004", "t007"]).status_code == 302
+    statuses = _statuses(app, ids["round"])
+    assert (statuses["t007"], statuses["t004"], statuses["t001"]) == \
+        (("recommended", 2, 1), ("recommended", 2, 2), ("reserve", 2, 3))

@@ -13,6 +13,7 @@ round trip against the new version, and is repeated for real only by the caller 
 """
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
@@ -83,10 +84,17 @@ def migrate(workflow: BpmnWorkflow, new_spec, new_subprocess_specs: dict) -> Mig
     if not check.possible:
         return check
     top, subs = diff_workflow(SERIALIZER.registry, workflow, new_spec, new_subprocess_specs)
+    # A reset gives a ready task its parent's data again: a ballot of a multi-instance step would
+    # lose which member it is for. Keep what each ready task held.
+    kept = {task.id: (deepcopy(task.data), deepcopy(task.internal_data))
+            for task in workflow.get_tasks(state=_RESET)}
     migrate_workflow(top, workflow, new_spec, reset_mask=_RESET)
     for sp_id, sub in workflow.subprocesses.items():
         migrate_workflow(subs[sp_id], sub, new_subprocess_specs[sub.spec.name], reset_mask=_RESET)
     workflow.subprocess_specs = dict(new_subprocess_specs)
+    for task in workflow.get_tasks(state=_RESET):
+        if task.id in kept:
+            task.data, task.internal_data = kept[task.id]
     leftover = _old_specs(workflow)
     if leftover:
         check.reasons += [("left_over", name) for name in leftover]

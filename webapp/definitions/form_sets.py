@@ -14,8 +14,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..forms import FormLibrary
@@ -36,21 +38,49 @@ def form_set_key(org_path: str) -> str:
     chain = store.chain_for_path(org_path)
     cache_key = (tuple(chain), _published_forms(chain), files.shipped_stamp())
     cache = current_app.extensions.setdefault("definition_form_set_keys", {})
-    key = cache.get(cache_key)
+    # Keys whose row this transaction inserted join the cache only once it commits (see `_committed`).
+    pending = db.session.info.setdefault(_PENDING, {})
+    key = cache.get(cache_key) or pending.get(cache_key)
     if key is None:
         entries = {name: entry for name, entry in store.effective_set(chain).items() if name.startswith("forms/")}
         key = store.set_key(entries)
-        if db.session.get(DefinitionFormSet, key) is None:
+        if db.session.get(DefinitionFormSet, key) is not None:
+            _remember(cache, cache_key, key)
+        else:
             contents = {name: store.content_of(entry).decode("utf-8") for name, entry in entries.items()}
             try:
                 with db.session.begin_nested():
                     db.session.add(DefinitionFormSet(key=key, contents=json.dumps(contents, ensure_ascii=False)))
             except IntegrityError:  # another request stored the same set first: it is identical
                 pass
-        if len(cache) > 256:
-            cache.clear()
-        cache[cache_key] = key
+            pending[cache_key] = key
     return key
+
+
+_PENDING = "pending_form_set_keys"
+
+
+def _remember(cache: dict, cache_key: tuple, key: str) -> None:
+    if len(cache) > 256:
+        cache.clear()
+    cache[cache_key] = key
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session) -> None:
+    """The form sets this transaction stored exist now: cache their keys."""
+    pending = session.info.pop(_PENDING, None)
+    if pending and has_app_context():
+        cache = current_app.extensions.setdefault("definition_form_set_keys", {})
+        for cache_key, key in pending.items():
+            _remember(cache, cache_key, key)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session, previous_transaction) -> None:
+    """Rows of a rolled-back transaction are gone: forget their keys (a savepoint's rollback keeps them)."""
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING, None)
 
 
 def form_library_of(key: str) -> FormLibrary:

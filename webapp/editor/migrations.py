@@ -37,8 +37,13 @@ def _page(process_id: str, org: Organisation | None, refused=None, comment: str 
 
 
 @bp.get("/migrate")
+@committing
 def migrate():
-    """The running instances on older versions of a process in the scope: which can move, which cannot and why."""
+    """The running instances on older versions of a process in the scope: which can move, which cannot and why.
+
+    Committed: examining them stores the version rows and form sets in force, which the engine
+    caches by id (a rolled-back row would leave the cache pointing at nothing).
+    """
     process_id = _process_or_404(request.args.get("process"))
     org = scope_org_or_404(current_user, request.args.get("scope"))
     return _page(process_id, org)

@@ -177,3 +177,23 @@ def test_a_running_vote_moves_after_a_rule_change_and_finishes(app, login):
     statuses = _statuses(app, ids["round"])
     assert (statuses["t007"], statuses["t004"], statuses["t001"]) == \
         (("recommended", 2, 1), ("recommended", 2, 2), ("reserve", 2, 3))
+
+
+def test_a_version_row_that_was_rolled_back_is_not_remembered(app):
+    """The first start of a new version fails and rolls back: the next start must not use the lost row.
+
+    (Bites on PostgreSQL; the SQLite driver's savepoint already keeps the row.)
+    """
+    from webapp.models import ProcessVersion
+
+    with app.app_context():
+        engine = app.extensions["workflow_engine"]
+        engine.forget_versions()
+        assert db.session.scalar(select(ProcessVersion.id).filter_by(process_id="objection")) is None
+        engine.current_version_id("objection")
+        db.session.rollback()
+        second = engine.current_version_id("objection")
+        assert db.session.get(ProcessVersion, second) is not None
+        db.session.commit()
+        assert engine.current_version_id("objection") == second
+        assert engine._version_ids["objection"] == second  # cached once committed

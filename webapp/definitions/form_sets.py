@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from flask import current_app, has_app_context
@@ -33,10 +34,20 @@ def _published_forms(chain: list[str]) -> tuple:
                         if scope in scopes and name.startswith("forms/")))
 
 
+def _shipped_stamp() -> tuple:
+    """The shipped files' stamp, looked at most every DEFINITIONS_CACHE_SECONDS (every start asks)."""
+    cached = current_app.extensions.get("definition_shipped_stamp")
+    ttl = current_app.config.get("DEFINITIONS_CACHE_SECONDS", 10)
+    if cached is None or time.monotonic() - cached[0] > ttl:
+        cached = (time.monotonic(), files.shipped_stamp())
+        current_app.extensions["definition_shipped_stamp"] = cached
+    return cached[1]
+
+
 def form_set_key(org_path: str) -> str:
     """The key of the forms in force inside the organisation, stored on first use."""
     chain = store.chain_for_path(org_path)
-    cache_key = (tuple(chain), _published_forms(chain), files.shipped_stamp())
+    cache_key = (tuple(chain), _published_forms(chain), _shipped_stamp())
     cache = current_app.extensions.setdefault("definition_form_set_keys", {})
     # Keys whose row this transaction inserted join the cache only once it commits (see `_committed`).
     pending = db.session.info.setdefault(_PENDING, {})

@@ -116,7 +116,7 @@ def _policy_file(entry: store.Entry) -> Path:
 def forget(app) -> None:
     """Drop cached engines, libraries and the publication index (tests empty the database)."""
     for name in ("definition_index", "definition_contents", "definition_engines", "definition_form_libraries",
-                 "definition_form_set_keys", "definition_pinned_forms"):
+                 "definition_form_set_keys", "definition_pinned_forms", "definition_shipped_stamp"):
         app.extensions.pop(name, None)
 
 

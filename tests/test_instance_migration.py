@@ -101,7 +101,7 @@ def test_a_county_administrator_moves_only_its_own_county(app, login):
     assert publish(login("hypa"), PROCESS, changed, scope=str(county)).status_code == 302
     hypa = login("hypa")
     page = hypa.get(f"/admin/definitions/migrate?process=self_application&scope={county}").get_data(as_text=True)
-    assert f'class="movable"' in page
+    assert 'class="movable"' in page
     # The default scope and an unknown process are out of reach: the same 404 as anything else.
     assert hypa.get("/admin/definitions/migrate?process=self_application&scope=default").status_code == 404
     assert hypa.get(f"/admin/definitions/migrate?process=nope&scope={county}").status_code == 404

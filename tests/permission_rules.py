@@ -364,6 +364,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("editor.rollback", "POST"): Rule(edit_form(number="0"), edits(302)),  # the shipped version again
     ("editor.impact", "POST"): Rule(edit_json(TABLE), edits(200)),
     ("editor.preview_form", "POST"): Rule(edit_json(FORM), edits(200)),
+    ("editor.migrate", "GET"): Rule(edit_query(process="self_application"), edits(200)),
+    # No process chosen to move: the editor's own page again (422); anyone else: 404.
+    ("editor.migrate_chosen", "POST"): Rule(edit_form(process="self_application", comment="x"), edits(422)),
 }
 
 # Processes whose rows live in modules of their own, merged here (their worlds:

@@ -14,6 +14,7 @@ from .conftest import Session
 from .helpers import cycle_id_for, declaration, start_application, submit
 from .test_browser import _csp_violations, _login, _logout, browser, live_server  # noqa: F401  (fixtures)
 from .test_definition_editor import VOTE, shipped
+from .test_definition_variants import two_counties  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -99,28 +100,36 @@ def test_modeler_round_trip_properties_panel_and_error_highlight(app, live_serve
     assert _csp_violations(browser) == []  # bpmn-js works under the app's Content-Security-Policy
 
 
-def test_county_administrator_changes_the_notice_length_in_the_table_editor(app, login, live_server, browser):  # noqa: F811
+def test_county_administrator_changes_the_notice_length_in_the_table_editor(app, login, live_server, browser, two_counties):  # noqa: F811,E501
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from webapp.models import Organisation
-
     from .helpers import accepted_applications
-    from .test_definition_variants import _open_round
+    from .test_definition_variants import _open_round, _rules
 
     accepted_applications(app, login, ["t001", "t004", "t007"])
-    _open_round(app, login, "s1admin")  # a real round whose inputs the impact preview replays
-    with app.app_context():
-        county = db.session.scalar(select(Organisation.id).filter_by(name="汉阴县"))
+    running = _open_round(app, login, "s1admin")  # a real round whose inputs the impact preview replays
+    county = two_counties["汉阴县"]
     _login(browser, live_server, "hypa")
     browser.get(f"{live_server}/admin/definitions/")
     browser.find_element(By.CSS_SELECTOR, f'tr[data-file="workflows/vote_rules.dmn"] td[data-scope="{county}"] a').click()
     _loaded(browser)
-    cell = _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, '[data-element-id="rule_default_notice_days"]'))
-    cell.click()
-    editable = cell.find_element(By.CSS_SELECTOR, "[contenteditable]") if not cell.get_attribute("contenteditable") else cell
-    editable.send_keys(Keys.END, Keys.BACKSPACE, "7")
+
+    def cell_text(keys):
+        cell = _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, '[data-element-id="rule_default_notice_days"]'))
+        cell.click()
+        editable = cell.find_element(By.CSS_SELECTOR, "[contenteditable]") if not cell.get_attribute("contenteditable") else cell
+        editable.send_keys(Keys.END, *keys)
+
+    # A text where the column wants a whole number: the problem names the cell, and the cell is marked.
+    cell_text([Keys.BACKSPACE, '"7"'])
     browser.find_element(By.ID, "save-draft").click()
+    _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, 'td.has-problem[data-element-id="rule_default_notice_days"]'))
+    assert "declared integer" in browser.find_element(By.ID, "problems").text
+    cell_text([Keys.BACKSPACE] * 3 + ["7"])
+    browser.find_element(By.ID, "save-draft").click()
+    _wait(browser, lambda b: not b.find_elements(By.CSS_SELECTOR, "#problems li"))
+    assert not browser.find_elements(By.CSS_SELECTOR, "td.has-problem")
     _wait(browser, lambda b: b.find_element(By.ID, "impact").get_attribute("data-state") == "shown")
     assert "rules.notice_days: 5 → 7" in browser.find_element(By.ID, "impact-groups").text
     browser.execute_script("document.getElementById('impact').scrollIntoView()")
@@ -138,6 +147,13 @@ def test_county_administrator_changes_the_notice_length_in_the_table_editor(app,
         cell = re.search(r'<outputEntry id="rule_default_notice_days">\s*<text>([^<]*)</text>', row.content)
         assert cell.group(1) == "7"
     assert _csp_violations(browser) == []  # dmn-js too
+
+    # A new round in the county uses 7 while the running one keeps 5; the second county still uses 5.
+    accepted_applications(app, login, ["t001", "t004"], category="academic_leader")
+    new = _open_round(app, login, "s1admin")
+    accepted_applications(app, login, ["q001", "q002", "q003"], admin="q1admin")
+    other = _open_round(app, login, "q1admin")
+    assert [_rules(app, i)[0]["notice_days"] for i in (running, new, other)] == [5, 7, 5]
 
 
 def test_instance_page_draws_done_and_open_steps(app, live_server, browser):  # noqa: F811
@@ -165,4 +181,37 @@ def test_instance_page_draws_done_and_open_steps(app, live_server, browser):  # 
     browser.execute_script("document.getElementById('instance-diagram').scrollIntoView()")
     _screenshot(browser, "instance-diagram")
     assert any("n=1" in badge.text for badge in badges)  # the completed declaration step
+    assert _csp_violations(browser) == []
+
+
+def test_administrator_moves_a_running_process_to_the_new_version(app, login, live_server, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    from webapp.models import AuditEvent
+
+    from .test_definition_editor import publish
+    from .test_instance_migration import PROCESS, _at_school_review, _renamed_step
+
+    movable = _at_school_review(app, login, "t001")
+    admin = login("admin")
+    changed = shipped(PROCESS).replace('value="School review of the application"', 'value="School check"')
+    assert publish(admin, PROCESS, changed, comment="clearer step name").status_code == 302
+    # The second one waits at a step the newest version renamed: it cannot move.
+    assert publish(admin, PROCESS, _renamed_step(), comment="renamed the review").status_code == 302
+    blocked = _at_school_review(app, login, "t004")  # started on the renamed version
+    assert publish(admin, PROCESS, changed, comment="back to the review step").status_code == 302
+    _login(browser, live_server, "admin")
+    browser.get(f"{live_server}/admin/definitions/")
+    browser.find_element(By.CSS_SELECTOR, "#migrate-processes a[href*='process=self_application']").click()
+    _wait(browser, lambda b: b.find_elements(By.ID, "migrate-candidates"))
+    assert browser.find_elements(By.CSS_SELECTOR, f'tr.movable[data-instance="{movable}"]')
+    row = browser.find_element(By.CSS_SELECTOR, f'tr.blocked[data-instance="{blocked}"]')
+    assert "school_check" in row.text
+    _screenshot(browser, "editor-migrate")
+    browser.find_element(By.ID, f"move-{movable}").click()
+    browser.find_element(By.ID, "comment").send_keys("采用新的环节名称")
+    browser.find_element(By.ID, "migrate-submit").click()
+    _wait(browser, lambda b: not b.find_elements(By.CSS_SELECTOR, f'tr[data-instance="{movable}"]'))
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.comment).filter_by(instance_id=movable, action="migrated"))
     assert _csp_violations(browser) == []

@@ -226,7 +226,39 @@ def test_reminder_policy_is_checked_published_and_used(app, login):
     assert publish(admin, policy, good).status_code == 302
     with app.app_context():
         assert app.extensions["reminder_policy"].current().for_step("x", "y").repeat_every_working_days == 4
-    assert publish(login("hypa"), policy, good, scope=str(_county_id(app))).status_code == 422
+
+
+
+def test_a_county_publishes_its_own_reminder_policy_and_the_scan_follows_it(app, login):
+    """Escalation one overdue reminder earlier in 汉阴县 only; bad files are refused there too."""
+    from datetime import datetime, timezone
+
+    from webapp.notifications.reminders import scan_reminders
+    from webapp.roles import Role
+
+    from .scheduling import open_step, synthetic_instance
+    from .test_reminders import _sent
+
+    policy = "workflows/reminders.json"
+    county = str(_county_id(app))
+    hypa = login("hypa")
+    bad = shipped(policy).replace('"max_overdue_reminders": 6', '"max_overdue_reminders": "six"')
+    refused = publish(hypa, policy, bad, scope=county)
+    assert refused.status_code == 422 and "max_overdue_reminders" in html.unescape(refused.get_data(as_text=True))
+    local = shipped(policy).replace('"escalate_after_reminders": 2', '"escalate_after_reminders": 1', 1)
+    assert publish(hypa, policy, local, comment="本县逾期一次即上报", scope=county).status_code == 302
+    # Not for a county office without the editor role, and not the default for a county.
+    assert publish(login("county"), policy, local, scope=county).status_code == 404
+    assert publish(hypa, policy, local, scope="default").status_code == 404
+    utc = timezone.utc
+    with app.app_context():
+        assert app.extensions["reminder_policy"].current().defaults.escalate_after_reminders == 2
+        task = open_step(synthetic_instance(), role=Role.school_admin, org_code="530101-01",
+                         due=datetime(2026, 11, 27, 16, 0, tzinfo=utc))
+        db.session.commit()
+        scan_reminders(datetime(2026, 12, 1, 16, 0, tzinfo=utc))
+        scan_reminders(datetime(2026, 12, 3, 16, 5, tzinfo=utc))  # by default, escalated only on 7 December
+        assert _sent(task.id) == [("overdue", 1, "s1admin"), ("overdue", 2, "s1admin"), ("escalation", 1, "county")]
 
 
 def _county_id(app, name: str = "汉阴县") -> int:

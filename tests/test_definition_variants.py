@@ -2,6 +2,7 @@
 running instances keep their version, and who may edit which scope (every editor URL × role × organisation)."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -102,6 +103,11 @@ def _urls(file: str, scope: str) -> list[tuple[str, str, dict]]:
                                                          "comment": "x"}}),
         ("post", "/admin/definitions/rollback", {"data": {"file": file, "scope": scope, "number": "0"}}),
         ("post", "/admin/definitions/impact", {"json": {"file": file, "scope": scope, "content": rules_with("6")}}),
+        ("post", "/admin/definitions/upload", {"data": {"file": file, "scope": scope,
+                                                        "upload": (io.BytesIO(rules_with("6").encode()), "rules.dmn")},
+                                               "content_type": "multipart/form-data"}),
+        ("get", f"/admin/definitions/migrate?process=school_vote&scope={scope}", {}),
+        ("post", "/admin/definitions/migrate", {"data": {"process": "school_vote", "scope": scope, "comment": "x"}}),
         ("post", "/admin/definitions/preview-form", {"json": {"file": "forms/school_vote_tie.schema.json",
                                                               "scope": scope, "content": "{}"}}),
     ]

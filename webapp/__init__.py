@@ -115,17 +115,19 @@ def _init_engine(app: Flask) -> None:
         app.config.get("EVENT_POLICY_FILE") or Path(app.config["WORKFLOWS_DIR"]) / "events.json",
         parse_events, EventPolicy,
     )
-    from .definitions.sets import default_policy_path, install
+    from .definitions.sets import default_policy_path, install, policy_has_variants, policy_variant_path
 
     install(app)
     app.extensions["reminder_policy"].published_path = default_policy_path
+    app.extensions["reminder_policy"].variant_path = policy_variant_path
+    app.extensions["reminder_policy"].has_variants = policy_has_variants
 
 
 def _register_blueprints(app: Flask) -> None:
     """Mount every page group, every declared process (`webapp/processes/`) and the error handlers."""
     from .admin.blueprint import bp as admin_bp
     from .auth.blueprint import bp as auth_bp
-    from .editor import preview, versions  # noqa: F401  (their views join the editor's blueprint)
+    from .editor import migrations, preview, versions  # noqa: F401  (their views join the editor's blueprint)
     from .editor.pages import bp as editor_bp
     from .workflow import diagram  # noqa: F401  (the instance diagram joins the workflow blueprint)
     from .errors import register_error_handlers

@@ -36,6 +36,7 @@ EVENTS = {
     "rotation_moved": _l("Placement moved by hand"),
     "rotation_personnel": _l("Personnel relationship changed"),
     "error": _l("Error"),
+    "migrated": _l("Moved to a newer version of the process"),
 }
 
 

@@ -57,9 +57,9 @@ def check_candidate(filename: str, data: bytes, org: Organisation | None) -> lis
     problems = check_bytes(filename, data)
     if problems:
         return problems
-    if files.kind_of(filename) == "policy" and org is not None:
-        return [Problem(filename, None, None, "the reminder policy has no per-organisation variants yet; "
-                        "only a system administrator changes it, for everyone")]
+    if files.kind_of(filename) == "policy":  # stands alone: no diagram or form depends on it
+        _policy, errors = parse_policy(data.decode("utf-8"), "reminders.json")
+        return [Problem(files.POLICY_FILE, error.line, None, error.message) for error in errors]
     required = _required_ids()
     found: list[Problem] = []
     for label, chain in _affected_chains(org):

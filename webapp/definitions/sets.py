@@ -84,6 +84,25 @@ def default_policy_path() -> Path | None:
     entry = store.in_force(files.POLICY_FILE, [store.DEFAULT_SCOPE])
     if entry is None or entry.publication_id is None:
         return None
+    return _policy_file(entry)
+
+
+def policy_variant_path(org_path: str) -> Path | None:
+    """The reminder policy a province, city or county published for itself, in force inside the
+    organisation with this path, as a file (None: the default applies)."""
+    chain = store.chain_for_path(org_path)
+    entry = store.in_force(files.POLICY_FILE, chain[1:]) if policy_has_variants() else None
+    if entry is None or entry.publication_id is None:
+        return None
+    return _policy_file(entry)
+
+
+def policy_has_variants() -> bool:
+    """True if any organisation published its own reminder policy (read from the cached index)."""
+    return any(name == files.POLICY_FILE and scope != store.DEFAULT_SCOPE for name, scope in store._index())
+
+
+def _policy_file(entry: store.Entry) -> Path:
     base = Path(current_app.config["INSTANCE_DIR"]) / "definition_sets" / "policies"
     path = base / f"{entry.content_hash}.json"
     if not path.is_file():
@@ -96,7 +115,8 @@ def default_policy_path() -> Path | None:
 
 def forget(app) -> None:
     """Drop cached engines, libraries and the publication index (tests empty the database)."""
-    for name in ("definition_index", "definition_contents", "definition_engines", "definition_form_libraries"):
+    for name in ("definition_index", "definition_contents", "definition_engines", "definition_form_libraries",
+                 "definition_form_set_keys", "definition_pinned_forms", "definition_shipped_stamp"):
         app.extensions.pop(name, None)
 
 

@@ -1,7 +1,7 @@
 """The editor's pages: the list of files and where each version applies, editing, drafts, publishing."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..definitions import checks, files, store
 from ..definitions.problems import Problem
 from ..extensions import db
+from ..i18n import is_english
 from ..models import DefinitionPublication, Organisation
 from ..models.definitions import DEFAULT_SCOPE
 from ..transaction import committing
@@ -66,8 +67,13 @@ def index():
         select(DefinitionPublication).where(DefinitionPublication.id.in_(ids)))} if ids else {}
     groups = [(kind, [name for name in names if files.kind_of(name) == kind])
               for kind in ("bpmn", "dmn", "form", "policy")]
+    library = current_app.extensions["workflow_engine"].library
+    english = is_english()
+    processes = [(pid, (english and library.process_name_en(pid)) or library.process_name(pid))
+                 for pid in sorted(library.process_ids())]
     return render_template("editor/index.html", groups=groups, scopes=scopes, cells=cells, published=published,
-                           editable=editable, scope_value=scope_value)
+                           editable=editable, scope_value=scope_value, processes=processes,
+                           editable_scopes=editable_orgs(current_user))
 
 
 @bp.get("/edit")

@@ -12,6 +12,7 @@ from ..transaction import committing
 from ..core.errors import Conflict
 from .pages import COMMENT_MAX, _edit_page, bp, file_or_404, scope_value
 from .access import scope_org_or_404
+from .migrations import processes_of
 
 
 @bp.get("/history")
@@ -22,7 +23,7 @@ def history():
     rows = store.publications(filename, store.scope_of(org))
     return render_template("editor/history.html", filename=filename, org=org, scope=scope_value(org), rows=rows,
                            draft=store.draft_of(filename, store.scope_of(org)),
-                           shipped=files.shipped_content(filename) is not None)
+                           shipped=files.shipped_content(filename) is not None, processes=processes_of(filename))
 
 
 def _version_text(filename: str, scope: str, number: int) -> str | None:

@@ -73,7 +73,7 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
     )
     # The reminder and event policies are registered from outside the engine (webapp.engine.registry).
     registry = workflow.script_engine.registry
-    first_reminder = registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now)
+    first_reminder = registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now, instance.org_path)
     if first_reminder is not None:
         row.reminder = ReminderSchedule(next_dt=first_reminder)
     if registry.announces(instance.process_id, step_name(spec)):
@@ -87,6 +87,19 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
         row.assignee_id = _assignee(task, properties["assignee"], workflow, role, row.org_id)
         row.personal = True
     return row
+
+
+def refresh_open_row(row: HumanTask, task) -> None:
+    """After an instance moved to a new version: the step's name, form, panel and secrecy as the
+    new version defines them (who holds it, its due time and its draft stay)."""
+    spec = task.task_spec
+    properties = spec.extensions.get("properties", {})
+    row.title = (spec.bpmn_name or spec.name)[:200]
+    row.title_en = properties.get("nameEn") or None
+    row.form_file = properties.get("formJsonSchemaFilename")
+    row.ui_form_file = properties.get("formUiSchemaFilename")
+    row.panel = properties.get("panel") or None
+    row.secret_handler = properties.get("secretHandler") or None
 
 
 def step_name(spec) -> str:

@@ -27,7 +27,7 @@ class Handler:
 # (task row, process data the task sees) -> HTML shown above the task's form.
 PanelRenderer = Callable[[Any, dict], Markup]
 # (process id, step name, due date, now) -> when to send the first reminder, or None.
-FirstReminder = Callable[[str, str, "datetime | None", datetime], "datetime | None"]
+FirstReminder = Callable[[str, str, "datetime | None", datetime, "str | None"], "datetime | None"]
 
 
 # (process id, step name) -> True if a new step of this kind is announced to whoever may act on it.
@@ -39,7 +39,8 @@ def _no_announcement(_process_id: str, _step: str) -> bool:
     return False
 
 
-def _no_reminder(_process_id: str, _step: str, _due: datetime | None, _now: datetime) -> None:
+def _no_reminder(_process_id: str, _step: str, _due: datetime | None, _now: datetime,
+                 _org_path: str | None = None) -> None:
     """Default when nobody registered a reminder policy: steps are not reminded."""
     return None
 

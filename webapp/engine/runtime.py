@@ -10,7 +10,9 @@ from lxml import etree
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import InstanceStatus, Organisation, ProcessInstance, ProcessVersion, utcnow
@@ -83,13 +85,18 @@ class WorkflowEngine:
         cached = self._version_ids.get(process_id)
         if cached is not None:
             return cached
+        # A row this transaction inserted is cached only once it commits: a rolled-back id would
+        # be a version that does not exist (PostgreSQL never hands the id out again).
+        pending = db.session.info.setdefault(_PENDING_VERSIONS, {})
+        if (id(self), process_id) in pending:
+            return pending[(id(self), process_id)][2]
         if process_id not in self.library.process_ids():
             raise UnknownProcess(process_id)
         spec, subprocess_specs = self.library.spec(process_id)
         spec_json, content_hash = spec_to_json(spec, subprocess_specs)
         version = db.session.scalar(select(ProcessVersion).filter_by(content_hash=content_hash))
         if version is None:
-            version = _insert_version(
+            version, inserted = _insert_version(
                 ProcessVersion(
                     process_id=process_id,
                     content_hash=content_hash,
@@ -99,6 +106,9 @@ class WorkflowEngine:
                     diagram_xml=self._diagram_xml(process_id),
                 )
             )
+            if inserted:
+                pending[(id(self), process_id)] = (self, process_id, version.id)
+                return version.id
         self._version_ids[process_id] = version.id
         return version.id
 
@@ -130,11 +140,31 @@ class WorkflowEngine:
             instance.completed_dt = now or utcnow()
 
 
-def _insert_version(version: ProcessVersion) -> ProcessVersion:
-    """Insert a version row; if another request inserted the same hash first, use theirs."""
+_PENDING_VERSIONS = "pending_process_versions"
+
+
+@event.listens_for(Session, "after_commit")
+def _versions_committed(session) -> None:
+    """Version rows this transaction inserted exist now: the engines may cache their ids."""
+    for engine, process_id, version_id in session.info.pop(_PENDING_VERSIONS, {}).values():
+        engine._version_ids[process_id] = version_id
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _versions_rolled_back(session, previous_transaction) -> None:
+    """Rows of a rolled-back transaction are gone (a savepoint's rollback keeps the outer ones)."""
+    if not previous_transaction.nested:
+        session.info.pop(_PENDING_VERSIONS, None)
+
+
+def _insert_version(version: ProcessVersion) -> tuple[ProcessVersion, bool]:
+    """Insert a version row; if another request inserted the same hash first, use theirs.
+
+    Returns the row and whether this transaction inserted it.
+    """
     try:
         with db.session.begin_nested():
             db.session.add(version)
-        return version
+        return version, True
     except IntegrityError:
-        return db.session.scalar(select(ProcessVersion).filter_by(content_hash=version.content_hash))
+        return db.session.scalar(select(ProcessVersion).filter_by(content_hash=version.content_hash)), False

@@ -10,5 +10,5 @@ from .evidence import Evidence, EvidenceLink  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
 from .notification import EmailState, Notification, NotificationKind, ReminderSchedule, TaskAnnouncement  # noqa: F401
 from .scheduler import SchedulerFailure, SchedulerJob  # noqa: F401
-from .definitions import DefinitionDraft, DefinitionPublication  # noqa: F401
+from .definitions import DefinitionDraft, DefinitionFormSet, DefinitionPublication  # noqa: F401
 from .security import LoginEvent, RateLimitCounter  # noqa: F401

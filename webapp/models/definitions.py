@@ -66,3 +66,18 @@ class DefinitionPublication(db.Model):
 
     published_by = relationship("User")
     organisation = relationship("Organisation")
+
+
+class DefinitionFormSet(db.Model):
+    """The forms in force for an organisation when an instance started there, stored once per set.
+
+    A running instance keeps drawing and checking its steps with these forms, as it keeps its
+    diagram (`process_instance.form_set`); a form published later applies to new instances.
+    """
+
+    __tablename__ = "definition_form_set"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # {"forms/name.schema.json": "file text", ...}
+    contents: Mapped[str] = mapped_column(Text)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -71,6 +71,9 @@ class ProcessInstance(db.Model):
     # Confidential instances (objections) are seen by their subject and the people who act on
     # them, not by every overseer of the organisation.
     confidential: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # The forms it started with (a `definition_form_set` key); None: started before forms were
+    # pinned, so the forms in force for its organisation apply.
+    form_set: Mapped[Optional[str]] = mapped_column(String(32))
 
     version: Mapped[ProcessVersion] = relationship()
     organisation: Mapped[Organisation] = relationship()

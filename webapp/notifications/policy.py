@@ -245,6 +245,11 @@ class PolicySource:
         self.shipped_path = self.path
         # Set from outside: () -> the file of the policy administrators published, or None.
         self.published_path: Callable[[], Path | None] | None = None
+        # Set from outside: organisation path -> the file of a province's, city's or county's own
+        # variant in force there (None: the default applies), and whether any variant exists at all.
+        self.variant_path: Callable[[str], Path | None] | None = None
+        self.has_variants: Callable[[], bool] = lambda: False
+        self._variants: dict[str, object] = {}
 
     def current(self):
         """The policy in force (the file's, if valid; otherwise the last valid one or the defaults)."""
@@ -260,6 +265,26 @@ class PolicySource:
                 if stamp != self._stamp:
                     self._reload(stamp)
         return self._policy
+
+    def for_org(self, org_path: str | None):
+        """The policy in force for processes started inside the organisation with this path."""
+        path = self.variant_path(org_path) if self.variant_path and org_path else None
+        if path is None:
+            return self.current()
+        # Variant files are named by their content hash: once read, they never change.
+        policy = self._variants.get(str(path))
+        if policy is None:
+            try:
+                policy, errors = self._parse(path.read_bytes().decode("utf-8"), path.name)
+            except (OSError, UnicodeDecodeError) as error:
+                policy, errors = None, [PolicyFileError(path.name, None, str(error))]
+            if policy is None:  # published only after the same checks; still, never fail a scan
+                log.error("policy variant %s has errors; using the default: %s", path, "; ".join(map(str, errors)))
+                return self.current()
+            if len(self._variants) > 256:
+                self._variants.clear()
+            self._variants[str(path)] = policy
+        return policy
 
     def _reload(self, stamp: tuple | None) -> None:
         """Read the file again; keep the previous policy if it has errors."""

@@ -14,8 +14,10 @@ from ..roles import Role
 class Recipients:
     """Who holds which role where, loaded in a few queries for a whole chunk of tasks."""
 
-    def __init__(self, tasks: list, supervisor_of: Callable[[Role], Role | None] = lambda _role: None) -> None:
-        self.supervisor_of = supervisor_of
+    def __init__(self, tasks: list, supervisor_of: Callable[[Role], Role | None] = lambda _role: None,
+                 supervisor_of_task: Callable[[object], Role | None] | None = None) -> None:
+        # Who supervises a task's role: the same everywhere, or by task (each county's reminder policy).
+        self.supervisor_of_task = supervisor_of_task or (lambda task: supervisor_of(task.role))
         org_ids = {task.org_id for task in tasks}
         paths = dict(db.session.execute(select(Organisation.id, Organisation.path).where(Organisation.id.in_(org_ids))).all())
         ancestor_ids = {int(part) for path in paths.values() for part in path.strip("/").split("/") if part}
@@ -25,7 +27,7 @@ class Recipients:
             org_id: {kinds[int(part)].value: int(part) for part in path.strip("/").split("/") if part and int(part) in kinds}
             for org_id, path in paths.items()
         }
-        roles = {task.role for task in tasks} | {s for s in (supervisor_of(t.role) for t in tasks) if s}
+        roles = {task.role for task in tasks} | {s for s in (self.supervisor_of_task(t) for t in tasks) if s}
         rows = db.session.execute(
             select(RoleAssignment.role, RoleAssignment.org_id, RoleAssignment.user_id)
             .join(User, User.id == RoleAssignment.user_id)
@@ -47,7 +49,7 @@ class Recipients:
 
     def supervisors(self, task) -> list[int]:
         """Holders of the supervising role at the organisation above the step where that role acts."""
-        role = self.supervisor_of(task.role)
+        role = self.supervisor_of_task(task)
         if role is None:
             return []
         org_id = self.level_org.get(task.org_id, {}).get(role.level)

@@ -19,7 +19,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..calendar.window import WorkingDayWindow
 from ..extensions import db
-from ..models import EmailState, HumanTask, Notification, NotificationKind, ReminderSchedule, TaskState, utcnow
+from ..models import (
+    EmailState, HumanTask, Notification, NotificationKind, ProcessInstance, ReminderSchedule, TaskState, utcnow,
+)
 from ..roles import Role
 from .policy import ReminderPolicy
 from .recipients import Recipients
@@ -27,15 +29,19 @@ from .schedule import Slot, latest_slot, next_slot_time, reminder_slots
 
 
 def current_policy() -> ReminderPolicy:
-    """The reminder policy in force for this app."""
+    """The default reminder policy in force for this app."""
     return current_app.extensions["reminder_policy"].current()
 
 
-def first_reminder_dt(process_id: str, task_name: str, due: datetime | None, now: datetime) -> datetime | None:
-    """When a step created `now` and due at `due` needs its first reminder (None: never)."""
+def first_reminder_dt(process_id: str, task_name: str, due: datetime | None, now: datetime,
+                      org_path: str | None = None) -> datetime | None:
+    """When a step created `now` and due at `due` needs its first reminder (None: never).
+
+    `org_path`: the organisation the process started in (its own variant of the policy applies).
+    """
     if due is None:
         return None
-    step = current_policy().for_step(process_id, task_name)
+    step = current_app.extensions["reminder_policy"].for_org(org_path).for_step(process_id, task_name)
     days = WorkingDayWindow(now.date(), due.date())
     return next_slot_time(reminder_slots(step, due, days), now)
 
@@ -45,6 +51,7 @@ class _DueTask:
     """The columns of a claimed task that the scan needs."""
 
     id: int
+    instance_id: int
     process_id: str
     task_name: str
     role: Role
@@ -60,7 +67,8 @@ def scan_reminders(now: datetime | None = None, chunk: int = 5000, lease=None) -
     Each chunk of claimed tasks is one transaction, committed here.
     """
     now = now or utcnow()
-    policy = current_policy()
+    source = current_app.extensions["reminder_policy"]
+    policy = source.current()
     days = WorkingDayWindow((now - timedelta(days=400)).date(), (now + timedelta(days=100)).date())
     slots_of = lru_cache(maxsize=65536)(lambda step, due: reminder_slots(step, due, days))
     written = 0
@@ -69,7 +77,7 @@ def scan_reminders(now: datetime | None = None, chunk: int = 5000, lease=None) -
             lease.renew()
         tasks = _claim_due_tasks(now, chunk)
         if tasks:
-            written += _enqueue(tasks, policy, slots_of, now)
+            written += _enqueue(tasks, _policies(source, policy, tasks), slots_of, now)
         db.session.commit()
         if len(tasks) < chunk:
             return written
@@ -79,7 +87,7 @@ def _claim_due_tasks(now: datetime, limit: int) -> list[_DueTask]:
     """Tasks whose next reminder moment has come (done ones too, to drop them), locked for this transaction."""
     query = (
         select(
-            HumanTask.id, HumanTask.process_id, HumanTask.task_name, HumanTask.role,
+            HumanTask.id, HumanTask.instance_id, HumanTask.process_id, HumanTask.task_name, HumanTask.role,
             HumanTask.org_id, HumanTask.assignee_id, HumanTask.due_dt, HumanTask.state,
         )
         .select_from(ReminderSchedule)
@@ -92,7 +100,18 @@ def _claim_due_tasks(now: datetime, limit: int) -> list[_DueTask]:
     return [_DueTask(*row) for row in db.session.execute(query)]
 
 
-def _enqueue(tasks: list[_DueTask], policy: ReminderPolicy, slots_of, now: datetime) -> int:
+def _policies(source, default: ReminderPolicy, tasks: list[_DueTask]):
+    """task -> the policy of the organisation its process started in (one query, and only when some
+    province, city or county published its own policy)."""
+    if not source.has_variants():
+        return lambda _task: default
+    paths = dict(db.session.execute(select(ProcessInstance.id, ProcessInstance.org_path)
+                                    .where(ProcessInstance.id.in_({task.instance_id for task in tasks}))).all())
+    by_path = {path: source.for_org(path) for path in set(paths.values())}
+    return lambda task: by_path.get(paths.get(task.instance_id), default)
+
+
+def _enqueue(tasks: list[_DueTask], policy_of, slots_of, now: datetime) -> int:
     """Decide each task's reminder, write the notifications, reschedule the tasks."""
     sends: list[tuple[_DueTask, Slot]] = []
     next_times: dict[datetime | None, list[int]] = defaultdict(list)
@@ -100,21 +119,22 @@ def _enqueue(tasks: list[_DueTask], policy: ReminderPolicy, slots_of, now: datet
         if task.state is not TaskState.open or task.due_dt is None:
             next_times[None].append(task.id)
             continue
-        slots = slots_of(policy.for_step(task.process_id, task.task_name), task.due_dt)
+        slots = slots_of(policy_of(task).for_step(task.process_id, task.task_name), task.due_dt)
         slot = latest_slot(slots, now)
         if slot is not None:
             sends.append((task, slot))
         next_times[next_slot_time(slots, now)].append(task.id)
-    written = _insert_notifications(_rows_for(sends, policy, now))
+    written = _insert_notifications(_rows_for(sends, policy_of, now))
     _reschedule(next_times)
     return written
 
 
-def _rows_for(sends: list[tuple[_DueTask, Slot]], policy: ReminderPolicy, now: datetime) -> list[dict]:
+def _rows_for(sends: list[tuple[_DueTask, Slot]], policy_of, now: datetime) -> list[dict]:
     """One notification row per recipient: the step's holder(s), and the supervisors on escalation."""
     if not sends:
         return []
-    recipients = Recipients([task for task, _slot in sends], policy.supervisor_of)
+    recipients = Recipients([task for task, _slot in sends],
+                            supervisor_of_task=lambda task: policy_of(task).supervisor_of(task.role))
     rows = []
     for task, slot in sends:
         for user_id in recipients.holders(task):

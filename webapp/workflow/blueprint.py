@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..definitions.sets import form_library_for
+from ..definitions.form_sets import form_library_for_instance
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, TaskState, User
 from ..transaction import committing
@@ -209,7 +209,7 @@ def _entries(event: AuditEvent) -> list:
 
 def _render_task(row: HumanTask, data: dict | None, errors: list):
     """The task page: what was entered before (for a reviewer to read) and the step's form."""
-    library = form_library_for(row.instance.org_path)
+    library = form_library_for_instance(row.instance)
     engine = current_app.extensions["workflow_engine"]
     context = task_context(engine, row)
     if data is None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..definitions.form_sets import form_set_key
 from ..engine.human_tasks import sync_human_tasks
 from ..engine.limits import EngineBudget, EngineBudgetExceeded
 from ..engine.runtime import WorkflowEngine
@@ -49,7 +50,8 @@ def start_instance(
 ) -> ProcessInstance:
     """Start a process about `subject` inside `org` and run it to its first wait (`title_en`: its English title).
 
-    The diagrams in force for `org` apply (its own or its city's or province's published variant).
+    The diagrams and forms in force for `org` apply (its own or its city's or province's published
+    variant); the instance keeps both until an administrator moves it to a newer version.
     """
     engine = engine.for_organisation(org)
     version_id = engine.current_version_id(process_id)
@@ -66,6 +68,7 @@ def start_instance(
         started_by_id=actor.id if actor else None,
         state_json="{}",
         confidential=confidential,
+        form_set=form_set_key(org.path),
     )
     db.session.add(instance)
     db.session.flush()

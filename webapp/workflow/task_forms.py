@@ -7,7 +7,7 @@ from uuid import UUID
 from flask import current_app, request
 from flask_babel import gettext as _
 
-from ..definitions.sets import form_library_for
+from ..definitions.form_sets import form_library_for_instance
 from ..engine.runtime import WorkflowEngine
 from ..evidence.operations import check_citable, link_to_instance, store_upload
 from ..forms import FieldError, merge_errors
@@ -36,7 +36,7 @@ def current_form_data(engine: WorkflowEngine, task: HumanTask, workflow=None, co
         return task.draft_json
     if not task.form_file or task.secret_handler:
         return {}
-    schema = form_library_for(task.instance.org_path).schema(task.form_file)
+    schema = form_library_for_instance(task.instance).schema(task.form_file)
     if context is None:
         context = task_context(engine, task, workflow)
     fields = (schema.get("properties") or {}).keys()
@@ -51,7 +51,7 @@ def read_form(form_file: str, user: User, instance, *, previous: dict, context: 
     Returns the data, the errors, and the evidence ids the data cites. `instance` (or None for a
     form outside any process) limits which already-stored files may be cited.
     """
-    library = current_app.extensions["form_library"] if instance is None else form_library_for(instance.org_path)
+    library = current_app.extensions["form_library"] if instance is None else form_library_for_instance(instance)
     data, errors = library.parse_submission(
         form_file, request.form, request.files,
         lambda upload, node: store_upload(user, upload, node), previous=previous, context=context,
@@ -67,7 +67,7 @@ def read_form(form_file: str, user: User, instance, *, previous: dict, context: 
 
 def submit_task_form(engine: WorkflowEngine, user: User, task: HumanTask, action: str) -> SubmitOutcome:
     """Save a draft (`action == 'save'`) or complete the task with the posted form."""
-    library = form_library_for(task.instance.org_path)
+    library = form_library_for_instance(task.instance)
     if not task.form_file:
         if action != "save":
             operations.complete_task(engine, user, task, {})

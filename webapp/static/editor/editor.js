@@ -20,7 +20,20 @@
     try { return viewer ? viewer.get('canvas') : null; } catch (e) { return null; }
   }
 
+  function highlightCells(problems) {
+    // The decision table is HTML: its cells carry the DMN element ids.
+    var table = document.getElementById('canvas');
+    table.querySelectorAll('.has-problem').forEach(function (el) { el.classList.remove('has-problem'); });
+    problems.forEach(function (p) {
+      if (!p.element_id) return;
+      table.querySelectorAll('[data-element-id="' + CSS.escape(p.element_id) + '"]').forEach(function (el) {
+        el.classList.add('has-problem');
+      });
+    });
+  }
+
   function highlight(problems) {
+    if (kind === 'dmn') { highlightCells(problems); return; }
     var c = canvas();
     if (!c) return;
     var registry = kind === 'bpmn' ? modeler.get('elementRegistry') : null;

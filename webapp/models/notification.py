@@ -29,6 +29,7 @@ class NotificationKind(enum.Enum):
     recommended = "recommended"
     not_recommended = "not_recommended"
     removed = "removed"                  # removed from a recommended list after an objection
+    deactivated = "deactivated"          # a user deactivated: their open steps went back to the queues
 
 
 REMINDER_KINDS = frozenset({NotificationKind.due_soon, NotificationKind.due, NotificationKind.overdue,

@@ -23,6 +23,7 @@ EVENT_LABELS = {
     NotificationKind.recommended: _l("Recommended"),
     NotificationKind.not_recommended: _l("Not recommended"),
     NotificationKind.removed: _l("Removed from the list"),
+    NotificationKind.deactivated: _l("User deactivated"),
 }
 # Events the reader should not overlook (shown like overdue reminders).
 SERIOUS = {NotificationKind.ineligible, NotificationKind.returned, NotificationKind.removed,
@@ -75,6 +76,10 @@ def event_text(note: Notification, english: bool) -> str:
                  title=title, school=p.get("school", ""), end=format_deadline(p.get("notice_end"), english))
     if kind is NotificationKind.not_recommended:
         return _("The vote of %(school)s did not recommend you for %(title)s.", school=p.get("school", ""), title=title)
+    if kind is NotificationKind.deactivated:
+        return _("%(name)s was deactivated (%(reason)s): %(returned)d open step(s) went back to their queues, "
+                 "%(personal)d personal step(s) need reassigning.", name=p.get("name", ""), reason=p.get("reason") or "—",
+                 returned=int(p.get("returned") or 0), personal=int(p.get("personal") or 0))
     return _("You were removed from the recommended list for %(title)s of %(school)s after an objection was upheld.",
              title=title, school=p.get("school", ""))
 

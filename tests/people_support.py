@@ -33,7 +33,7 @@ def teacher_rows(count: int, school: str = "530101-01", start: int = 0) -> list[
     for index in range(start, start + count):
         born = date(1970 + index % 30, 1 + index % 12, 1 + index % 28)
         rows.append([school, f"导入教师{index:05d}", make("610921", born, index % 1000), None, None,
-                     date(2000 + index % 20, 9, 1), "本科", "一级教师", "数学", None, "教师", f"imp{index:05d}"])
+                     date(born.year + 22 + index % 5, 9, 1), "本科", "一级教师", "数学", None, "教师", f"imp{index:05d}"])
     return rows
 
 

@@ -114,7 +114,7 @@ def expiring(scope: Organisation, months: int, english: bool, today: date | None
                     TitleHolding.valid_until <= until)
              .order_by(TitleHolding.valid_until, User.display_name).limit(5000))
     table = Table(_("Titles expiring in the next %(months)d months", months=months),
-                  [_("Name"), _("School"), _("Level"), _("Category"), _("Certificate"), _("Valid until")])
+                  [_("Full name"), _("School"), _("Level"), _("Category"), _("Certificate"), _("Valid until")])
     for name, school, level, category, certificate, until_day in db.session.execute(query):
         table.rows.append([name, school, level_label(level, english), category_label(category, english),
                            certificate or "", until_day])
@@ -208,7 +208,7 @@ def rankings(scope: Organisation, review_id: int | None, english: bool) -> Table
              .where(ReviewCandidate.review_id == review.id, _within(scope))
              .order_by(ReviewCandidate.rank.is_(None), ReviewCandidate.rank, User.display_name))
     table = Table(_("Rankings of the review: %(title)s", title=call_title(review.cycle, english)),
-                  [_("Rank"), _("Name"), _("School"), _("Subject"), _("Final score"), _("Status")])
+                  [_("Rank"), _("Full name"), _("School"), _("Subject"), _("Final score"), _("Status")])
     for rank, name, school, subject, score, status in db.session.execute(query):
         table.rows.append([rank if rank is not None else "—", name, school, subject_label(subject, english),
                            round(score, 2) if score is not None else "—", str(CANDIDATE_STATUS.get(status.value, status.value))])

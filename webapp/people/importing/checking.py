@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...extensions import db
+from ...i18n import is_english
 from ...models import Organisation, OrgKind, User
 from .. import idnumber
 from .reader import COLUMN_LETTERS, Problem, Row
@@ -98,9 +99,15 @@ def _choice(checked: Checked, row: Row, key: str, table: dict, required: bool = 
         return None
     found = table.get(text) or table.get(text.lower())
     if found is None:
-        shown = sorted({k for k in table if not k.isascii()}) or sorted(table)
-        checked.fail(row.number, key, _("Not one of: %(choices)s.", choices=" / ".join(shown[:12])))
+        checked.fail(row.number, key, _("Not one of: %(choices)s.", choices=_shown(table)))
     return found
+
+
+def _shown(table: dict) -> str:
+    """The accepted values in the page's language (the sheet takes both)."""
+    english = is_english()
+    shown = [key for key in table if key.isascii() == english] or list(table)
+    return " / ".join(shown[:12])
 
 
 def check_row(checked: Checked, row: Row, lookups: Lookups) -> Teacher | None:
@@ -158,7 +165,8 @@ def check_row(checked: Checked, row: Row, lookups: Lookups) -> Teacher | None:
             continue
         role = ROLES.get(part) or ROLES.get(part.lower())
         if role is None:
-            checked.fail(row.number, "roles", _("Unknown role “%(role)s”: 教师, 评定委员会成员 or 学校管理员.", role=part))
+            checked.fail(row.number, "roles", _("Unknown role “%(role)s”: one of %(choices)s.", role=part,
+                                                choices=_shown(ROLES)))
         elif role not in roles:
             roles.append(role)
     username = _text(checked, row, "username", False, 64)

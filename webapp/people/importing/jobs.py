@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_babel import force_locale
 from sqlalchemy import create_engine, update
 
 from ...extensions import db
@@ -45,8 +46,11 @@ def live_progress(job: ImportJob) -> tuple[int, int]:
 
 def start(job_id: int, phase: str) -> threading.Thread:
     """Run `phase` ('check' or 'apply') of the job in a new thread; tests join it."""
+    from flask_babel import get_locale
+
     app = current_app._get_current_object()
-    thread = threading.Thread(target=_run, args=(app, job_id, phase), name=f"import-{job_id}-{phase}", daemon=True)
+    thread = threading.Thread(target=_run, args=(app, job_id, phase, str(get_locale() or "zh_Hans_CN")),
+                              name=f"import-{job_id}-{phase}", daemon=True)
     app.extensions.setdefault("import_threads", {})[job_id] = thread
     thread.start()
     return thread
@@ -59,8 +63,9 @@ def wait(app: Flask, job_id: int, timeout: float = 120) -> None:
         thread.join(timeout)
 
 
-def _run(app: Flask, job_id: int, phase: str) -> None:
-    with app.app_context():
+def _run(app: Flask, job_id: int, phase: str, locale: str = "zh_Hans_CN") -> None:
+    # A request context of its own: messages are written in the uploader's language (force_locale).
+    with app.test_request_context(), force_locale(locale):
         try:
             (_check if phase == "check" else _apply)(app, job_id)
         except Exception as error:  # the page must say what happened, whatever it was

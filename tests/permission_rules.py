@@ -340,3 +340,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("editor.impact", "POST"): Rule(edit_json(TABLE), edits(200)),
     ("editor.preview_form", "POST"): Rule(edit_json(FORM), edits(200)),
 }
+
+# The administration of organisations and people, the import, the reports and the API (issue 18).
+from .permission_rules_people import people_rules  # noqa: E402
+
+RULES.update(people_rules(Rule))

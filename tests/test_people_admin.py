@@ -142,7 +142,7 @@ def test_school_admin_edits_only_its_teachers_profiles(app, two_counties, login)
     t001, t002, member = user_id(app, "t001"), user_id(app, "t002"), user_id(app, "s1c1")
     page = s1admin.get(f"/admin/people/users/{t001}")
     assert page.status_code == 200 and 'id="grant-form"' not in page.get_data(as_text=True)
-    data = {"school_id": org_id(app, "530101-01"), "gender": "女", "birth_date": "1985-03-04",
+    data = {"school_id": org_id(app, "530101-01"), "gender": "female", "birth_date": "1985-03-04",
             "teaching_start_date": "2007-09-01", "professional_title": "senior", "education": "master", "subject": "physics"}
     assert s1admin.post(f"/admin/people/users/{t001}/profile", data=data).status_code == 302
     bad = s1admin.post(f"/admin/people/users/{t001}/profile", data={**data, "birth_date": "1985-13-04"})

@@ -24,7 +24,8 @@ from .passwords import password_problem, temporary_password
 from .subjects import subject_codes
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
-GENDERS = ("男", "女")
+# The form posts a code (pages in English carry no Chinese); the profile stores the Chinese word.
+GENDERS = {"male": "男", "female": "女"}
 
 
 def get_person(actor: User, user_id: int, *, profile_only: bool = False) -> User:
@@ -257,7 +258,8 @@ class ProfileForm:
     def of(cls, profile: TeacherProfile | None) -> "ProfileForm":
         if profile is None:
             return cls()
-        return cls(school_id=str(profile.school_id), gender=profile.gender or "", birth_date=profile.birth_date.isoformat(),
+        gender = next((code for code, word in GENDERS.items() if word == profile.gender), "")
+        return cls(school_id=str(profile.school_id), gender=gender, birth_date=profile.birth_date.isoformat(),
                    teaching_start_date=profile.teaching_start_date.isoformat(),
                    professional_title=profile.professional_title, education=profile.education, subject=profile.subject)
 
@@ -288,7 +290,7 @@ def save_profile(actor: User, person: User, form: ProfileForm, schools: list[Org
         raise InvalidInput(_("Please correct the marked fields."), list(errors))
     profile = person.profile or TeacherProfile(user=person)
     profile.school_id = school.id
-    profile.gender = form.gender
+    profile.gender = GENDERS[form.gender]
     profile.birth_date, profile.teaching_start_date = days["birth_date"], days["teaching_start_date"]
     profile.professional_title, profile.education, profile.subject = form.professional_title, form.education, form.subject
     db.session.add(profile)

@@ -194,3 +194,19 @@ def test_another_countys_office_cannot_see_the_job(app, login, county):
     other = login("sqcounty")
     assert other.get(f"/admin/people/imports/{job_id}").status_code == 404
     assert other.post(f"/admin/people/imports/{job_id}/apply").status_code == 404
+
+
+def test_apply_checks_the_database_again(app, county):
+    """A school deactivated between the preview and the apply: nothing is applied, the row is named."""
+    from webapp.people.importing.jobs import wait
+    from webapp.people.models import ImportJob
+
+    job_id, status, _s, _p = finished_job(app, county, workbook(teacher_rows(3)))
+    assert status == "checked"
+    assert county.post(f"/admin/people/orgs/{org_id(app, '530101-01')}/active", data={"active": "0"}).status_code == 302
+    assert county.post(f"/admin/people/imports/{job_id}/apply").status_code == 302
+    wait(app, job_id)
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        assert job.status == "failed" and [(p["row"], p["column"]) for p in job.problems] == [(2, "A"), (3, "A"), (4, "A")]
+    assert _people(app) == (0, 0, 0, 0)

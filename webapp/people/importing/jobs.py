@@ -10,12 +10,15 @@ The uploaded file is kept under INSTANCE_DIR/imports/ until the job is applied o
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 from flask import Flask, current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import create_engine, update
 
 from ...extensions import db
@@ -25,7 +28,7 @@ from ..access import managed_roots, manages_user
 from ..models import ImportJob
 from ..subjects import subject_lookup
 from .applying import apply_teachers
-from .checking import Lookups, check_against_database, check_rows, school_lookup
+from .checking import Checked, Lookups, Teacher, check_against_database, check_rows, school_lookup
 from .reader import LayoutError, count_rows, read_rows
 
 log = logging.getLogger(__name__)
@@ -102,8 +105,6 @@ def _progress_writer(app: Flask, job_id: int, total: int, durable: bool):
 
 
 def _lookups(actor: User):
-    from datetime import date
-
     return Lookups(schools=school_lookup(managed_roots(actor)), subjects=subject_lookup(), today=date.today())
 
 
@@ -129,6 +130,7 @@ def _check(app: Flask, job_id: int) -> None:
                 summary={**(job.summary or {}), "problem_count": checked.problem_count, "rows": len(checked.teachers)})
         upload_path(app, job_id).unlink(missing_ok=True)
         return
+    _save_checked(app, job_id, checked.teachers)
     existing_count = _existing_count(checked)
     preview = [{"row": t.row, "name": t.name, "school_id": t.school_id, "id_number": t.id_number[:6] + "…" + t.id_number[-4:],
                 "subject": t.subject, "title": t.title, "roles": list(t.roles), "username": t.username}
@@ -151,13 +153,17 @@ def _existing_count(checked) -> int:
 def _apply(app: Flask, job_id: int) -> None:
     job = db.session.get(ImportJob, job_id)
     actor = db.session.get(User, job.created_by_id)
-    data = upload_path(app, job_id).read_bytes()
     password_hash = (job.summary or {}).get("password_hash")
     total = (job.summary or {}).get("rows") or 0
     db.session.commit()
     report = _progress_writer(app, job_id, total, durable=False)
-    # Checked again from the file: the database may have changed since the preview.
-    checked = check_rows(read_rows(data), _lookups(actor), lambda n: report(n // 2))
+    # The rows as checked for the preview; what depends on the database is checked again, since it
+    # may have changed meanwhile (a school deactivated, a person taken over by another import).
+    checked = Checked(teachers=_load_checked(app, job_id))
+    school_ids = {school.id for school in school_lookup(managed_roots(actor)).values()}
+    for teacher in checked.teachers:
+        if teacher.school_id not in school_ids:
+            checked.fail(teacher.row, "school", _("This organisation is deactivated."))
     existing = check_against_database(checked, lambda user: manages_user(actor, user)) if not checked.problem_count else {}
     if checked.problem_count:
         db.session.rollback()
@@ -165,13 +171,28 @@ def _apply(app: Flask, job_id: int) -> None:
         _finish(job, "failed", problems=[p.as_dict() for p in checked.problems])
         return
     counts = apply_teachers(checked.teachers, existing, actor_id=actor.id, password_hash=password_hash,
-                            reason=f"Excel import #{job_id}", progress=lambda n: report(total // 2 + n // 2))
+                            reason=f"Excel import #{job_id}", progress=report)
     job = db.session.get(ImportJob, job_id)
     summary = {key: value for key, value in (job.summary or {}).items() if key != "password_hash"}
     _finish(job, "applied", summary={**summary, **counts})
     job.done = job.total = total
     db.session.commit()
     upload_path(app, job_id).unlink(missing_ok=True)
+    upload_path(app, job_id).with_suffix(".json").unlink(missing_ok=True)
+
+
+def _save_checked(app: Flask, job_id: int, teachers: list[Teacher]) -> None:
+    """The checked rows, kept beside the upload until the import is applied."""
+    rows = [{**asdict(t), "birth_date": t.birth_date.isoformat(), "hire_date": t.hire_date.isoformat(),
+             "teaching_start_date": t.teaching_start_date.isoformat()} for t in teachers]
+    upload_path(app, job_id).with_suffix(".json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+
+
+def _load_checked(app: Flask, job_id: int) -> list[Teacher]:
+    rows = json.loads(upload_path(app, job_id).with_suffix(".json").read_text(encoding="utf-8"))
+    return [Teacher(**{**row, "roles": tuple(row["roles"]), "birth_date": date.fromisoformat(row["birth_date"]),
+                       "hire_date": date.fromisoformat(row["hire_date"]),
+                       "teaching_start_date": date.fromisoformat(row["teaching_start_date"])}) for row in rows]
 
 
 def _finish(job: ImportJob, status: str, *, problems=None, summary=None, finished: bool = True) -> None:

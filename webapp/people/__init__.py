@@ -21,6 +21,7 @@ def register_people(app: Flask) -> None:
     from .reports.access import may_see_reports
 
     app.register_blueprint(bp)
+    _register_cli(app)
     csrf.exempt(api_bp)  # token-authenticated, read only
     app.register_blueprint(api_bp)
     app.before_request(account.force_password_change)
@@ -41,3 +42,27 @@ def register_people(app: Flask) -> None:
             NavEntry("people.reports", _l("Reports"), may_see_reports, "nav-reports", order=61),
         ),
     ))
+
+
+def _register_cli(app: Flask) -> None:
+    """`flask people-sample-sheet COUNTY_CODE OUT.xlsx`: the template filled with made-up teachers."""
+    import click
+
+    @app.cli.command("people-sample-sheet")
+    @click.argument("county_code")
+    @click.argument("output", type=click.Path(dir_okay=False, writable=True))
+    @click.option("--rows", default=200, show_default=True)
+    def sample_sheet_command(county_code: str, output: str, rows: int) -> None:
+        """Write the teachers' template filled with ROWS made-up teachers of the county's schools."""
+        from sqlalchemy import select
+
+        from ..demo_people import sample_sheet
+        from ..extensions import db
+        from ..models import Organisation
+
+        county = db.session.scalar(select(Organisation).filter_by(code=county_code))
+        if county is None:
+            raise click.ClickException(f"no organisation with code {county_code}")
+        with open(output, "wb") as stream:
+            stream.write(sample_sheet(county, rows))
+        click.echo(f"{output}: {rows} teachers of {county.name}'s schools")

@@ -38,12 +38,12 @@ def revoke(user: User, token_id: int) -> None:
         token.revoked_dt = utcnow()
 
 
-def user_for(secret: str) -> User | None:
-    """The active user of a valid, unrevoked token."""
+def token_for(secret: str) -> ApiToken | None:
+    """A valid, unrevoked token of an active user."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None or token.revoked_dt is not None:
         return None
     user = db.session.get(User, token.user_id)
-    return user if user is not None and user.is_active else None
+    return token if user is not None and user.is_active else None

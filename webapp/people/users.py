@@ -179,9 +179,7 @@ def deactivate(actor: User, person: User, reason: str) -> dict:
                                   task_name=task.task_name, task_title=task.title, task_title_en=task.title_en,
                                   comment=_("Back to the queue: %(name)s was deactivated (%(reason)s)",
                                             name=person.display_name, reason=reason.strip())))
-    first_org = person.roles[0].org_id if person.roles else (person.profile.school_id if person.profile else None)
-    db.session.add(RoleGrantEvent(user_id=person.id, role=person.roles[0].role if person.roles else Role.teacher,
-                                  org_id=first_org, action="deactivate", actor_id=actor.id, reason=reason.strip()[:2000]))
+    _status_event(actor, person, "deactivate", reason.strip())
     offices: set[int] = set()
     for task in tasks:
         offices.update(holders_above(Role.county_office, task.organisation))
@@ -203,10 +201,19 @@ def reactivate(actor: User, person: User, reason: str) -> None:
     if person.is_active_flag:
         raise Conflict(_("The user is active."))
     person.is_active_flag = True
-    org_id = person.roles[0].org_id if person.roles else (person.profile.school_id if person.profile else None)
-    db.session.add(RoleGrantEvent(user_id=person.id, role=person.roles[0].role if person.roles else Role.teacher,
-                                  org_id=org_id, action="activate", actor_id=actor.id,
-                                  reason=(reason.strip() or _("Reactivated"))[:2000]))
+    _status_event(actor, person, "activate", reason.strip() or _("Reactivated"))
+
+
+def _status_event(actor: User, person: User, action: str, reason: str) -> None:
+    """Deactivation and reactivation join the role history (at the person's first role or school)."""
+    if person.roles:
+        role, org_id = person.roles[0].role, person.roles[0].org_id
+    elif person.profile is not None:
+        role, org_id = Role.teacher, person.profile.school_id
+    else:
+        return  # belongs nowhere: nothing to attach the entry to (such a person is not the actor's to manage)
+    db.session.add(RoleGrantEvent(user_id=person.id, role=role, org_id=org_id, action=action, actor_id=actor.id,
+                                  reason=reason[:2000]))
 
 
 def reset_password(person: User) -> str:

@@ -376,3 +376,8 @@ from .permission_rules_rotation import ROTATION_RULES  # noqa: E402  (needs Rule
 
 RULES.update(REVIEW_RULES)
 RULES.update(ROTATION_RULES)
+
+# The administration of organisations and people, the import, the reports and the API (issue 18).
+from .permission_rules_people import people_rules  # noqa: E402
+
+RULES.update(people_rules(Rule))

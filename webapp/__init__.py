@@ -141,6 +141,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, workflow_bp, evidence_bp, admin_bp, notifications_bp, editor_bp):
         app.register_blueprint(blueprint)
     register_processes(app, discover())
+    from .people import register_people
+
+    register_people(app)
     register_error_handlers(app)
     register_template_helpers(app)
     app.context_processor(inject_navigation)

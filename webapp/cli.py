@@ -41,6 +41,10 @@ def register_cli(app: Flask) -> None:
 
         seed_annual_review(current_app.extensions["workflow_engine"], current_app.extensions["form_library"])
         db.session.commit()
+        from .demo_people import seed_titles
+
+        seed_titles()
+        db.session.commit()
         click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
         for username, role, org in logins.rows:
             click.echo(f"  {username:<10} {role:<18} {org}")

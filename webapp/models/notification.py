@@ -31,6 +31,7 @@ class NotificationKind(enum.Enum):
     removed = "removed"                  # removed from a recommended list after an objection
     title_notice = "title_notice"        # a title's annual review, expiry, lapse or transfer (message in params)
     report_due = "report_due"            # a school's list not reported as the deadline nears (or no list at all)
+    deactivated = "deactivated"          # a user deactivated: their open steps went back to the queues
 
 
 REMINDER_KINDS = frozenset({NotificationKind.due_soon, NotificationKind.due, NotificationKind.overdue,

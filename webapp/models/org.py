@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from typing import Optional
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, false
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,6 +37,8 @@ class Organisation(db.Model):
     # Rotation facts (交流轮岗): a weak school (薄弱学校) receives 顶岗 teachers; paired schools (结对) exchange staff.
     is_weak: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     paired_school_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
+    # A deactivated organisation keeps its history but takes no new people, imports or children.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     parent: Mapped[Optional["Organisation"]] = relationship(remote_side=[id], foreign_keys=[parent_id])
 

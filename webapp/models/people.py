@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import true as sa_true, JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import false as sa_false, true as sa_true, JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
@@ -30,6 +30,10 @@ class User(UserMixin, db.Model):
     # False: notifications stay in the app (the notification page's preference).
     notify_by_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set with a temporary password by an administrator: the next login must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # 身份证号 (18 characters, checksum verified on entry): what a re-import matches people by.
+    id_number: Mapped[Optional[str]] = mapped_column(String(18), unique=True)
 
     roles: Mapped[list["RoleAssignment"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

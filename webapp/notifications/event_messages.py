@@ -25,6 +25,7 @@ EVENT_LABELS = {
     NotificationKind.removed: _l("Removed from the list"),
     NotificationKind.title_notice: _l("Title"),
     NotificationKind.report_due: _l("List to report"),
+    NotificationKind.deactivated: _l("User deactivated"),
 }
 # Events the reader should not overlook (shown like overdue reminders).
 SERIOUS = {NotificationKind.ineligible, NotificationKind.returned, NotificationKind.removed,
@@ -86,6 +87,10 @@ def event_text(note: Notification, english: bool) -> str:
         return _("%(school)s has not reported its recommended list for %(title)s yet. The reporting deadline is "
                  "%(deadline)s; then %(office)s opens the review with the lists reported.", school=p.get("school", ""),
                  title=title, deadline=format_deadline(p.get("deadline"), english), office=p.get("office", ""))
+    if kind is NotificationKind.deactivated:
+        return _("%(name)s was deactivated (%(reason)s): %(returned)d open step(s) went back to their queues, "
+                 "%(personal)d personal step(s) need reassigning.", name=p.get("name", ""), reason=p.get("reason") or "—",
+                 returned=int(p.get("returned") or 0), personal=int(p.get("personal") or 0))
     return _("You were removed from the recommended list for %(title)s of %(school)s after an objection was upheld.",
              title=title, school=p.get("school", ""))
 

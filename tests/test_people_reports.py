@@ -1,0 +1,95 @@
+"""Reports: scoped to the reader's organisation, exported to .xlsx, printable, with server-drawn charts."""
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from webapp.extensions import db
+
+from .people_support import org_id, user_id
+
+
+@pytest.fixture
+def titled(app, demo):
+    """Titles at two schools of 汉阴县 (one expiring soon, one expired, one revoked) and one in 石泉县."""
+    from webapp.demo import add_second_county
+    from webapp.models import TitleHolding
+
+    today = date.today()
+    with app.app_context():
+        add_second_county()
+        db.session.commit()
+    with app.app_context():
+        rows = [("t001", "county", "backbone", today + timedelta(days=100), True),
+                ("t004", "city", "academic_leader", today + timedelta(days=1000), True),
+                ("t007", "county", "backbone", today - timedelta(days=10), True),
+                ("t002", "county", "backbone", today + timedelta(days=300), False),
+                ("q001", "county", "famous_teacher", today + timedelta(days=50), True)]
+        for username, level, category, until, active in rows:
+            db.session.add(TitleHolding(user_id=user_id(app, username), level=level, category=category,
+                                        certificate_no=f"C-{username}", valid_from=until - timedelta(days=5 * 365),
+                                        valid_until=until, active=active))
+        db.session.commit()
+    return demo
+
+
+def test_county_report_counts_its_schools_only(app, titled, login):
+    html = login("county").get("/admin/people/reports").get_data(as_text=True)
+    assert "汉阴县第一中学" in html and "石泉县城关中学" not in html
+    assert "<svg" in html and "<rect" in html  # the charts, drawn on the server
+    table = html.split('id="report-table"')[1]
+    total = table.split("<tfoot>")[1]
+    # valid: t001, t004; expired: t007; revoked: t002 (t002 teaches at school 2 of 汉阴县); 石泉县's q001 not counted
+    assert [int(x) for x in __import__("re").findall(r">(\d+)<", total)] == [2, 1, 1, 4]
+
+
+def test_school_sees_its_own_and_no_one_elses(app, titled, login):
+    s1admin = login("s1admin")
+    html = s1admin.get("/admin/people/reports/expiring?months=12").get_data(as_text=True)
+    assert "C-t001" in html and "C-t002" not in html and "C-q001" not in html
+    assert s1admin.get(f"/admin/people/reports?org={org_id(app, '530101-02')}").status_code == 404
+    assert s1admin.get(f"/admin/people/reports?org={org_id(app, '530101')}").status_code == 404
+
+
+@pytest.mark.parametrize("username, status", [("t001", 404), ("s1c1", 404), ("research", 404), ("sqcounty", 404),
+                                              ("county", 200), ("city", 200), ("province", 200), ("admin", 200)])
+def test_reports_in_and_out_of_scope(app, titled, login, username, status):
+    school = org_id(app, "530101-01")
+    for path in ("/admin/people/reports", "/admin/people/reports/expiring", "/admin/people/reports/applications",
+                 "/admin/people/reports/quota", "/admin/people/reports/rankings"):
+        assert login(username).get(f"{path}?org={school}").status_code == status, path
+
+
+def test_expiring_within_six_and_twelve_months_exports_to_xlsx(app, titled, login):
+    county = login("county")
+    six = county.get("/admin/people/reports/expiring?months=6").get_data(as_text=True)
+    assert "C-t001" in six and "C-t007" not in six and "C-t002" not in six
+    response = county.get("/admin/people/reports/expiring?months=12&format=xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[1][0] == "姓名" and any(row[4] == "C-t001" for row in values[2:])
+    assert not any(row[4] == "C-q001" for row in values[2:])
+
+
+def test_city_groups_by_county_and_province_by_city(app, titled, login):
+    html = login("city").get("/admin/people/reports").get_data(as_text=True)
+    assert "汉阴县" in html and "石泉县" in html
+    html = login("city").get("/admin/people/reports?by=level").get_data(as_text=True)
+    assert "市级" in html and "县级" in html
+    html = login("province").get("/admin/people/reports").get_data(as_text=True)
+    assert "示范市" in html
+
+
+def test_applications_report_and_print_button(app, titled, login):
+    from .helpers import cycle_id_for, declaration, start_application, submit
+
+    teacher = login("t001")
+    assert submit(teacher, start_application(teacher, cycle_id_for(app, "backbone", "t001")), declaration()).status_code == 302
+    html = login("county").get("/admin/people/reports/applications").get_data(as_text=True)
+    row = [line for line in html.split('id="report-table"')[1].split("<tr>") if "汉阴县第一中学" in line][0]
+    assert ">1<" in row
+    assert "data-print" in html

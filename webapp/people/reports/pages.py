@@ -1,0 +1,110 @@
+"""Report pages: one page per report, scoped by `org`, with .xlsx export (`?format=xlsx`) and a print button."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Response, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...core.errors import NotFound
+from ...i18n import is_english
+from ...models import Organisation
+from ...titles import CATEGORIES, LEVELS
+from ..blueprint import bp
+from . import queries
+from .access import report_roots, report_scope
+from .charts import grouped_bars, share_bar
+from .export import workbook_bytes
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORTS = ("holders", "expiring", "applications", "quota", "rankings")
+
+
+def _scope_choices(scope: Organisation) -> list[Organisation]:
+    from sqlalchemy import select
+
+    from ...extensions import db
+
+    roots = report_roots(current_user)
+    below = list(db.session.scalars(select(Organisation).where(Organisation.parent_id == scope.id)
+                                    .order_by(Organisation.code).limit(500)))
+    return roots + [org for org in below if org.id not in {r.id for r in roots}]
+
+
+def _respond(table: queries.Table | None, scope: Organisation, report: str, **context):
+    if request.args.get("format") == "xlsx":
+        if table is None:
+            raise NotFound("")
+        name = quote(f"{table.title}.xlsx")
+        return Response(workbook_bytes(table, scope.name), mimetype=XLSX,
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+    return render_template("people/report.html", table=table, scope=scope, report=report, reports=REPORTS,
+                           choices=_scope_choices(scope), args=request.args, **context)
+
+
+@bp.get("/reports")
+@login_required
+def reports():
+    """Title holders by organisation, level, category, subject or status, with charts."""
+    scope = report_scope(current_user, request.args.get("org"))
+    by = request.args.get("by", "org")
+    if by not in queries.GROUPINGS:
+        by = "org"
+    english = is_english()
+    table, figures = queries.holders(scope, by, english)
+    levels, categories = list(LEVELS), list(CATEGORIES)
+    values = {(g, s): figures["matrix"].get((level, category), 0)
+              for g, level in enumerate(levels) for s, category in enumerate(categories)}
+    charts = [
+        grouped_bars(_("Valid titles by level and category"), [str(LEVELS[l]) for l in levels],
+                     [str(CATEGORIES[c]) for c in categories], values),
+        share_bar(_("Valid titles at urban and rural schools"),
+                  [(_("urban"), figures["rural"].get("urban", 0)), (_("rural"), figures["rural"].get("rural", 0))]),
+    ]
+    return _respond(table, scope, "holders", charts=charts, by=by, groupings=queries.GROUPINGS)
+
+
+@bp.get("/reports/expiring")
+@login_required
+def report_expiring():
+    """Titles expiring in the next 6 or 12 months."""
+    scope = report_scope(current_user, request.args.get("org"))
+    months = 12 if request.args.get("months") == "12" else 6
+    return _respond(queries.expiring(scope, months, is_english()), scope, "expiring", months=months)
+
+
+@bp.get("/reports/applications")
+@login_required
+def report_applications():
+    """Applications per school and stage."""
+    scope = report_scope(current_user, request.args.get("org"))
+    year = request.args.get("year", type=int)
+    return _respond(queries.applications(scope, year if year and 2000 <= year <= 2100 else None), scope,
+                    "applications")
+
+
+@bp.get("/reports/quota")
+@login_required
+def report_quota():
+    """Quota use per call and the funnel from applications to conferral."""
+    scope = report_scope(current_user, request.args.get("org"))
+    table, funnel = queries.quota_use(scope, is_english())
+    stages = [_("Applications"), _("Recommended"), _("Selected"), _("Conferred")]
+    values = {(g, s): counts[s] for g, (_name, counts) in enumerate(funnel[:6]) for s in range(4)}
+    charts = [grouped_bars(_("From applications to conferral, per call"), [name for name, _c in funnel[:6]], stages,
+                           values)] if funnel else []
+    return _respond(table, scope, "quota", charts=charts)
+
+
+@bp.get("/reports/rankings")
+@login_required
+def report_rankings():
+    """The ranking of one county review."""
+    scope = report_scope(current_user, request.args.get("org"))
+    reviews = queries.review_choices(scope)
+    review_id = request.args.get("review", type=int)
+    if review_id is not None and review_id not in {review.id for review in reviews}:
+        raise NotFound("")
+    chosen = review_id or (reviews[0].id if reviews else None)
+    return _respond(queries.rankings(scope, chosen, is_english()), scope, "rankings", reviews=reviews, chosen=chosen)

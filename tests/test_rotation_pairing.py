@@ -182,6 +182,24 @@ def test_what_the_annual_review_reads(app, ids):
         assert apprentices(users["r0601"], year) == []  # a paired teacher is nobody's mentor
 
 
+def test_the_pairing_meets_the_annual_reviews_apprentice_duty(app, ids):
+    """The mentor's pairing counts as the apprentice duty of their title's annual review, this year only."""
+    from webapp.models import TitleHolding
+    from webapp.processes.annual_review.duties import pairing_credit, progress, title_duties
+
+    today = date.today()
+    year = today.year if today >= date(today.year, 9, 1) else today.year - 1
+    with app.app_context():
+        title = db.session.scalar(select(TitleHolding).where(TitleHolding.user_id == ids["users"]["t004"]))
+        duties = title_duties(title)
+        assert pairing_credit(title, year) == {"apprentice": 2}
+        assert pairing_credit(title, year - 3) == {}
+        apprentice = {row.duty.code: row for row in progress(duties, [], pairing_credit(title, year))}["apprentice"]
+        assert apprentice.met and apprentice.done == (2,)
+        before = {row.duty.code: row for row in progress(duties, [])}["apprentice"]
+        assert not before.met
+
+
 def test_the_pairing_pages_are_english_in_english(app, ids, login):
     from .english_scan import chinese_left, user_entered_values
 

@@ -95,15 +95,31 @@ def title_duties(title: TitleHolding) -> list[Duty]:
     return duty_rules(title.level, title.category, title.county_id)
 
 
-def progress(duties: list[Duty], records: list[DutyRecord]) -> list[DutyProgress]:
-    """Per duty, the quantities recorded per semester (or for the year)."""
+# Duties that another process records for the holder: the apprentice duty is met by a pairing
+# (对口帮扶) of the rotation process, whose paired teachers count as apprentices of the year.
+PAIRING_DUTY = "apprentice"
+
+
+def pairing_credit(title: TitleHolding, school_year: int) -> dict[str, int]:
+    """What the rotation's pairings count towards the title's duties in a school year."""
+    from ..rotation_plan.pairing_results import apprentices
+
+    paired = len(apprentices(title.user_id, school_year))
+    return {PAIRING_DUTY: paired} if paired else {}
+
+
+def progress(duties: list[Duty], records: list[DutyRecord], credit: dict[str, int] | None = None) -> list[DutyProgress]:
+    """Per duty, the quantities recorded per semester (or for the year); `credit` adds what other
+    processes count for a yearly duty (the pairing's apprentices), never on top of the log: the
+    larger of the two counts."""
+    credit = credit or {}
     result = []
     for duty in duties:
         mine = [record for record in records if record.duty == duty.code]
         if duty.per == "semester":
             done = tuple(sum(r.quantity for r in mine if r.semester == semester) for semester in (1, 2))
         else:
-            done = (sum(r.quantity for r in mine),)
+            done = (max(sum(r.quantity for r in mine), credit.get(duty.code, 0)),)
         result.append(DutyProgress(duty, done))
     return result
 
@@ -115,9 +131,9 @@ def records_of(title_id: int, school_year: int) -> list[DutyRecord]:
         .order_by(DutyRecord.on_date, DutyRecord.id)))
 
 
-def tally(duties: list[Duty], records: list[DutyRecord]) -> dict:
+def tally(duties: list[Duty], records: list[DutyRecord], credit: dict[str, int] | None = None) -> dict:
     """What the proposal rule reads: how many duties there are, how many are met, which are short."""
-    rows = progress(duties, records)
+    rows = progress(duties, records, credit)
     short = [row.duty.code for row in rows if not row.met]
     return {"total": len(rows), "met": len(rows) - len(short), "missed": len(short), "short": short,
             "done": {row.duty.code: list(row.done) for row in rows}}

@@ -17,7 +17,7 @@ from ...extensions import db
 from ...i18n import is_english
 from ...models import HumanTask, ProcessInstance, RoleAssignment, TaskState, TeacherProfile, TitleStatus, User, utcnow
 from ...roles import Role
-from .duties import records_of, tally as duty_tally, title_duties
+from .duties import pairing_credit, records_of, tally as duty_tally, title_duties
 from .labels import OUTCOMES
 from .models import AnnualReview, AnnualReviewStatus
 from .notices import in_both, school_admin_ids, tell
@@ -97,7 +97,8 @@ def record_opinion(review: AnnualReview, opinion: str) -> None:
 
 def tally(review: AnnualReview) -> dict:
     """The duties met and short in the review's school year (what the proposal table reads)."""
-    return duty_tally(title_duties(review.title), records_of(review.title_id, review.school_year))
+    return duty_tally(title_duties(review.title), records_of(review.title_id, review.school_year),
+                      pairing_credit(review.title, review.school_year))
 
 
 def record_proposal(review: AnnualReview, proposal: str, counts: dict | None = None) -> dict:

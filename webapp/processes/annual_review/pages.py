@@ -20,7 +20,7 @@ from .models import AnnualReviewStatus
 from .opening import open_annual_review
 from .schoolyear import SchoolYear
 from .term import renewal_refusal
-from .duties import progress, records_of, title_duties
+from .duties import pairing_credit, progress, records_of, title_duties
 from .schoolyear import school_year_of
 from ...calendar.editing import today
 
@@ -45,7 +45,7 @@ def _log_sections(posted_title_id=None, data=None, errors=None):
         context = {"duty_options": log.duty_options(duties, is_english())}
         mine = title.id == posted_title_id
         form_html = library.render(log.DUTY_FORM, None, data if mine else {}, errors if mine else [], context)
-        sections.append({"title": title, "progress": progress(duties, records), "records": records,
+        sections.append({"title": title, "progress": progress(duties, records, pairing_credit(title, year.start_year)), "records": records,
                          "duties": {d.code: d for d in duties}, "form_html": form_html,
                          "semester": year.semester_of(today()) if year.contains(today()) else 1})
     return year, sections

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import HumanTask
-from .duties import progress, records_of, title_duties
+from .duties import pairing_credit, progress, records_of, title_duties
 from .models import AnnualReview
 from .schoolyear import SchoolYear
 
@@ -25,7 +25,7 @@ def review_panel(task: HumanTask, context: dict) -> Markup:
     duties = title_duties(review.title)
     records = records_of(review.title_id, review.school_year)
     return Markup(render_template("annual_review/_review_panel.html", review=review, year=SchoolYear(review.school_year),
-                                  progress=progress(duties, records), records=records,
+                                  progress=progress(duties, records, pairing_credit(review.title, review.school_year)), records=records,
                                   duties={d.code: d for d in duties}, instance_id=task.instance_id))
 
 

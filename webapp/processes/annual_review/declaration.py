@@ -18,7 +18,9 @@ from .term import term_job
 
 
 def _holds_title(user) -> bool:
-    """Holders of a title in force keep a duty log."""
+    """Holders of a title in force keep a duty log (only teachers are asked: one query, not one per page for all)."""
+    if not _is_teacher(user):
+        return False
     return db.session.scalar(select(TitleHolding.id).where(
         TitleHolding.user_id == user.id, TitleHolding.status == TitleStatus.active).limit(1)) is not None
 

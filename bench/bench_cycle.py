@@ -48,7 +48,14 @@ def describe(stats: DriveStats) -> dict:
         "per_action": {kind: common.summary(values) for kind, values in sorted(stats.durations.items(), key=_kind_order)},
         "completions_by_process": {process: len(values) for process, values in sorted(stats.by_process.items())},
         "complete_by_process": {process: common.summary(values) for process, values in sorted(stats.by_process.items())},
+        "statements_per_action": {kind: _statement_summary(values) for kind, values in sorted(stats.statements.items())},
     }
+
+
+def _statement_summary(counts: list[int]) -> dict:
+    """How many SQL statements one action of a kind sends: median and maximum over the run."""
+    ordered = sorted(counts)
+    return {"n": len(ordered), "median": ordered[len(ordered) // 2], "max": ordered[-1]}
 
 
 KIND_ORDER = ("start", "claim", "complete", "abandon", "open_round", "objection", "withdraw", "timer")
@@ -66,6 +73,9 @@ def print_figures(result: dict, indent: str = "   ") -> None:
     for process, figures in result["complete_by_process"].items():
         print(f"{indent}complete · {process:<16} n={figures['n']:<5} median {figures['median_ms']:7.2f} ms   "
               f"p95 {figures['p95_ms']:7.2f} ms")
+    print(f"{indent}SQL statements per action (median / max; COMMIT not counted):")
+    for kind, figures in result.get("statements_per_action", {}).items():
+        print(f"{indent}  {kind:<42} n={figures['n']:<5} {figures['median']:3} / {figures['max']}")
 
 
 def county_run(database_url: str, label: str, quick: bool, workers: int = 1, prefix: str = "g") -> dict:
@@ -109,17 +119,17 @@ def _parallel(database_url: str, population: Population, teachers: list[int], wo
     with context.Pool(workers) as pool:
         outcomes = pool.map(_drive_share, [(database_url, population, share, seed) for seed, share in enumerate(shares)])
     merged = DriveStats(wall_s=time.perf_counter() - started)
-    for durations, by_process in outcomes:
-        merged.merge(durations, by_process)
+    for durations, by_process, statements in outcomes:
+        merged.merge(durations, by_process, statements)
     return merged
 
 
-def _drive_share(job) -> tuple[dict, dict]:
+def _drive_share(job) -> tuple[dict, dict, dict]:
     """One worker process: its own app and connections, its own teachers and their schools' votes."""
     database_url, population, teachers, seed = job
     app = common.make_app(database_url, migrate=False)
     stats = Driver(app, population, seed=seed, subjects=teachers).run(teachers)
-    return dict(stats.durations), dict(stats.by_process)
+    return dict(stats.durations), dict(stats.by_process), dict(stats.statements)
 
 
 def province_run(database_url: str, quick: bool, budget_s: float) -> dict:
@@ -285,7 +295,9 @@ def profiled_run(driver: Driver, teachers: list[int]) -> dict:
 def main() -> None:
     """County on PostgreSQL and SQLite, province on PostgreSQL, memory; save bench/results/bench_cycle.json."""
     args = common.arguments(__doc__, extra=[("--workers", dict(type=int, default=1,
-                            help="also drive the PostgreSQL county with this many worker processes"))])
+                            help="also drive the PostgreSQL county with this many worker processes")),
+                                            ("--county-only", dict(action="store_true",
+                            help="only the county on PostgreSQL (1 worker, and --workers N if given); nothing saved"))])
     load_before = common.load_average()
     results: dict = {"load_average_before": load_before}
     server, pg_info = common.start_bench_postgres()
@@ -299,6 +311,8 @@ def main() -> None:
         results["memory_after_county_run"] = common.rss_mb()
     finally:
         server.stop()
+    if args.county_only:
+        return
     server, pg_info = common.start_bench_postgres()
     try:
         results["province_postgresql"] = province_run(server.url, args.quick, budget_s=30 if args.quick else 150)

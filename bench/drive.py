@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from werkzeug.datastructures import FileStorage
 
 from webapp.processes.self_application.operations import start_application, withdraw_application
@@ -398,6 +398,9 @@ class DriveStats:
 
     durations: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     by_process: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # SQL statements per action, by a finer kind ("complete · fill_declaration", "complete ·
+    # cast_ballot (closing)", "start", "claim", …): where an N+1 would show first.
+    statements: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     wall_s: float = 0.0
 
     @property
@@ -405,12 +408,14 @@ class DriveStats:
         """Completed user tasks."""
         return len(self.durations["complete"])
 
-    def merge(self, durations: dict, by_process: dict) -> None:
+    def merge(self, durations: dict, by_process: dict, statements: dict | None = None) -> None:
         """Add another run's timings (a worker process's)."""
         for kind, values in durations.items():
             self.durations[kind].extend(values)
         for process_id, values in by_process.items():
             self.by_process[process_id].extend(values)
+        for kind, values in (statements or {}).items():
+            self.statements[kind].extend(values)
 
 
 class DriveIncomplete(RuntimeError):
@@ -447,6 +452,13 @@ class Driver:
                 )
             }
             self.last_task_id = db.session.scalar(select(db.func.max(HumanTask.id))) or 0
+            self.sql_engine = db.engine
+        self.statement_count = 0
+        event.listen(self.sql_engine, "before_cursor_execute", self._count_statement)
+
+    def _count_statement(self, *_args) -> None:
+        """Count every SQL statement the app sends (the driver's own untimed reads are subtracted)."""
+        self.statement_count += 1
 
     def run(self, teacher_ids: list[int], processes: list[str] | None = None) -> DriveStats:
         """Drive every phase for these teachers and their schools, then check every instance ended."""
@@ -503,20 +515,28 @@ class Driver:
             actor_id = task.assignee_id or self.role_holders[(task.role, task.org_id)]
             needs_claim = task.assignee_id is None
             process_id = task.process_id
+            detail = f"complete · {task.task_name}"
+            if task.secret_handler:
+                siblings = db.session.scalar(select(func.count()).select_from(HumanTask).filter_by(
+                    instance_id=task.instance_id, task_name=task.task_name, state=TaskState.open))
+                detail += " (closing)" if siblings == 1 else ""
         if needs_claim:
             self._timed(stats, "claim", self._claim, task_id, actor_id)
-        kind, seconds = self._timed(stats, "complete", self._complete, task_id, actor_id)
+        kind, seconds = self._timed(stats, "complete", self._complete, task_id, actor_id, detail=detail)
         if kind == "complete":
             stats.by_process[process_id].append(seconds)
 
-    def _timed(self, stats: DriveStats, kind: str, action, *args) -> tuple[str, float]:
-        """Run one action in a request context and a transaction; record its duration under `kind`."""
+    def _timed(self, stats: DriveStats, kind: str, action, *args, detail: str | None = None) -> tuple[str, float]:
+        """Run one action in a request context and a transaction; record its duration under `kind`
+        and its SQL statements under `detail` (or the kind)."""
+        statements_before = self.statement_count
         started = time.perf_counter()
         with self.app.test_request_context():
             outcome = action(*args)
             db.session.commit()
         seconds = time.perf_counter() - started
         stats.durations[outcome or kind].append(seconds)
+        stats.statements[outcome or detail or kind].append(self.statement_count - statements_before)
         return outcome or kind, seconds
 
     def _start(self, driver: ProcessDriver, teacher_id: int, record: RunRecord) -> None:

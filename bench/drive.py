@@ -21,6 +21,7 @@ import io
 import random
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -65,6 +66,21 @@ STATEMENTS = [
 PHASES = ("apply", "vote", "notice", "notice_end")
 OBJECTION_EVERY = 20  # one round in 20 (with someone on its notice) gets an objection...
 WITHDRAWAL_AT = 10    # ...and, offset by 10, one in 20 sees a recommended candidate withdraw
+
+
+_THINKING = [False]
+
+
+@contextmanager
+def thinking():
+    """The simulated person reading before they answer (the page they look at): its statements are
+    not the action's, so they are not counted (they stay in the action's time, as a person's
+    reading of the form page is not in a real request's either: a small overstatement)."""
+    _THINKING[0] = True
+    try:
+        yield
+    finally:
+        _THINKING[0] = False
 
 
 @dataclass
@@ -157,7 +173,8 @@ def start_self_application(engine, teacher: User, population: Population, rng: r
 def declaration_answer(context: StepContext) -> dict | None:
     """A filled-in declaration with one uploaded PDF; an ineligible teacher withdraws instead."""
     task, rng = context.task, context.rng
-    application = db.session.scalar(select(Application).filter_by(instance_id=task.instance_id))
+    with thinking():
+        application = db.session.scalar(select(Application).filter_by(instance_id=task.instance_id))
     if application.status is ApplicationStatus.ineligible:
         return None
     # Every teacher uploads their own certificate: different bytes, a different digest.
@@ -244,11 +261,12 @@ def ballot_answer(context: StepContext) -> dict:
     elif roll < 0.13:
         chosen = rng.sample(ids, min(quota, len(ids)))
     else:
-        started = dict(db.session.execute(
-            select(RoundCandidate.id, TeacherProfile.teaching_start_date)
-            .join(TeacherProfile, TeacherProfile.user_id == RoundCandidate.teacher_id)
-            .where(RoundCandidate.id.in_(ids))
-        ).all())
+        with thinking():
+            started = dict(db.session.execute(
+                select(RoundCandidate.id, TeacherProfile.teaching_start_date)
+                .join(TeacherProfile, TeacherProfile.user_id == RoundCandidate.teacher_id)
+                .where(RoundCandidate.id.in_(ids))
+            ).all())
         today = date.today()
         score = {i: (today - started[i]).days / 365.25 + rng.gauss(0, 4) for i in ids}
         chosen = sorted(ids, key=score.get, reverse=True)[:quota]
@@ -457,8 +475,9 @@ class Driver:
         event.listen(self.sql_engine, "before_cursor_execute", self._count_statement)
 
     def _count_statement(self, *_args) -> None:
-        """Count every SQL statement the app sends (the driver's own untimed reads are subtracted)."""
-        self.statement_count += 1
+        """Count every SQL statement the app sends (not the simulated person's reading, see `thinking`)."""
+        if not _THINKING[0]:
+            self.statement_count += 1
 
     def run(self, teacher_ids: list[int], processes: list[str] | None = None) -> DriveStats:
         """Drive every phase for these teachers and their schools, then check every instance ended."""

@@ -10,6 +10,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.calendar import end_of_working_days, local_zone
 from webapp.core.errors import Conflict, InvalidInput
@@ -57,6 +58,7 @@ def record_ballot(context: dict, user_id: int, answers: dict) -> None:
     db.session.flush()  # a second ballot of the same member fails here (unique receipt)
     db.session.execute(
         update(VoteRound).where(VoteRound.id == round_.id).values(ballots_cast=VoteRound.ballots_cast + 1)
+        .execution_options(synchronize_session=False)
     )
     if choices:
         db.session.execute(
@@ -64,25 +66,33 @@ def record_ballot(context: dict, user_id: int, answers: dict) -> None:
             .where(RoundCandidate.round_id == round_.id, RoundCandidate.id.in_(choices),
                    RoundCandidate.status == CandidateStatus.candidate)
             .values(votes=RoundCandidate.votes + 1)
+            .execution_options(synchronize_session=False)
         )
-    db.session.expire(round_)
+    # The row is current (the instance's lock serialises the ballots of this round), so it keeps
+    # what the UPDATE wrote instead of being read again; the candidates' counts are read afresh.
+    set_committed_value(round_, "ballots_cast", round_.ballots_cast + 1)
+    for candidate_id in choices:
+        candidate = db.session.identity_map.get(db.session.identity_key(RoundCandidate, candidate_id))
+        if candidate is not None:
+            db.session.expire(candidate, ["votes"])
 
 
-def _candidate_people(round_id: int) -> dict[int, tuple[str, date, date]]:
-    """Each candidate's name, start of teaching and birth date, in one column query.
+def _candidates_with_people(round_: VoteRound) -> dict[int, tuple[str, date, date]]:
+    """Load the round's candidates, with each one's name, start of teaching and birth date, in one query.
 
     Reading them through `candidate.teacher.profile` cost three queries per candidate (the user,
-    its roles, its profile); a joined eager load was measured slower still.
+    its roles, its profile); a joined eager load of those was measured slower still. The
+    candidates become the round's loaded collection (ordered by id, as the relationship is).
     """
-    return {
-        candidate_id: (name, teaching_start, birth)
-        for candidate_id, name, teaching_start, birth in db.session.execute(
-            select(RoundCandidate.id, User.display_name, TeacherProfile.teaching_start_date, TeacherProfile.birth_date)
-            .join(User, User.id == RoundCandidate.teacher_id)
-            .join(TeacherProfile, TeacherProfile.user_id == RoundCandidate.teacher_id)
-            .where(RoundCandidate.round_id == round_id)
-        )
-    }
+    rows = db.session.execute(  # no autoflush: the round's closing time is written with its status, once
+        select(RoundCandidate, User.display_name, TeacherProfile.teaching_start_date, TeacherProfile.birth_date)
+        .join(User, User.id == RoundCandidate.teacher_id)
+        .join(TeacherProfile, TeacherProfile.user_id == RoundCandidate.teacher_id)
+        .where(RoundCandidate.round_id == round_.id).order_by(RoundCandidate.id)
+        .execution_options(populate_existing=True, autoflush=False)
+    ).all()
+    set_committed_value(round_, "candidates", [row[0] for row in rows])
+    return {candidate.id: (name, teaching_start, birth) for candidate, name, teaching_start, birth in rows}
 
 
 def _facts(person: tuple[str, date, date], on: date) -> dict:
@@ -100,10 +110,7 @@ def _names(candidates: list[RoundCandidate], separator: str, people: dict | None
 @handler("close_round", "Count the round: quorum, pass threshold, ranking with the tie-break rule (from vote_rules).")
 def close_round(round_id, rules: dict) -> dict:
     """Close voting and apply the local rules; returns the tally the diagram branches on."""
-    # Fresh from the database in one SELECT (a ballot counted just now updated it with Core).
-    round_ = db.session.get(VoteRound, int(round_id), populate_existing=True)
-    if round_ is None:
-        raise LookupError(f"vote round {round_id} does not exist")
+    round_ = _round(round_id)  # current: read in this transaction, after the instance's lock
     members = round_.members
     cast = db.session.scalar(select(func.count()).select_from(BallotReceipt).filter_by(round_id=round_.id))
     round_.ballots_cast = cast
@@ -118,9 +125,9 @@ def close_round(round_id, rules: dict) -> dict:
     if not tally["quorum_met"]:
         round_.status = RoundStatus.no_quorum
         return tally
+    people = _candidates_with_people(round_)
     live = [c for c in round_.candidates if c.status is CandidateStatus.candidate]
     on = round_.closed_dt.astimezone(local_zone()).date()
-    people = _candidate_people(round_.id)
     entries = [ranking.Entry(c.id, c.votes, _facts(people[c.id], on)) for c in live]
     passed = {
         e.id for e in entries

@@ -5,7 +5,8 @@ starter in "apply" (a self-application per teacher), process-level starters late
 administrator opens a vote round per call, a teacher files an objection, the notice timer
 fires) — and then the driver works every open human task in the order it appeared (FIFO): the
 teacher answers their own steps, a committee member their own ballot, someone holding the task's
-role at its organisation claims and answers queue steps. Every action is one transaction, timed
+role at its organisation answers queue steps (claim and complete in one step; one in five is
+claimed first, in a transaction of its own). Every action is one transaction, timed
 under its kind ("start", "claim", "complete", "abandon", "open_round", "objection", "withdraw",
 "timer").
 
@@ -66,6 +67,7 @@ STATEMENTS = [
 PHASES = ("apply", "vote", "notice", "notice_end")
 OBJECTION_EVERY = 20  # one round in 20 (with someone on its notice) gets an objection...
 WITHDRAWAL_AT = 10    # ...and, offset by 10, one in 20 sees a recommended candidate withdraw
+CLAIM_FIRST_EVERY = 5  # one queue step in five is claimed before it is answered
 
 
 _THINKING = [False]
@@ -522,17 +524,19 @@ class Driver:
                 self._act(stats, task_id)
 
     def _act(self, stats: DriveStats, task_id: int) -> None:
-        """Claim if needed, then answer (or abandon) one task, each in its own transaction.
+        """Claim (one queue step in five), then answer (or abandon) one task, each in its own transaction.
 
         The actor is the task's assignee (the teacher of their own step, the member of their own
-        ballot) or the holder of the task's role at the task's organisation, who claims it first.
+        ballot) or the holder of the task's role at the task's organisation.
         """
         with self.app.app_context():
             task = db.session.get(HumanTask, task_id)
             if task.state is not TaskState.open:
                 return  # closed by the process meanwhile (e.g. a deadline)
             actor_id = task.assignee_id or self.role_holders[(task.role, task.org_id)]
-            needs_claim = task.assignee_id is None
+            # Most people answer a queue step straight away (claim and complete in one step);
+            # one in CLAIM_FIRST_EVERY claims it first, to tell colleagues, and answers after.
+            needs_claim = task.assignee_id is None and task_id % CLAIM_FIRST_EVERY == 0
             process_id = task.process_id
             detail = f"complete · {task.task_name}"
             if task.secret_handler:
@@ -572,7 +576,7 @@ class Driver:
         """Answer a task as the form page would: validate, check cited files, complete, link files."""
         user = load_user(user_id)
         task = get_actionable_task(user, task_id)
-        if task.assignee_id != user.id:
+        if task.assignee_id not in (user.id, None):
             raise RuntimeError(f"task {task_id} is assigned to {task.assignee_id}, not to {user_id}")
         driver = PROCESSES[task.process_id]
         context = StepContext(task, user, self.rng, engine=self.engine)

@@ -471,8 +471,11 @@ def report(database: str, results: dict) -> None:
 
 def main() -> None:
     """Run on PostgreSQL (durable settings) and on SQLite; save bench/results/bench_step_overhead.json."""
-    args = common.arguments(__doc__)
+    args = common.arguments(__doc__, extra=[("--samples", dict(type=int, default=None,
+                            help="samples per kind and step (default 150, 20 with --quick)"))])
     samples, warmup = (20, 3) if args.quick else (150, 10)
+    if args.samples:
+        samples = args.samples
     load_before = common.load_average()
     server, pg_info = common.start_bench_postgres()
     try:

@@ -297,13 +297,16 @@ def main() -> None:
     args = common.arguments(__doc__, extra=[("--workers", dict(type=int, default=1,
                             help="also drive the PostgreSQL county with this many worker processes")),
                                             ("--county-only", dict(action="store_true",
-                            help="only the county on PostgreSQL (1 worker, and --workers N if given); nothing saved"))])
+                            help="only the county on PostgreSQL (1 worker, and --workers N if given); nothing saved")),
+                                            ("--skip-single", dict(action="store_true",
+                            help="with --county-only and --workers N: only the run with N workers"))])
     load_before = common.load_average()
     results: dict = {"load_average_before": load_before}
     server, pg_info = common.start_bench_postgres()
     try:
         results["postgresql_settings"] = pg_info["settings"]
-        results["county_postgresql"] = county_run(server.url, "PostgreSQL", args.quick)
+        if not (args.county_only and args.skip_single and args.workers > 1):
+            results["county_postgresql"] = county_run(server.url, "PostgreSQL", args.quick)
         if args.workers > 1:
             results[f"county_postgresql_{args.workers}_workers"] = county_run(
                 server.url, "PostgreSQL", args.quick, workers=args.workers, prefix="h")

@@ -93,7 +93,7 @@ def get_actionable_task(user: User, task_id: int) -> HumanTask:
     """
     # The instance comes in the same query: every caller checks it and most complete the step.
     task = db.session.get(HumanTask, task_id, options=[joinedload(HumanTask.instance)])
-    if task is None or not may_reach_task(user, task) or not can_view_instance(user, task.instance):
+    if task is None or not may_reach_task(user, task) or not can_view_instance(user, task.instance, task):
         raise NotFound(_("No such task."))
     if task.state is TaskState.cancelled:
         raise Conflict(_("This step has been closed: the process moved on (for example, its deadline passed)."))

@@ -28,8 +28,8 @@ PINS = {
     "declaration": 19,
     "claim": 5,
     "review": 11,
-    "ballot": 16,
-    "closing ballot": 21,
+    "ballot": 15,
+    "closing ballot": 20,
 }
 
 

@@ -54,6 +54,7 @@ def describe(stats: DriveStats) -> dict:
         "completions_by_process": {process: len(values) for process, values in sorted(stats.by_process.items())},
         "complete_by_process": {process: common.summary(values) for process, values in sorted(stats.by_process.items())},
         "complete_by_step": {step: common.summary(values) for step, values in sorted(stats.by_step.items())},
+        "statements_per_action": {kind: _statement_summary(values) for kind, values in sorted(stats.statements.items())},
     }
 
 
@@ -72,6 +73,12 @@ def scoring_cost(result: dict) -> dict | None:
             "verdict": common.verdict(ratio, SCORING_LIMIT)}
 
 
+def _statement_summary(counts: list[int]) -> dict:
+    """How many SQL statements one action of a kind sends: median and maximum over the run."""
+    ordered = sorted(counts)
+    return {"n": len(ordered), "median": ordered[len(ordered) // 2], "max": ordered[-1]}
+
+
 KIND_ORDER = ("start", "claim", "complete", "abandon", "open_round", "objection", "withdraw", "timer")
 
 
@@ -87,6 +94,9 @@ def print_figures(result: dict, indent: str = "   ") -> None:
     for process, figures in result["complete_by_process"].items():
         print(f"{indent}complete · {process:<16} n={figures['n']:<5} median {figures['median_ms']:7.2f} ms   "
               f"p95 {figures['p95_ms']:7.2f} ms")
+    print(f"{indent}SQL statements per action (median / max; COMMIT not counted):")
+    for kind, figures in result.get("statements_per_action", {}).items():
+        print(f"{indent}  {kind:<42} n={figures['n']:<5} {figures['median']:3} / {figures['max']}")
 
 
 def county_run(database_url: str, label: str, quick: bool, workers: int = 1, prefix: str = "g") -> dict:
@@ -138,17 +148,17 @@ def _parallel(database_url: str, population: Population, teachers: list[int], wo
     with context.Pool(workers) as pool:
         outcomes = pool.map(_drive_share, [(database_url, population, share, seed) for seed, share in enumerate(shares)])
     merged = DriveStats(wall_s=time.perf_counter() - started)
-    for durations, by_process in outcomes:
-        merged.merge(durations, by_process)
+    for durations, by_process, statements in outcomes:
+        merged.merge(durations, by_process, statements)
     return merged
 
 
-def _drive_share(job) -> tuple[dict, dict]:
+def _drive_share(job) -> tuple[dict, dict, dict]:
     """One worker process: its own app and connections, its own teachers and their schools' votes."""
     database_url, population, teachers, seed = job
     app = common.make_app(database_url, migrate=False)
     stats = Driver(app, population, seed=seed, subjects=teachers).run(teachers)
-    return dict(stats.durations), dict(stats.by_process)
+    return dict(stats.durations), dict(stats.by_process), dict(stats.statements)
 
 
 def province_run(database_url: str, quick: bool, budget_s: float) -> dict:
@@ -315,7 +325,11 @@ def main() -> None:
     """County on PostgreSQL and SQLite, province on PostgreSQL, memory; save bench/results/bench_cycle.json."""
     args = common.arguments(__doc__, extra=[("--workers", dict(type=int, default=1,
                             help="also drive the PostgreSQL county with this many worker processes")),
-                            ("--review-only", dict(action="store_true",
+                                            ("--county-only", dict(action="store_true",
+                            help="only the county on PostgreSQL (1 worker, and --workers N if given); nothing saved")),
+                                            ("--skip-single", dict(action="store_true",
+                            help="with --county-only and --workers N: only the run with N workers")),
+                                            ("--review-only", dict(action="store_true",
                              help="only the PostgreSQL county run with its county review (nothing saved)"))])
     if args.review_only:
         server, _pg_info = common.start_bench_postgres()
@@ -329,7 +343,8 @@ def main() -> None:
     server, pg_info = common.start_bench_postgres()
     try:
         results["postgresql_settings"] = pg_info["settings"]
-        results["county_postgresql"] = county_run(server.url, "PostgreSQL", args.quick)
+        if not (args.county_only and args.skip_single and args.workers > 1):
+            results["county_postgresql"] = county_run(server.url, "PostgreSQL", args.quick)
         if args.workers > 1:
             results[f"county_postgresql_{args.workers}_workers"] = county_run(
                 server.url, "PostgreSQL", args.quick, workers=args.workers, prefix="h")
@@ -337,6 +352,8 @@ def main() -> None:
         results["memory_after_county_run"] = common.rss_mb()
     finally:
         server.stop()
+    if args.county_only:
+        return
     server, pg_info = common.start_bench_postgres()
     try:
         results["province_postgresql"] = province_run(server.url, args.quick, budget_s=30 if args.quick else 150)

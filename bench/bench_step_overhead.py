@@ -1,11 +1,24 @@
-"""Step overhead: one user task completed (a) by bare SpiffWorkflow, (b) by our service layer with its
-commit, (c) through an HTTP POST to the app — side by side, same workflow, same state.
+"""Step overhead: one user task completed (a) by SpiffWorkflow as the app runs it, (b) by our service
+layer with its commit, (c) through an HTTP POST to the app — against an honest floor.
 
-For every sample an instance waiting at the step is (a) deserialised from the library's own JSON,
-run and serialised again, then rolled back, and (b) completed through `complete_task` and
-committed; (c) posts the form of a twin instance at the same state. The order of a, b, c is
-shuffled per sample so drift (other people's load on this machine) hits all three alike.
-Targets: b ≤ 2 × (a + one empty commit), c ≤ 3 × (a + one empty commit).
+The floor is what any implementation must pay for a completion:
+- (a) the engine round trip as the app runs it: restore the instance on the version's cached
+  spec, run the task and the engine steps, serialise the state and find the next timer. The
+  diagram's service tasks get the very results the real handlers returned for this instance
+  (recorded in a rolled-back probe first), so (a) holds no database work;
+- the write floor (w): the rows the completion really writes, as Core statements, and one
+  durable commit — the instance's state (version-checked), the completed task row, the audit
+  row, each new inbox row, the handlers' row (the application), the evidence link. The floor
+  writes rows of the same sizes that never disturb (b): the same state again, the task row
+  with its own values, inbox rows that are already cancelled.
+(b) is `complete_task` + `link_to_instance` + commit (what the form post does after validation);
+(c) the whole request. For every sample the order of (a, w, b) and (c) is shuffled so drift
+(other people's load on this machine) hits all alike. Targets: b ≤ 2 × (a + w), c ≤ 3 × (a + w).
+
+Kept beside it for one release: the old ratio b/(a_old + empty commit), where (a_old) restored
+the spec from JSON on every step and ran the real handlers (their reads included) — an inflated
+floor that made the service layer look 1.3–1.9× the engine when it was 4–5×.
+SQL statements per completion, (b) and (c), are printed per step.
 """
 from __future__ import annotations
 
@@ -13,20 +26,25 @@ import io
 import json
 import random
 import time
+import uuid
 from datetime import date, timedelta
 from uuid import UUID
 
 import common
 from drive import PDF, submit_form
 
-from sqlalchemy import select, text
+from sqlalchemy import event, insert, select, text, update
+from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from webapp.processes.self_application.operations import start_application
-from webapp.engine.serialization import SERIALIZER
-from webapp.evidence.operations import store_upload
+from webapp.processes.self_application.models import Application
+from webapp.engine.sandbox import ScriptEngine
+from webapp.engine.serialization import SERIALIZER, workflow_from_json, workflow_state_to_json
+from webapp.engine.timers import next_timer_fire_time
+from webapp.evidence.operations import link_to_instance, store_upload
 from webapp.extensions import db
 from webapp.generator import PopulationSize, generate_population
-from webapp.models import HumanTask, ProcessInstance, TaskState, User
+from webapp.models import AuditEvent, Evidence, EvidenceLink, HumanTask, ProcessInstance, TaskState, User, utcnow
 from webapp.workflow.operations import complete_task
 
 TODAY = date.today()
@@ -130,15 +148,151 @@ def step_data(setup: Setup, step: str, actor_id: int) -> dict:
     return declaration(setup.evidence[actor_id]) if step == "fill_declaration" else REVIEW
 
 
-def bare_round_trip(setup: Setup, task_id: int, data: dict) -> float:
-    """(a) The library alone: deserialise the instance's full JSON, run the task, engine steps, serialise."""
+class RecordingScriptEngine(ScriptEngine):
+    """The app's script engine, noting what each service task's handler returned (in call order)."""
+
+    def __init__(self, engine) -> None:
+        super().__init__(engine.registry, engine.limits)
+        self.results: list[str] = []
+
+    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
+        result = super().call_service(task, operation_name, operation_params, **kwargs)
+        self.results.append(result)
+        return result
+
+
+class ReplayScriptEngine(ScriptEngine):
+    """The app's script engine with the handlers stubbed: each returns what the real one returned."""
+
+    def __init__(self, engine, results: list[str]) -> None:
+        super().__init__(engine.registry, engine.limits)
+        self.results = list(results)
+
+    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
+        return self.results.pop(0)
+
+
+class Probe:
+    """What the engine does at one sample's step: the handlers' results, the new state, the new inbox rows."""
+
+    def __init__(self, handler_results, state_json, new_ready, audit_data) -> None:
+        self.handler_results = handler_results
+        self.state_json = state_json
+        self.new_ready = new_ready
+        self.audit_data = audit_data
+
+
+def _run_step(setup: "Setup", instance: ProcessInstance, task: HumanTask, data: dict, script_engine):
+    """Restore on the cached spec (as `WorkflowEngine.restore`), run the task and the engine steps."""
+    spec_json = setup.engine._spec_json.get(instance.version_id) or instance.version.spec_json
+    setup.engine._spec_json[instance.version_id] = spec_json
+    workflow = workflow_from_json(instance.state_json, spec_json, script_engine)
+    spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
+    spiff_task.task_spec.add_data_from_form(spiff_task, data)
+    spiff_task.run()
+    workflow.do_engine_steps()
+    return workflow
+
+
+def probe_step(setup: "Setup", task_id: int, data: dict) -> Probe:
+    """Run the step once with the real handlers and roll back: what (a) replays and (w) writes."""
+    with setup.app.test_request_context():
+        task = db.session.get(HumanTask, task_id)
+        instance = db.session.get(ProcessInstance, task.instance_id)
+        before = {str(t.id) for t in _restore(setup, instance).get_tasks(state=SpiffState.READY, manual=True)}
+        recorder = RecordingScriptEngine(setup.engine)
+        workflow = _run_step(setup, instance, task, data, recorder)
+        new_ready = [t for t in workflow.get_tasks(state=SpiffState.READY, manual=True) if str(t.id) not in before]
+        probe = Probe(recorder.results, workflow_state_to_json(workflow), len(new_ready), data)
+        db.session.rollback()  # the handlers' row updates
+    return probe
+
+
+def _restore(setup, instance):
+    return setup.engine.restore(instance)
+
+
+def engine_round_trip(setup: Setup, task_id: int, data: dict, probe: Probe) -> float:
+    """(a) The engine as the app runs it, handlers stubbed with their recorded results: restore on the
+    cached spec, run the task, engine steps, serialise the state, find the next timer."""
+    with setup.app.test_request_context():
+        task = db.session.get(HumanTask, task_id)
+        instance = db.session.get(ProcessInstance, task.instance_id)
+        replay = ReplayScriptEngine(setup.engine, probe.handler_results)
+        started = time.perf_counter()
+        workflow = _run_step(setup, instance, task, data, replay)
+        workflow_state_to_json(workflow)
+        next_timer_fire_time(workflow)
+        elapsed = time.perf_counter() - started
+        db.session.rollback()
+    return elapsed
+
+
+def write_floor(setup: Setup, task_id: int, probe: Probe, evidence_id: str | None) -> float:
+    """(w) The completion's rows written with Core statements, one durable commit.
+
+    Rows of the real sizes that leave (b) undisturbed: the instance gets its state again (its
+    version bumped and checked, as the real save does), the task row its own values, the audit
+    row the form data, each new inbox row is written already cancelled, the application row its
+    status, the evidence link a scratch row that is deleted again outside the clock.
+    """
+    with setup.app.test_request_context():
+        task = db.session.get(HumanTask, task_id)
+        instance_id, version = task.instance_id, task.instance.lock_version
+        state_json = task.instance.state_json
+        actor = task.assignee_id
+        own_values = dict(assignee_id=actor, state=task.state, completed_dt=task.completed_dt,
+                          completed_by_id=task.completed_by_id, draft_json=task.draft_json)
+        audit = dict(instance_id=instance_id, actor_id=actor, action="bench_floor", task_name=task.task_name,
+                     task_title=task.title, task_title_en=task.title_en, form_file=task.form_file, data=probe.audit_data)
+        inbox_rows = [dict(
+            instance_id=instance_id, process_id=task.process_id, bpmn_task_id=str(uuid.uuid4()),
+            task_name="bench_floor", title=task.title, title_en=task.title_en, role=task.role,
+            org_id=task.org_id, subject_user_id=task.subject_user_id, subject_name=task.subject_name,
+            form_file=task.form_file, ui_form_file=task.ui_form_file, instructions=task.instructions,
+            state=TaskState.cancelled, personal=False,
+        ) for _ in range(probe.new_ready)]
+        evidence_row = db.session.scalar(select(Evidence.id).filter_by(digest=evidence_id).limit(1)) if evidence_id else None
+        db.session.commit()
+        connection = db.session.connection()
+        application = Application.__table__
+        started = time.perf_counter()
+        now = utcnow()
+        changed = connection.execute(
+            update(ProcessInstance.__table__)
+            .where(ProcessInstance.__table__.c.id == instance_id, ProcessInstance.__table__.c.lock_version == version)
+            .values(state_json=state_json, updated_dt=now, next_timer_dt=None, lock_version=version + 1)
+        ).rowcount
+        assert changed == 1
+        connection.execute(update(HumanTask.__table__).where(HumanTask.__table__.c.id == task_id).values(**own_values))
+        connection.execute(insert(AuditEvent.__table__).values(created_dt=now, **audit))
+        if inbox_rows:
+            connection.execute(insert(HumanTask.__table__), [dict(row, created_dt=now) for row in inbox_rows])
+        connection.execute(update(application).where(application.c.instance_id == instance_id)
+                           .values(status=application.c.status))
+        if evidence_row is not None:
+            connection.execute(insert(EvidenceLink.__table__).values(evidence_id=evidence_row, instance_id=instance_id))
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        db.session.execute(update(ProcessInstance.__table__).where(ProcessInstance.__table__.c.id == instance_id)
+                           .values(lock_version=version))
+        if evidence_row is not None:
+            db.session.execute(EvidenceLink.__table__.delete().where(
+                EvidenceLink.evidence_id == evidence_row, EvidenceLink.instance_id == instance_id))
+        db.session.commit()
+    return elapsed
+
+
+def old_bare_round_trip(setup: Setup, task_id: int, data: dict) -> float:
+    """(a_old) The previous reference: the spec deserialised from JSON on every step, the real handlers
+    (their database reads) inside, rolled back."""
     with setup.app.test_request_context():
         task = db.session.get(HumanTask, task_id)
         instance = db.session.get(ProcessInstance, task.instance_id)
         full_json = json.dumps({**json.loads(instance.state_json), **json.loads(instance.version.spec_json)})
         started = time.perf_counter()
         workflow = SERIALIZER.deserialize_json(full_json)
-        workflow.script_engine = setup.engine.script_engine  # the diagram's service tasks and DMN need ours
+        workflow.script_engine = setup.engine.script_engine
         spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
         spiff_task.task_spec.add_data_from_form(spiff_task, data)
         spiff_task.run()
@@ -149,8 +303,21 @@ def bare_round_trip(setup: Setup, task_id: int, data: dict) -> float:
     return elapsed
 
 
-def service_complete(setup: Setup, task_id: int, actor_id: int, data: dict) -> float:
-    """(b) `complete_task(engine, user, task, …)` and the commit.
+class StatementCounter:
+    """Counts the SQL statements the app sends (COMMIT is not a statement here)."""
+
+    def __init__(self, app) -> None:
+        self.count = 0
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+
+def service_complete(setup: Setup, task_id: int, actor_id: int, data: dict, counter: StatementCounter | None = None,
+                     statements: list | None = None) -> float:
+    """(b) `complete_task(engine, user, task, …)`, the evidence links, and the commit.
 
     The user (with roles) and the task row are its arguments: they are loaded before the clock
     starts, as the request's login and route load them before the operation runs (that is in (c)).
@@ -160,10 +327,14 @@ def service_complete(setup: Setup, task_id: int, actor_id: int, data: dict) -> f
         task = db.session.get(HumanTask, task_id)
         user = db.session.get(User, actor_id)
         user.role_scopes()
+        before = counter.count if counter else 0
         started = time.perf_counter()
-        complete_task(setup.engine, user, task, data, form_keys)
+        instance = complete_task(setup.engine, user, task, data, form_keys)
+        link_to_instance(instance, set(data.get("evidence") or ()), uploaded_by=user)
         db.session.commit()
         elapsed = time.perf_counter() - started
+        if statements is not None:
+            statements.append(counter.count - before)
         assert db.session.get(HumanTask, task_id).state is TaskState.completed
     return elapsed
 
@@ -186,7 +357,7 @@ def http_complete(setup: Setup, step: str, task_id: int, actor_id: int) -> float
 
 
 def empty_commits(app, count: int) -> list[float]:
-    """The reference: a transaction doing nothing but SELECT 1 and COMMIT, in a fresh app context."""
+    """The old reference: a transaction doing nothing but SELECT 1 and COMMIT, in a fresh app context."""
     samples = []
     for _ in range(count):
         with app.app_context():
@@ -198,52 +369,68 @@ def empty_commits(app, count: int) -> list[float]:
 
 
 def measure(app, samples: int, warmup: int) -> dict:
-    """Every step: a, b, c interleaved per sample; the empty-commit reference; ratios and verdicts."""
+    """Every step: a, w, b (and a_old), c interleaved per sample; statements; ratios and verdicts."""
     setup = Setup(app, samples + warmup)
+    counter = StatementCounter(app)
     rng = random.Random(5)
     results = {}
     for step in STEPS:
-        timings = {"a": [], "b": [], "c": []}
+        timings = {"a": [], "w": [], "b": [], "c": [], "a_old": []}
+        statements = {"b": [], "c": []}
         tasks = setup.tasks[step]
         half = len(tasks) // 2
         for index in range(half):
             (task_id, actor_id), (twin_id, twin_actor) = tasks[index], tasks[half + index]
             data = step_data(setup, step, actor_id)
-            kinds = ["ab", "c"]
+            kinds = ["awb", "c"]
             rng.shuffle(kinds)
             for kind in kinds:
-                if kind == "ab":
-                    a = bare_round_trip(setup, task_id, data)  # (a) must run before (b) consumes the state
-                    b = service_complete(setup, task_id, actor_id, data)
+                if kind == "awb":
+                    probe = probe_step(setup, task_id, data)
+                    evidence = data["evidence"][0] if step == "fill_declaration" else None
+                    measured = {
+                        "a": engine_round_trip(setup, task_id, data, probe),
+                        "w": write_floor(setup, task_id, probe, evidence),
+                        "a_old": old_bare_round_trip(setup, task_id, data),
+                        # (b) last: it consumes the state
+                        "b": service_complete(setup, task_id, actor_id, data, counter, statements["b"]),
+                    }
                     if index >= warmup:
-                        timings["a"].append(a)
-                        timings["b"].append(b)
+                        for key, value in measured.items():
+                            timings[key].append(value)
                 else:
+                    before = counter.count
                     c = http_complete(setup, step, twin_id, twin_actor)
+                    statements["c"].append(counter.count - before)
                     if index >= warmup:
                         timings["c"].append(c)
         commits = empty_commits(app, len(timings["a"]))
-        results[step] = _compare(timings, commits)
+        results[step] = _compare(timings, commits, statements)
     return results
 
 
-def _compare(timings: dict[str, list[float]], commits: list[float]) -> dict:
-    """Summaries, ratios against the engine and verdicts against the targets."""
+def _compare(timings: dict[str, list[float]], commits: list[float], statements: dict[str, list[int]]) -> dict:
+    """Summaries, ratios against the floor (a + w) and verdicts against the targets; the old ratio beside."""
     stats = {kind: common.summary(values) for kind, values in timings.items()}
     stats["empty_commit"] = common.summary(commits)
-    a, commit = stats["a"]["median_ms"], stats["empty_commit"]["median_ms"]
-    reference = a + commit
+    median = {kind: stats[kind]["median_ms"] for kind in stats}
+    floor = median["a"] + median["w"]
+    old_reference = median["a_old"] + median["empty_commit"]
+    stats["floor_ms"] = round(floor, 2)
+    stats["statements"] = {kind: {"median": sorted(v)[len(v) // 2], "max": max(v)} for kind, v in statements.items() if v}
     stats["ratios"] = {
-        "b_over_a": round(stats["b"]["median_ms"] / a, 2),
-        "c_over_a": round(stats["c"]["median_ms"] / a, 2),
-        "b_over_a_plus_commit": round(stats["b"]["median_ms"] / reference, 2),
-        "c_over_a_plus_commit": round(stats["c"]["median_ms"] / reference, 2),
-        "p95_b_over_a_plus_commit": round(stats["b"]["p95_ms"] / (stats["a"]["p95_ms"] + stats["empty_commit"]["p95_ms"]), 2),
-        "p95_c_over_a_plus_commit": round(stats["c"]["p95_ms"] / (stats["a"]["p95_ms"] + stats["empty_commit"]["p95_ms"]), 2),
+        "b_over_floor": round(median["b"] / floor, 2),
+        "c_over_floor": round(median["c"] / floor, 2),
+        "p95_b_over_floor": round(stats["b"]["p95_ms"] / (stats["a"]["p95_ms"] + stats["w"]["p95_ms"]), 2),
+        "p95_c_over_floor": round(stats["c"]["p95_ms"] / (stats["a"]["p95_ms"] + stats["w"]["p95_ms"]), 2),
+        # The old figure, named for what it is: against a floor that held the handlers' reads and a
+        # spec deserialised from JSON on every step.
+        "old_b_over_inflated_floor": round(median["b"] / old_reference, 2),
+        "old_c_over_inflated_floor": round(median["c"] / old_reference, 2),
     }
     stats["targets"] = {
-        "b <= 2 x (a + commit)": common.verdict(stats["ratios"]["b_over_a_plus_commit"], 2.0),
-        "c <= 3 x (a + commit)": common.verdict(stats["ratios"]["c_over_a_plus_commit"], 3.0),
+        "b <= 2 x (a + w)": common.verdict(stats["ratios"]["b_over_floor"], 2.0),
+        "c <= 3 x (a + w)": common.verdict(stats["ratios"]["c_over_floor"], 3.0),
     }
     return stats
 
@@ -263,21 +450,32 @@ def profile_service_layer(app, count: int) -> dict:
 def report(database: str, results: dict) -> None:
     """Print the figures of one database."""
     print(f"\n== {database}")
+    labels = (
+        ("a", "(a) engine round trip, handlers stubbed"), ("w", "(w) write floor: Core rows + commit"),
+        ("b", "(b) service layer + commit"), ("c", "(c) HTTP POST (Flask test client)"),
+        ("a_old", "(old a) full-JSON restore + handlers"), ("empty_commit", "    empty commit (SELECT 1; COMMIT)"),
+    )
     for step, stats in results.items():
         print(f"  step {step}:")
-        for kind, label in (("a", "(a) bare SpiffWorkflow round trip"), ("b", "(b) service layer + commit"),
-                            ("c", "(c) HTTP POST (Flask test client)"), ("empty_commit", "    empty commit (SELECT 1; COMMIT)")):
-            print(f"    {label:<38} median {stats[kind]['median_ms']:7.2f} ms   p95 {stats[kind]['p95_ms']:7.2f} ms")
-        ratios = stats["ratios"]
-        print(f"    b/a = {ratios['b_over_a']}, c/a = {ratios['c_over_a']}; "
-              f"b/(a+commit) = {ratios['b_over_a_plus_commit']} (target ≤ 2: {stats['targets']['b <= 2 x (a + commit)']}), "
-              f"c/(a+commit) = {ratios['c_over_a_plus_commit']} (target ≤ 3: {stats['targets']['c <= 3 x (a + commit)']})")
+        for kind, label in labels:
+            print(f"    {label:<40} median {stats[kind]['median_ms']:7.2f} ms   p95 {stats[kind]['p95_ms']:7.2f} ms")
+        ratios, targets = stats["ratios"], stats["targets"]
+        print(f"    floor a + w = {stats['floor_ms']} ms; b/(a+w) = {ratios['b_over_floor']} "
+              f"(target ≤ 2: {targets['b <= 2 x (a + w)']}), c/(a+w) = {ratios['c_over_floor']} "
+              f"(target ≤ 3: {targets['c <= 3 x (a + w)']})")
+        print(f"    old figure, against the inflated floor (a_old + empty commit): b {ratios['old_b_over_inflated_floor']}, "
+              f"c {ratios['old_c_over_inflated_floor']}")
+        for kind, figures in stats["statements"].items():
+            print(f"    SQL statements ({kind}): median {figures['median']}, max {figures['max']}")
 
 
 def main() -> None:
     """Run on PostgreSQL (durable settings) and on SQLite; save bench/results/bench_step_overhead.json."""
-    args = common.arguments(__doc__)
+    args = common.arguments(__doc__, extra=[("--samples", dict(type=int, default=None,
+                            help="samples per kind and step (default 150, 20 with --quick)"))])
     samples, warmup = (20, 3) if args.quick else (150, 10)
+    if args.samples:
+        samples = args.samples
     load_before = common.load_average()
     server, pg_info = common.start_bench_postgres()
     try:
@@ -293,10 +491,13 @@ def main() -> None:
     common.save_result("bench_step_overhead", {
         "samples_per_kind": samples, "warmup": warmup, "load_average_before": load_before,
         "postgresql_settings": pg_info["settings"],
-        "notes": "(a) uses the app's sandboxed script engine because the diagram's service tasks and DMN need it; "
-                 "the handlers' database reads/writes run inside (a) and are rolled back. (b) = complete_task + commit, "
-                 "its arguments (user with roles, task row) loaded before the clock starts. (c) = the whole request: session, permission checks, form parsing and "
-                 "validation, file upload, complete_task, evidence links, commit, redirect.",
+        "load_average_after": common.load_average(),
+        "notes": "(a) = the engine as the app runs it (cached spec, sandboxed script engine), the handlers stubbed "
+                 "with the results the real ones returned in a rolled-back probe; (w) = the completion's rows as Core "
+                 "statements and one durable commit; floor = a + w. (b) = complete_task + link_to_instance + commit, "
+                 "its arguments (user with roles, task row) loaded before the clock starts. (c) = the whole request: "
+                 "session, permission checks, form parsing and validation, file upload, complete_task, evidence links, "
+                 "commit, redirect. a_old/empty_commit: the old, inflated reference, kept for one release.",
         "postgresql": postgres, "sqlite": sqlite, "profile_b_postgresql": profile,
     }, pg_info["version"])
 

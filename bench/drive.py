@@ -5,7 +5,8 @@ starter in "apply" (a self-application per teacher), process-level starters late
 administrator opens a vote round per call, a teacher files an objection, the notice timer
 fires) — and then the driver works every open human task in the order it appeared (FIFO): the
 teacher answers their own steps, a committee member their own ballot, someone holding the task's
-role at its organisation claims and answers queue steps. Every action is one transaction, timed
+role at its organisation answers queue steps (claim and complete in one step; one in five is
+claimed first, in a transaction of its own). Every action is one transaction, timed
 under its kind ("start", "claim", "complete", "abandon", "open_round", "objection", "withdraw",
 "timer").
 
@@ -21,12 +22,13 @@ import io
 import random
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 import drive_review
 from werkzeug.datastructures import FileStorage
@@ -67,6 +69,22 @@ STATEMENTS = [
 PHASES = ("apply", "vote", "notice", "notice_end", "review", "review_end")
 OBJECTION_EVERY = 20  # one round in 20 (with someone on its notice) gets an objection...
 WITHDRAWAL_AT = 10    # ...and, offset by 10, one in 20 sees a recommended candidate withdraw
+CLAIM_FIRST_EVERY = 5  # one queue step in five is claimed before it is answered
+
+
+_THINKING = [False]
+
+
+@contextmanager
+def thinking():
+    """The simulated person reading before they answer (the page they look at): its statements are
+    not the action's, so they are not counted (they stay in the action's time, as a person's
+    reading of the form page is not in a real request's either: a small overstatement)."""
+    _THINKING[0] = True
+    try:
+        yield
+    finally:
+        _THINKING[0] = False
 
 
 @dataclass
@@ -160,7 +178,8 @@ def start_self_application(engine, teacher: User, population: Population, rng: r
 def declaration_answer(context: StepContext) -> dict | None:
     """A filled-in declaration with one uploaded PDF; an ineligible teacher withdraws instead."""
     task, rng = context.task, context.rng
-    application = db.session.scalar(select(Application).filter_by(instance_id=task.instance_id))
+    with thinking():
+        application = db.session.scalar(select(Application).filter_by(instance_id=task.instance_id))
     if application.status is ApplicationStatus.ineligible:
         return None
     # Every teacher uploads their own certificate: different bytes, a different digest.
@@ -247,11 +266,12 @@ def ballot_answer(context: StepContext) -> dict:
     elif roll < 0.13:
         chosen = rng.sample(ids, min(quota, len(ids)))
     else:
-        started = dict(db.session.execute(
-            select(RoundCandidate.id, TeacherProfile.teaching_start_date)
-            .join(TeacherProfile, TeacherProfile.user_id == RoundCandidate.teacher_id)
-            .where(RoundCandidate.id.in_(ids))
-        ).all())
+        with thinking():
+            started = dict(db.session.execute(
+                select(RoundCandidate.id, TeacherProfile.teaching_start_date)
+                .join(TeacherProfile, TeacherProfile.user_id == RoundCandidate.teacher_id)
+                .where(RoundCandidate.id.in_(ids))
+            ).all())
         today = date.today()
         score = {i: (today - started[i]).days / 365.25 + rng.gauss(0, 4) for i in ids}
         chosen = sorted(ids, key=score.get, reverse=True)[:quota]
@@ -411,6 +431,9 @@ class DriveStats:
     durations: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     by_process: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     by_step: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # "process/step"
+    # SQL statements per action, by a finer kind ("complete · fill_declaration", "complete ·
+    # cast_ballot (closing)", "start", "claim", …): where an N+1 would show first.
+    statements: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     wall_s: float = 0.0
 
     @property
@@ -418,12 +441,14 @@ class DriveStats:
         """Completed user tasks."""
         return len(self.durations["complete"])
 
-    def merge(self, durations: dict, by_process: dict) -> None:
+    def merge(self, durations: dict, by_process: dict, statements: dict | None = None) -> None:
         """Add another run's timings (a worker process's)."""
         for kind, values in durations.items():
             self.durations[kind].extend(values)
         for process_id, values in by_process.items():
             self.by_process[process_id].extend(values)
+        for kind, values in (statements or {}).items():
+            self.statements[kind].extend(values)
 
 
 class DriveIncomplete(RuntimeError):
@@ -460,6 +485,14 @@ class Driver:
                 )
             }
             self.last_task_id = db.session.scalar(select(db.func.max(HumanTask.id))) or 0
+            self.sql_engine = db.engine
+        self.statement_count = 0
+        event.listen(self.sql_engine, "before_cursor_execute", self._count_statement)
+
+    def _count_statement(self, *_args) -> None:
+        """Count every SQL statement the app sends (not the simulated person's reading, see `thinking`)."""
+        if not _THINKING[0]:
+            self.statement_count += 1
 
     def run(self, teacher_ids: list[int], processes: list[str] | None = None) -> DriveStats:
         """Drive every phase for these teachers and their schools, then check every instance ended."""
@@ -504,33 +537,43 @@ class Driver:
                 self._act(stats, task_id)
 
     def _act(self, stats: DriveStats, task_id: int) -> None:
-        """Claim if needed, then answer (or abandon) one task, each in its own transaction.
+        """Claim (one queue step in five), then answer (or abandon) one task, each in its own transaction.
 
         The actor is the task's assignee (the teacher of their own step, the member of their own
-        ballot) or the holder of the task's role at the task's organisation, who claims it first.
+        ballot) or the holder of the task's role at the task's organisation.
         """
         with self.app.app_context():
             task = db.session.get(HumanTask, task_id)
             if task.state is not TaskState.open:
                 return  # closed by the process meanwhile (e.g. a deadline)
             actor_id = task.assignee_id or self.role_holders[(task.role, task.org_id)]
-            needs_claim = task.assignee_id is None
+            # Most people answer a queue step straight away (claim and complete in one step);
+            # one in CLAIM_FIRST_EVERY claims it first, to tell colleagues, and answers after.
+            needs_claim = task.assignee_id is None and task_id % CLAIM_FIRST_EVERY == 0
             process_id, step = task.process_id, task.task_name
+            detail = f"complete · {task.task_name}"
+            if task.secret_handler:
+                siblings = db.session.scalar(select(func.count()).select_from(HumanTask).filter_by(
+                    instance_id=task.instance_id, task_name=task.task_name, state=TaskState.open))
+                detail += " (closing)" if siblings == 1 else ""
         if needs_claim:
             self._timed(stats, "claim", self._claim, task_id, actor_id)
-        kind, seconds = self._timed(stats, "complete", self._complete, task_id, actor_id)
+        kind, seconds = self._timed(stats, "complete", self._complete, task_id, actor_id, detail=detail)
         if kind == "complete":
             stats.by_process[process_id].append(seconds)
             stats.by_step[f"{process_id}/{step}"].append(seconds)
 
-    def _timed(self, stats: DriveStats, kind: str, action, *args) -> tuple[str, float]:
-        """Run one action in a request context and a transaction; record its duration under `kind`."""
+    def _timed(self, stats: DriveStats, kind: str, action, *args, detail: str | None = None) -> tuple[str, float]:
+        """Run one action in a request context and a transaction; record its duration under `kind`
+        and its SQL statements under `detail` (or the kind)."""
+        statements_before = self.statement_count
         started = time.perf_counter()
         with self.app.test_request_context():
             outcome = action(*args)
             db.session.commit()
         seconds = time.perf_counter() - started
         stats.durations[outcome or kind].append(seconds)
+        stats.statements[outcome or detail or kind].append(self.statement_count - statements_before)
         return outcome or kind, seconds
 
     def _start(self, driver: ProcessDriver, teacher_id: int, record: RunRecord) -> None:
@@ -547,7 +590,7 @@ class Driver:
         """Answer a task as the form page would: validate, check cited files, complete, link files."""
         user = load_user(user_id)
         task = get_actionable_task(user, task_id)
-        if task.assignee_id != user.id:
+        if task.assignee_id not in (user.id, None):
             raise RuntimeError(f"task {task_id} is assigned to {task.assignee_id}, not to {user_id}")
         driver = PROCESSES[task.process_id]
         context = StepContext(task, user, self.rng, engine=self.engine)

@@ -1,9 +1,11 @@
 """Handlers for the self-application process (workflows/self_application.bpmn)."""
 from __future__ import annotations
 
+from sqlalchemy import exists, extract, func, select, update
+
 from webapp.extensions import db
-from webapp.models import TitleHolding, utcnow
-from webapp.processes.self_application.events import application_event
+from webapp.models import AnnualAssessment, ApplicationCycle, TeacherProfile, TitleHolding, utcnow
+from webapp.processes.self_application.events import KINDS, application_event
 from webapp.processes.self_application.facts import full_years
 from webapp.processes.self_application.models import Application, ApplicationStatus
 
@@ -30,15 +32,34 @@ def _application(application_id) -> Application:
     "as on the cycle's deadline.",
 )
 def applicant_facts(application_id) -> dict:
-    """Facts about the applicant for the eligibility decision table."""
-    application = _application(application_id)
-    profile = application.teacher.profile
-    on = application.cycle.deadline_dt.date()
-    recent_years = range(on.year - 5, on.year)
-    excellent = sum(1 for a in profile.assessments if a.year in recent_years and a.rating == "excellent")
-    holds_same = db.session.query(TitleHolding.id).filter_by(
-        user_id=application.teacher_id, level=application.level, category=application.category, active=True
-    ).first() is not None
+    """Facts about the applicant for the eligibility decision table.
+
+    The application, the profile, the cycle's deadline, the count of excellent assessments and
+    whether the title is already held come in one query (were five, plus the teacher's row when
+    not the acting user). The application stays loaded for the status the next task sets.
+    """
+    deadline = ApplicationCycle.deadline_dt
+    if db.engine.dialect.name == "postgresql":  # the UTC year, as `deadline_dt.date()` gives it
+        deadline = func.timezone("UTC", deadline)
+    deadline_year = extract("year", deadline)
+    excellent = select(func.count()).select_from(AnnualAssessment).where(
+        AnnualAssessment.profile_id == TeacherProfile.id, AnnualAssessment.rating == "excellent",
+        AnnualAssessment.year >= deadline_year - 5, AnnualAssessment.year < deadline_year,
+    ).scalar_subquery()
+    holds_same = exists().where(
+        TitleHolding.user_id == Application.teacher_id, TitleHolding.level == Application.level,
+        TitleHolding.category == Application.category, TitleHolding.active.is_(True))
+    row = db.session.execute(
+        select(Application, TeacherProfile, ApplicationCycle.deadline_dt, excellent, holds_same)
+        .join(TeacherProfile, TeacherProfile.user_id == Application.teacher_id)
+        .join(ApplicationCycle, ApplicationCycle.id == Application.cycle_id)
+        .where(Application.id == int(application_id))
+    ).one_or_none()
+    if row is None:
+        raise LookupError(f"application {application_id} does not exist")
+    _application_row, profile, deadline_dt, excellent, holds_same = row
+    on = deadline_dt.date()
+    holds_same = bool(holds_same)
     return {
         "age": _full_years(profile.birth_date, on),
         "years_teaching": _full_years(profile.teaching_start_date, on),
@@ -58,9 +79,30 @@ def applicant_facts(application_id) -> dict:
          "a return (with its comment) or a refusal (with its reasons) is told to the teacher.")
 def set_application_status(application_id, status: str, subject: str | None = None, comment: str | None = None,
                            reasons: list | None = None) -> str:
-    """Update the application row; returns the new status."""
-    application = _application(application_id)
+    """Update the application row; returns the new status.
+
+    A status nobody is told about is one UPDATE, without reading the row first (unless this
+    step's facts already loaded it).
+    """
     new_status = ApplicationStatus(status)
+    if new_status not in KINDS and db.session.identity_map.get(
+            db.session.identity_key(Application, int(application_id))) is None:
+        now = utcnow()
+        values = {"status": new_status}
+        if subject:
+            values["subject"] = str(subject)[:64]
+        if new_status is ApplicationStatus.submitted:
+            values["submitted_dt"] = func.coalesce(Application.submitted_dt, now)
+        if new_status in (ApplicationStatus.accepted, ApplicationStatus.expired):
+            values["decided_dt"] = now
+        changed = db.session.execute(
+            update(Application).where(Application.id == int(application_id)).values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            raise LookupError(f"application {application_id} does not exist")
+        return new_status.value
+    application = _application(application_id)
     application.status = new_status
     if subject:
         application.subject = str(subject)[:64]

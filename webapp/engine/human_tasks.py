@@ -7,7 +7,7 @@ from flask import current_app
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..calendar import end_of_working_days
 from ..extensions import db
@@ -19,15 +19,37 @@ from .errors import WorkflowConfigurationError
 from .instructions import render_instructions
 
 
+def ready_user_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    """The BPMN ids of the workflow's READY user tasks: those an inbox row is open for."""
+    return {str(task.id) for task in workflow.get_tasks(state=SpiffState.READY, manual=True)}
+
+
 def sync_human_tasks(
-    instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None, new: bool = False
+    instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None, new: bool = False,
+    open_before: set[str] | None = None,
 ) -> list[HumanTask]:
     """Create rows for newly READY user tasks and close rows whose task moved on; return new rows.
 
     `new`: the instance was created in this transaction and cannot have rows yet (no query).
+    `open_before`: the BPMN ids of the tasks whose rows are open (the READY user tasks of the
+    state as it was stored, less a task the caller completed itself). With it nothing is read:
+    the rows of tasks that moved on are closed with one UPDATE, and only when there are any.
     """
     now = now or utcnow()
     ready = {str(task.id): task for task in workflow.get_tasks(state=SpiffState.READY, manual=True)}
+    if open_before is not None and not new:
+        moved_on = open_before - ready.keys()
+        if moved_on:
+            table = HumanTask.__table__
+            db.session.connection().execute(
+                update(table)
+                .where(table.c.instance_id == instance.id, table.c.bpmn_task_id.in_(sorted(moved_on)),
+                       table.c.state == TaskState.open)
+                .values(state=TaskState.cancelled, completed_dt=now)
+            )
+        created = [_new_row(instance, task, workflow, now) for task_id, task in ready.items() if task_id not in open_before]
+        db.session.add_all(created)
+        return created
     open_rows = [] if new else db.session.scalars(
         select(HumanTask).filter_by(instance_id=instance.id, state=TaskState.open)
     ).all()

@@ -9,14 +9,27 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, insert, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
-from ..models import Evidence, EvidenceLink, ProcessInstance, User
+from ..models import Evidence, EvidenceLink, ProcessInstance, User, utcnow
 from ..workflow.permissions import can_view_instance
 
 DIGEST_PREFIX = "sha256-"
+# (user id, evidence id) of the uploads stored in the current transaction: citing them needs no
+# query. Forgotten when the transaction ends either way.
+_STORED_NOW = "evidence_stored_now"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_stored_uploads(session, transaction) -> None:
+    """The transaction is over (committed or rolled back): what it stored is no longer 'now'."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_STORED_NOW, None)
 
 
 def store_upload(user: User, upload: FileStorage, field_schema: dict) -> str:
@@ -31,18 +44,15 @@ def store_upload(user: User, upload: FileStorage, field_schema: dict) -> str:
         if os.path.exists(temp_path):
             os.unlink(temp_path)
     evidence_id = DIGEST_PREFIX + digest
-    existing = db.session.scalar(select(Evidence).filter_by(digest=evidence_id, uploaded_by_id=user.id))
-    if existing is None:
-        db.session.add(
-            Evidence(
-                digest=evidence_id,
-                uploaded_by_id=user.id,
-                original_name=name[:255],
-                content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-                size=size,
-            )
-        )
-        db.session.flush()
+    # One statement: the same bytes uploaded again by the same person are the same row.
+    dialect_insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        dialect_insert(Evidence).values(
+            digest=evidence_id, uploaded_by_id=user.id, original_name=name[:255],
+            content_type=mimetypes.guess_type(name)[0] or "application/octet-stream", size=size, uploaded_dt=utcnow(),
+        ).on_conflict_do_nothing(index_elements=["digest", "uploaded_by_id"])
+    )
+    db.session.info.setdefault(_STORED_NOW, set()).add((user.id, evidence_id))
     return evidence_id
 
 
@@ -72,7 +82,10 @@ def evidence_path(digest_hex: str) -> Path:
 
 def check_citable(user: User, instance: ProcessInstance | None, evidence_ids: set[str]) -> None:
     """Refuse a form citing files the user neither uploaded nor can already see on this instance."""
+    stored_now = db.session.info.get(_STORED_NOW, ())
     for evidence_id in evidence_ids:
+        if (user.id, evidence_id) in stored_now:
+            continue
         own = db.session.scalar(select(Evidence.id).filter_by(digest=evidence_id, uploaded_by_id=user.id))
         if own is not None:
             continue
@@ -96,17 +109,15 @@ def link_to_instance(instance: ProcessInstance, evidence_ids: set[str], uploaded
     """
     if not evidence_ids:
         return
-    query = select(Evidence).where(Evidence.digest.in_(evidence_ids))
+    # One INSERT … SELECT (was: read the files, read the links, insert each): the rows to link
+    # are chosen by the database, and links the instance already has are left alone.
+    already = select(EvidenceLink.evidence_id).where(
+        EvidenceLink.evidence_id == Evidence.id, EvidenceLink.instance_id == instance.id)
+    chosen = select(Evidence.id, literal(instance.id)).where(
+        Evidence.digest.in_(sorted(evidence_ids)), ~already.exists())
     if uploaded_by is not None:
-        query = query.where(Evidence.uploaded_by_id == uploaded_by.id)
-    rows = db.session.scalars(query).all()
-    existing = set(
-        db.session.scalars(select(EvidenceLink.evidence_id).where(EvidenceLink.instance_id == instance.id))
-    )
-    for row in rows:
-        if row.id not in existing:
-            db.session.add(EvidenceLink(evidence_id=row.id, instance_id=instance.id))
-            existing.add(row.id)
+        chosen = chosen.where(Evidence.uploaded_by_id == uploaded_by.id)
+    db.session.execute(insert(EvidenceLink).from_select(["evidence_id", "instance_id"], chosen))
 
 
 def own_upload(user: User, evidence_id: str) -> Evidence | None:

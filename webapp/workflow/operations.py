@@ -12,20 +12,21 @@ its id is noted in the session (STOPPED_INSTANCES) so the request can tell the u
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID
 
 from flask_babel import gettext as _
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..definitions.form_sets import form_set_key
-from ..engine.human_tasks import sync_human_tasks
+from ..engine.human_tasks import ready_user_task_ids, sync_human_tasks
 from ..engine.limits import EngineBudget, EngineBudgetExceeded
 from ..engine.runtime import WorkflowEngine
 from ..extensions import db
@@ -73,7 +74,8 @@ def start_instance(
     db.session.add(instance)
     db.session.flush()
     _audit(instance, actor, "started")
-    _advance(engine, instance, workflow, new=True)
+    with _rows_kept_for_the_advance():
+        _advance(engine, instance, workflow, new=True)
     return instance
 
 
@@ -94,7 +96,7 @@ def get_actionable_task(user: User, task_id: int) -> HumanTask:
     """
     # The instance comes in the same query: every caller checks it and most complete the step.
     task = db.session.get(HumanTask, task_id, options=[joinedload(HumanTask.instance)])
-    if task is None or not may_reach_task(user, task) or not can_view_instance(user, task.instance):
+    if task is None or not may_reach_task(user, task) or not can_view_instance(user, task.instance, task):
         raise NotFound(_("No such task."))
     if task.state is TaskState.cancelled:
         raise Conflict(_("This step has been closed: the process moved on (for example, its deadline passed)."))
@@ -208,26 +210,30 @@ def complete_task(
     # task.run() does not check state itself: a completed task would run twice.
     if spiff_task is None or spiff_task.state != SpiffState.READY:
         raise Conflict(_("This step is no longer waiting for input."))
+    # The inbox rows mirror the READY user tasks as last stored: what is READY now is what has
+    # an open row, so the advance can tell new and finished steps apart without reading them.
+    open_before = ready_user_task_ids(workflow)
     _lock_instance(instance)
-    if task.secret_handler:
-        # A secret ballot: the handler counts it; the answers are kept nowhere else.
-        engine.registry.handler(task.secret_handler).func(context=spiff_task.data, user_id=user.id, answers=data)
-        data = None
-    else:
-        for key in form_keys:
-            # A field left empty this time must not keep the value from an earlier round.
-            spiff_task.data.pop(key, None)
-        spiff_task.task_spec.add_data_from_form(spiff_task, data)
-    now = utcnow()
-    task.state = TaskState.completed
-    task.completed_dt = now
-    task.completed_by_id = user.id
-    task.assignee_id = task.assignee_id or user.id
-    task.draft_json = None
-    _audit(instance, user, "completed", task, data=data)
-    # Running the user's task may already expand what follows (a multi-instance task), so it
-    # runs under the same error handling as the engine steps after it.
-    _advance(engine, instance, workflow, now, first=spiff_task.run)
+    with _rows_kept_for_the_advance():
+        if task.secret_handler:
+            # A secret ballot: the handler counts it; the answers are kept nowhere else.
+            engine.registry.handler(task.secret_handler).func(context=spiff_task.data, user_id=user.id, answers=data)
+            data = None
+        else:
+            for key in form_keys:
+                # A field left empty this time must not keep the value from an earlier round.
+                spiff_task.data.pop(key, None)
+            spiff_task.task_spec.add_data_from_form(spiff_task, data)
+        now = utcnow()
+        task.state = TaskState.completed
+        task.completed_dt = now
+        task.completed_by_id = user.id
+        task.assignee_id = task.assignee_id or user.id
+        task.draft_json = None
+        _audit(instance, user, "completed", task, data=data)
+        # Running the user's task may already expand what follows (a multi-instance task), so it
+        # runs under the same error handling as the engine steps after it.
+        _advance(engine, instance, workflow, now, first=spiff_task.run, open_before=open_before - {task.bpmn_task_id})
     return instance
 
 
@@ -262,20 +268,23 @@ def fire_due_timers(
     optimistic lock still checks the final save.
     """
     workflow = engine.restore(instance)
+    open_before = ready_user_task_ids(workflow)
     if not claimed:
         _lock_instance(instance)
     _audit(instance, None, "timer")
-    _advance(engine, instance, workflow, now, first=workflow.refresh_timers)
+    with _rows_kept_for_the_advance():
+        _advance(engine, instance, workflow, now, first=workflow.refresh_timers, open_before=open_before)
 
 
 def _advance(
     engine: WorkflowEngine, instance: ProcessInstance, workflow, now: datetime | None = None, new: bool = False,
-    first=None,
+    first=None, open_before: set[str] | None = None,
 ) -> None:
     """Run `first` (the user's task, fired timers), then engine steps within the advance's budget;
     store state, inbox rows and errors; flush (a stale copy → Conflict).
 
     `new`: the instance was created in this transaction, so it has no inbox rows yet.
+    `open_before`: the BPMN ids of the user tasks whose inbox rows are open (None: read them).
     """
     now = now or utcnow()
     budget = EngineBudget(engine.limits)
@@ -289,7 +298,7 @@ def _advance(
         _stop(instance, error)
     engine.store(instance, workflow, now)
     if instance.status is InstanceStatus.running or instance.status is InstanceStatus.completed:
-        sync_human_tasks(instance, workflow, now, new=new)
+        sync_human_tasks(instance, workflow, now, new=new, open_before=open_before)
     _flush_or_conflict()
 
 
@@ -314,9 +323,55 @@ def _error_text(error: Exception) -> str:
 
 
 def _lock_instance(instance: ProcessInstance) -> None:
-    """Bump the instance's version now, so a concurrent actor fails fast instead of after the work."""
-    instance.updated_dt = utcnow()
-    _flush_or_conflict()
+    """Bump the instance's version now, so a concurrent actor fails fast instead of after the work.
+
+    Taking the instance's row first also fixes the order of locks: the handlers' writes (a
+    ballot's counts, an application's status) and the inbox rows come after it, as in the
+    scheduler's job, which claims the row before it fires a timer. Without it, a ballot and
+    the timer closing the same vote could each hold what the other waits for.
+    One Core UPDATE, version-checked; the ORM's copy learns the new version without a flush.
+    """
+    if instance.lock_version is None:  # created in this transaction: nobody else can see it
+        return
+    now = utcnow()
+    table = ProcessInstance.__table__
+    result = db.session.connection().execute(
+        update(table).where(table.c.id == instance.id, table.c.lock_version == instance.lock_version)
+        .values(lock_version=instance.lock_version + 1, updated_dt=now)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again."))
+    set_committed_value(instance, "lock_version", instance.lock_version + 1)
+    set_committed_value(instance, "updated_dt", now)
+
+
+# Rows the handlers load during an advance stay in the session's identity map until it ends.
+# The identity map holds clean rows weakly, so without this every service task of a step read
+# the same application or vote round again (one SELECT each).
+_KEPT_ROWS = "rows_kept_for_the_advance"
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep_loaded_row(session, instance) -> None:
+    """Hold a strong reference to each row loaded while an advance runs (see `_rows_kept_for_the_advance`)."""
+    kept = session.info.get(_KEPT_ROWS)
+    if kept is not None:
+        kept.append(instance)
+
+
+@contextmanager
+def _rows_kept_for_the_advance():
+    """Keep every row loaded inside the block in the session until the block ends."""
+    info = db.session.info
+    outer = info.get(_KEPT_ROWS)
+    if outer is None:
+        info[_KEPT_ROWS] = []
+    try:
+        yield
+    finally:
+        if outer is None:
+            info.pop(_KEPT_ROWS, None)
 
 
 def _caused_by_database(error: BaseException) -> bool:

@@ -20,16 +20,30 @@ from ..models import HumanTask, ProcessInstance, TaskState, User
 from ..roles import OVERSEEING_ROLES, Role
 
 
-def can_view_instance(user: User, instance: ProcessInstance) -> bool:
-    """The subject, overseers of an organisation containing it, and people with a task on it."""
+def can_view_instance(user: User, instance: ProcessInstance, task: HumanTask | None = None) -> bool:
+    """The subject, overseers of an organisation containing it, and people with a task on it.
+
+    `task`: a task of the instance already in hand (the one being opened or completed); if it is
+    the user's, that answers without asking the database for one.
+    """
     if instance.subject_user_id == user.id:
         return True
     if instance.confidential:
         # An objection: its subject (the objector) and whoever investigates it, no other overseer.
-        return _has_task_on(user, instance)
+        return _task_grants(user, instance, task) or _has_task_on(user, instance)
     if oversees(user, instance.org_path):
         return True
-    return _has_task_on(user, instance)
+    return _task_grants(user, instance, task) or _has_task_on(user, instance)
+
+
+def _task_grants(user: User, instance: ProcessInstance, task: HumanTask | None) -> bool:
+    """True if `task`, a task of `instance`, is one `_has_task_on` would find for the user."""
+    if task is None or task.instance_id != instance.id:
+        return False
+    if user.id in (task.assignee_id, task.completed_by_id):
+        return True
+    return (task.state is TaskState.open and task.assignee_id is None and not task.personal
+            and holds_task_role(user, task))
 
 
 def may_reach_task(user: User, task: HumanTask) -> bool:

@@ -6,7 +6,8 @@ person (the keys below name each event).
 from __future__ import annotations
 
 from ...models import NotificationKind
-from ...notifications.events import app_path, holders_above, notify_event
+from ...models import utcnow
+from ...notifications.events import app_path, current_event_policy, event_row, holders_above, insert_events, notify_event
 from ...roles import Role
 from ...titles import call_title
 from .models import CandidateStatus, RoundCandidate, VoteRound
@@ -33,14 +34,20 @@ def ballots_issued(round_: VoteRound, voter_ids: list[int]) -> None:
 def list_published(round_: VoteRound) -> None:
     """Every candidate learns whether the vote recommended them once the list is on notice."""
     about = _about(round_)
+    policy, now = current_event_policy(), utcnow()
+    recommended = {**about, "notice_end": round_.notice_end_dt.isoformat(), "link": _notice_page(round_)}
+    others = {**about, "link": app_path("self_application.mine")}
+    rows = []  # one INSERT for the whole list (was one per candidate)
     for candidate in round_.candidates:
         if candidate.status is CandidateStatus.recommended:
-            notify_event(NotificationKind.recommended, [candidate.teacher_id], key=f"candidate:{candidate.id}:published",
-                         params={**about, "notice_end": round_.notice_end_dt.isoformat()}, link=_notice_page(round_))
+            kind, params = NotificationKind.recommended, recommended
         elif candidate.status in (CandidateStatus.reserve, CandidateStatus.not_passed):
-            notify_event(NotificationKind.not_recommended, [candidate.teacher_id],
-                         key=f"candidate:{candidate.id}:published", params=about,
-                         link=app_path("self_application.mine"))
+            kind, params = NotificationKind.not_recommended, others
+        else:
+            continue
+        if policy.enabled(kind):
+            rows.append(event_row(kind, candidate.teacher_id, f"candidate:{candidate.id}:published", now, params=dict(params)))
+    insert_events(rows)
 
 
 def moved_up(candidate: RoundCandidate | None) -> None:

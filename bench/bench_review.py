@@ -197,7 +197,7 @@ def print_result(result: dict) -> None:
     review, assigning = result["review"], result["expert_assignment"]
     print(f"\n== city-size review on PostgreSQL: a county of {result['teachers']} teachers driven through the cycle "
           f"(school quota {result['school_quota']} on the chosen call), then one review: {review['candidates']} "
-          f"candidates, {review['places']} places, {result['experts_added']} experts "
+          f"candidates, {review['places']} places, {result['experts_added']} experts added to the county's own "
           f"({review['experts_scoring']} scoring, {review['assignments']} assignments, "
           f"{review['sheet_candidates_min']}–{review['sheet_candidates_max']} candidates per sheet), "
           f"{review['formal']} formal; {result['completions']} completions in {result['wall_s']} s")

@@ -6,7 +6,7 @@ county whose reported lists hold about 400 recommended candidates: a generated c
 teachers, 60 schools) goes through the whole cycle (bench/drive.py: applications, the school
 reviews, the votes with their notices, objections, withdrawals and timers), with one change made
 the county office's way before the votes (`set_quota`, untimed): the call with the most accepted
-applications gets the smallest school quota that lets its schools' lists reach 400 (the other
+applications gets the smallest school quota that lets its schools' lists reach ~400 (aimed at 430 accepted; the other
 calls keep the default 2). The county office then opens the review of that call only (places:
 the pool / 1.2, so the 差额 margin holds), after 30 experts (no school) and a leading group were
 added (untimed); the review is driven to its result like in bench_cycle.py
@@ -19,7 +19,7 @@ candidates.
 Printed: the pool, places, formal candidates, every review step's completion times, the expert
 assignment (the `assign_experts` service task: conflict checks, the MILP solver and the
 assignment rows; the solver alone beside it), and a scoring completion (one expert's score
-sheet of ~67 candidates) against a self-application step (target ≤ 1.25×). PostgreSQL.
+sheet of ~44 candidates) against a self-application step (target ≤ 1.25×). PostgreSQL.
 `--quick`: the small population (one county's call, about 12 candidates).
 """
 from __future__ import annotations

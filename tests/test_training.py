@@ -499,3 +499,22 @@ def test_existing_title_holders_are_imported_from_excel_all_or_nothing(app, coun
                        content_type="multipart/form-data").status_code == 422        # again: numbers used, titles held
     assert sessions("sqcounty").get(base).status_code == 404
     assert sessions("training").get(f"{base}/template.xlsx").status_code == 404
+
+
+def test_the_bulk_import_keeps_the_registers_rule_of_one_active_title(app):
+    from webapp.register import RegisterError
+    from webapp.register.bulk import HeldTitle, import_titles
+
+    with app.test_request_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "t001"))
+        held = HeldTitle(user_id=user_id, level="county", category="backbone", conferred_on=date(2024, 1, 1),
+                         valid_until=date(2029, 1, 1), certificate_no="NEW-1")
+        before = db.session.query(TitleHolding).count()
+        with pytest.raises(RegisterError):
+            import_titles([held], county_id=1)
+        other = HeldTitle(user_id=user_id, level="county", category="famous_teacher", conferred_on=date(2024, 1, 1),
+                          valid_until=date(2029, 1, 1), certificate_no="NEW-2")
+        with pytest.raises(RegisterError):
+            import_titles([other, other], county_id=1)
+        assert db.session.query(TitleHolding).count() == before
+        db.session.rollback()

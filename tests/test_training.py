@@ -47,6 +47,14 @@ def county(app):
         add_second_county()
         org = db.session.scalar(select(Organisation).filter_by(name="汉阴县"))
         review = finished_review(org, "backbone", FORMAL, RESERVE)
+        from webapp.processes.self_application.models import Application, ApplicationStatus
+
+        t018 = next(c for c in review.candidates if c.teacher.username == "t018")
+        application = Application(teacher_id=t018.teacher_id, school_id=t018.school_id, cycle_id=review.cycle_id,
+                                  level="county", category="backbone", status=ApplicationStatus.accepted)
+        db.session.add(application)          # (no instance: its stage is read directly, not on the page)
+        db.session.flush()
+        t018.application_id = application.id
         db.session.commit()
         ids = {"county": org.id, "review": review.id}
     yield ids
@@ -314,6 +322,14 @@ def test_each_trainee_sees_only_their_own_scores(app, sessions):
     page = sessions("t018").get(f"/training/mine/{trainees['t018']['id']}").get_data(as_text=True)
     assert "54" in page and "60" in page and "82" not in page
     assert sessions("t018").get(f"/training/mine/{trainees['t016']['id']}").status_code == 404
+    from webapp.processes.training.stages import teacher_stages
+
+    with app.test_request_context():                 # what *我的申报* shows beside the application
+        user = db.session.scalar(select(User).where(User.username == "t018"))
+        (stage,) = teacher_stages(user).values()
+        assert "培养：已淘汰" in stage.label and "54" in stage.label
+        assert stage.link_url == f"/training/mine/{trainees['t018']['id']}"
+        assert teacher_stages(db.session.scalar(select(User).where(User.username == "t016"))) == {}
     assert sessions("t018").get(f"/training/{_cohort(app).id}").status_code == 404
     assert sessions("research").get(f"/training/{_cohort(app).id}/scores").status_code == 404
 

@@ -349,6 +349,15 @@ def test_the_conferral_numbers_certificates_in_the_register(app, county, session
     assert office.post(f"/tasks/{approve}", data={"approval_decision": "approve", "approval_comment": "同意",
                                                   "_action": "submit"}).status_code == 404
     leader = sessions("leader")
+    # Returned once: the office reads the comment on its step and proposes again.
+    assert leader.post(f"/tasks/{approve}", data={"approval_decision": "return", "approval_comment": "请核对学科",
+                                                  "_action": "submit"}).status_code in (302, 303)
+    propose = _open_task(app, "propose")
+    assert "请核对学科" in office.get(f"/tasks/{propose}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(TitleHolding).count() == 0
+    assert office.post(f"/tasks/{propose}", data={"proposal_confirmed": "true", "_action": "submit"}).status_code in (302, 303)
+    approve = _open_task(app, "approve")
     assert leader.post(f"/tasks/{approve}", data={"approval_decision": "approve", "approval_comment": "同意授予",
                                                   "_action": "submit"}).status_code in (302, 303)
     with app.app_context():

@@ -47,6 +47,14 @@ def county(app):
         add_second_county()
         org = db.session.scalar(select(Organisation).filter_by(name="汉阴县"))
         review = finished_review(org, "backbone", FORMAL, RESERVE)
+        from webapp.processes.self_application.models import Application, ApplicationStatus
+
+        t018 = next(c for c in review.candidates if c.teacher.username == "t018")
+        application = Application(teacher_id=t018.teacher_id, school_id=t018.school_id, cycle_id=review.cycle_id,
+                                  level="county", category="backbone", status=ApplicationStatus.accepted)
+        db.session.add(application)          # (no instance: its stage is read directly, not on the page)
+        db.session.flush()
+        t018.application_id = application.id
         db.session.commit()
         ids = {"county": org.id, "review": review.id}
     yield ids
@@ -314,6 +322,14 @@ def test_each_trainee_sees_only_their_own_scores(app, sessions):
     page = sessions("t018").get(f"/training/mine/{trainees['t018']['id']}").get_data(as_text=True)
     assert "54" in page and "60" in page and "82" not in page
     assert sessions("t018").get(f"/training/mine/{trainees['t016']['id']}").status_code == 404
+    from webapp.processes.training.stages import teacher_stages
+
+    with app.test_request_context():                 # what *我的申报* shows beside the application
+        user = db.session.scalar(select(User).where(User.username == "t018"))
+        (stage,) = teacher_stages(user).values()
+        assert "培养：已淘汰" in stage.label and "54" in stage.label
+        assert stage.link_url == f"/training/mine/{trainees['t018']['id']}"
+        assert teacher_stages(db.session.scalar(select(User).where(User.username == "t016"))) == {}
     assert sessions("t018").get(f"/training/{_cohort(app).id}").status_code == 404
     assert sessions("research").get(f"/training/{_cohort(app).id}/scores").status_code == 404
 
@@ -333,6 +349,15 @@ def test_the_conferral_numbers_certificates_in_the_register(app, county, session
     assert office.post(f"/tasks/{approve}", data={"approval_decision": "approve", "approval_comment": "同意",
                                                   "_action": "submit"}).status_code == 404
     leader = sessions("leader")
+    # Returned once: the office reads the comment on its step and proposes again.
+    assert leader.post(f"/tasks/{approve}", data={"approval_decision": "return", "approval_comment": "请核对学科",
+                                                  "_action": "submit"}).status_code in (302, 303)
+    propose = _open_task(app, "propose")
+    assert "请核对学科" in office.get(f"/tasks/{propose}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(TitleHolding).count() == 0
+    assert office.post(f"/tasks/{propose}", data={"proposal_confirmed": "true", "_action": "submit"}).status_code in (302, 303)
+    approve = _open_task(app, "approve")
     assert leader.post(f"/tasks/{approve}", data={"approval_decision": "approve", "approval_comment": "同意授予",
                                                   "_action": "submit"}).status_code in (302, 303)
     with app.app_context():
@@ -499,3 +524,22 @@ def test_existing_title_holders_are_imported_from_excel_all_or_nothing(app, coun
                        content_type="multipart/form-data").status_code == 422        # again: numbers used, titles held
     assert sessions("sqcounty").get(base).status_code == 404
     assert sessions("training").get(f"{base}/template.xlsx").status_code == 404
+
+
+def test_the_bulk_import_keeps_the_registers_rule_of_one_active_title(app):
+    from webapp.register import RegisterError
+    from webapp.register.bulk import HeldTitle, import_titles
+
+    with app.test_request_context():
+        user_id = db.session.scalar(select(User.id).where(User.username == "t001"))
+        held = HeldTitle(user_id=user_id, level="county", category="backbone", conferred_on=date(2024, 1, 1),
+                         valid_until=date(2029, 1, 1), certificate_no="NEW-1")
+        before = db.session.query(TitleHolding).count()
+        with pytest.raises(RegisterError):
+            import_titles([held], county_id=1)
+        other = HeldTitle(user_id=user_id, level="county", category="famous_teacher", conferred_on=date(2024, 1, 1),
+                          valid_until=date(2029, 1, 1), certificate_no="NEW-2")
+        with pytest.raises(RegisterError):
+            import_titles([other, other], county_id=1)
+        assert db.session.query(TitleHolding).count() == before
+        db.session.rollback()

@@ -4,7 +4,7 @@ The county office downloads a template, fills one row per title and uploads it: 
 checked (the person exists in the county and the name matches, level and category, dates,
 certificate numbers unique in the sheet and the register, no second active title of the same
 kind), a preview shows what would be entered, and the sheet is applied all or nothing through
-`webapp.register.confer(source="import")`.
+`webapp.register.bulk.import_titles` (the register's invariants, in bulk).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import register
+from ...register.bulk import HeldTitle, import_titles
 from ...extensions import db
 from ...models import Organisation, TeacherProfile, TitleHolding, TitleStatus, User
 from ...titles import CATEGORIES, LEVELS
@@ -173,26 +173,18 @@ def read(county: Organisation, content: bytes) -> HolderSheet:
     return result
 
 
-def apply(county: Organisation, sheet: HolderSheet, actor_id: int) -> int:
-    """Enter every row through the register (the caller's transaction: all or nothing)."""
+def apply(county: Organisation, sheet: HolderSheet, actor_id: int | None) -> int:
+    """Enter every row through the register's bulk import (the caller's transaction: all or nothing)."""
     schools = {}
     for chunk in _chunks([r.user_id for r in sheet.rows], 900):
         schools.update(db.session.execute(select(TeacherProfile.user_id, TeacherProfile.school_id)
                                           .where(TeacherProfile.user_id.in_(chunk))).all())
-    # Rows were checked against the register in `read`; no flush per row (each `confer` queries).
-    with db.session.no_autoflush:
-        for row in sheet.rows:
-            _enter(county, row, schools.get(row.user_id), actor_id)
-    db.session.flush()
-    return len(sheet.rows)
-
-
-def _enter(county: Organisation, row: HolderRow, school_id: int | None, actor_id: int) -> None:
-    v = row.values
-    register.confer(user_id=row.user_id, level=v["level"], category=v["category"], subject=v["subject"],
-                    org_id=school_id, county_id=county.id, certificate_no=v["certificate_no"],
-                    conferred_on=v["conferred_on"], valid_until=v["valid_until"], term_years=5,
-                    allowance_monthly=v["allowance_monthly"], actor_id=actor_id, source="import")
+    titles = [HeldTitle(user_id=r.user_id, level=r.values["level"], category=r.values["category"],
+                        subject=r.values["subject"], org_id=schools.get(r.user_id),
+                        certificate_no=r.values["certificate_no"], conferred_on=r.values["conferred_on"],
+                        valid_until=r.values["valid_until"], allowance_monthly=r.values["allowance_monthly"])
+              for r in sheet.rows]
+    return import_titles(titles, county_id=county.id, actor_id=actor_id)
 
 
 def _chunks(items: list, size: int):

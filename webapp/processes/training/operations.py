@@ -183,7 +183,7 @@ def apply_rules(cohort: TrainingCohort, decided: dict) -> None:
 
 def _require(cohort: TrainingCohort, *stages: CohortStatus) -> None:
     if cohort.status not in stages:
-        raise Conflict(_("This training is past that stage."))
+        raise Conflict(_("This cannot be done at the training's current stage."))
 
 
 def save_plan(cohort: TrainingCohort, form) -> None:

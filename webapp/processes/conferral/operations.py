@@ -18,6 +18,7 @@ from ...workflow.operations import start_instance
 from ..training.models import CohortStatus, TrainingCohort
 from ..training.operations import today
 from ..training.results import passed_trainees
+from . import notices
 from .models import Conferral, ConferralEntry, ConferralStatus
 
 PROCESS_ID = "conferral"
@@ -140,6 +141,7 @@ def confer_all(conferral: Conferral, on: date | None = None, instance_id: int | 
         db.session.flush()
         entry.title_id = title.id
         titles.append(title)
+        notices.conferred(title, instance_id)
     conferral.status = ConferralStatus.conferred
     conferral.conferred_on = on
     db.session.flush()

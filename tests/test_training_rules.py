@@ -69,3 +69,7 @@ def test_conferral_rules_give_the_term_allowance_and_number_format(table):
     assert table("conferral_rules", "county", "backbone")["allowance_monthly"] == 300
     assert table("conferral_rules", "province", "backbone")["term_years"] == 5
     check_certificate_format(famous["certificate_format"])
+    # No second approval by the HR bureau unless a county's variant of the table asks for it.
+    assert {table("conferral_rules", level, category)["hr_approval"] for level, category in (
+        ("school", "backbone"), ("county", "famous_teacher"), ("county", "academic_leader"), ("county", "backbone"),
+        ("province", "backbone"))} == {False}

@@ -104,7 +104,7 @@ def apply_rules(conferral: Conferral, decided: dict) -> None:
     if not 1 <= term <= 10:
         raise ValueError(f"conferral_rules: term_years {term} out of range")
     conferral.rules = {"term_years": term, "allowance_monthly": max(0, int(decided["allowance_monthly"])),
-                       "certificate_format": fmt}
+                       "certificate_format": fmt, "hr_approval": bool(decided.get("hr_approval", False))}
     conferral.status = ConferralStatus.proposing
 
 

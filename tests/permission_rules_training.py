@@ -44,7 +44,10 @@ def own_place(data: dict | None = None):
 
 
 def county(**extra):
-    return lambda world: [Target("汉阴县", {"county_id": world.ids["county1"], **extra})]
+    """汉阴县 (with its holders import when `job_id` is named)."""
+    return lambda world: [Target("汉阴县", {"county_id": world.ids["county1"],
+                                           **{k: world.ids["holders_job"] if k == "job_id" else v
+                                              for k, v in extra.items()}})]
 
 
 def certificates(world):
@@ -94,4 +97,6 @@ TRAINING_RULES: dict[tuple[str, str], Rule] = {
     ("conferral.import_holders", "GET"): Rule(county(), only(OFFICE, 200)),
     ("conferral.import_holders", "POST"): Rule(lambda world: [Target("汉阴县", {"county_id": world.ids["county1"]}, None, {})],
                                                only(OFFICE, 422)),  # no file
+    ("conferral.holders_job", "GET"): Rule(county(job_id=0), only(OFFICE, 200)),
+    ("conferral.holders_job_apply", "POST"): Rule(county(job_id=0), only(OFFICE, 409)),  # applied already
 }

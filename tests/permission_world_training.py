@@ -9,7 +9,8 @@ of 汉阴县 of which the world has no county review (this year's, last year's a
   every trainee teaches mathematics, so `research` is their mentor; t002 handed in a practice record;
 - a cohort trained, assessed and **conferred** (last year's call): t002 and t036 hold numbered
   certificates, t037 failed the pass line;
-- a finished review without a cohort yet (the year before's), for the office to open.
+- a finished review without a cohort yet (the year before's), for the office to open;
+- a holders import of the county office, applied.
 """
 from __future__ import annotations
 
@@ -97,6 +98,13 @@ def add_training(world) -> None:
         record = training.submit_practice(trainee.teacher, trainee.id, "教学设计", "《一元一次方程》教学设计，含学情分析。", "")
         stage = db.session.scalar(select(HumanTask.id).filter_by(instance_id=cohort.instance_id, task_name="centralised",
                                                                  state=TaskState.open))
-        ids.update(cohort=cohort.id, trainee=trainee.id, practice=record.id, training_stage=stage,
+        # A holders import of the county office, applied already (its page; applying it again is refused).
+        from webapp.people.models import ImportJob
+
+        job = ImportJob(kind="title_holders", org_id=county.id, created_by_id=office.id, file_name="holders.xlsx",
+                        status="applied", total=1, done=1, summary={"rows": 1, "applied": 1})
+        db.session.add(job)
+        db.session.flush()
+        ids.update(holders_job=job.id, cohort=cohort.id, trainee=trainee.id, practice=record.id, training_stage=stage,
                    ready_review=_review(county, _cycle(county, this_year - 2), ["t013"], []).id)
         db.session.commit()

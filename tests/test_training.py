@@ -486,6 +486,28 @@ def test_the_pages_in_english_have_no_chinese_but_user_data(app, county, session
     assert not problems, "\n".join(problems[:20])
 
 
+def _names_ids(app) -> dict[str, int]:
+    with app.app_context():
+        return dict(db.session.execute(select(User.username, User.id)).all())
+
+
+def _wait(app, job_url: str) -> None:
+    from webapp.people.importing.jobs import wait
+
+    wait(app, int(job_url.rstrip("/").rsplit("/", 1)[1]))
+
+
+def _holders_job(app, office, base: str, sheet):
+    """Upload a holders sheet, wait for its background check, return the job's page."""
+    response = office.post(base, data={"sheet": (sheet, "h.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    job_url = response.headers["Location"]
+    _wait(app, job_url)
+    page = office.get(job_url)
+    assert page.status_code == 200
+    return page
+
+
 def test_existing_title_holders_are_imported_from_excel_all_or_nothing(app, county, sessions):
     from openpyxl import load_workbook
 
@@ -502,27 +524,51 @@ def test_existing_title_holders_are_imported_from_excel_all_or_nothing(app, coun
                   ["t007", "某某", "county", "backbone", "", "OLD-2022-001", "2023-09-01", "2022-09-01", "abc"],
                   ["nobody", "", "county", "backbone", "", "X", "2023-09-01", "2028-09-01", ""],
                   ["q001", "", "county", "backbone", "", "Y", "2023-09-01", "2028-09-01", ""]]
-    response = office.post(base, data={"sheet": (_xlsx(bad), "h.xlsx"), "confirm": "1"}, content_type="multipart/form-data")
-    page = response.get_data(as_text=True)
-    assert response.status_code == 422
+    # A sheet with problems: checked in the background, refused with every row's problem; nothing saved.
+    page = _holders_job(app, office, base, _xlsx(bad)).get_data(as_text=True)
+    assert 'data-status="refused"' in page
     problems = page[page.index("import-problems"):]
     assert problems.count("<li>") >= 4, problems[:2000]      # t017 (holds it), t007, nobody, q001
     with app.app_context():
         assert db.session.scalar(select(TitleHolding.id).where(TitleHolding.source == "import")) is None
     wrong = _xlsx([["a", "b"], ["c", "d"]])
-    assert office.post(base, data={"sheet": (wrong, "w.xlsx")}, content_type="multipart/form-data").status_code == 422
-    preview = office.post(base, data={"sheet": (_xlsx(rows), "h.xlsx"), "confirm": "0"}, content_type="multipart/form-data")
-    assert preview.status_code == 200 and "OLD-2023-002" in preview.get_data(as_text=True)
-    assert office.post(base, data={"sheet": (_xlsx(rows), "h.xlsx"), "confirm": "1"},
-                       content_type="multipart/form-data").status_code == 302
+    refused = office.post(base, data={"sheet": (wrong, "w.xlsx")}, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "import-problems" in refused.get_data(as_text=True)  # refused at once
+    assert office.post(base, data={}, content_type="multipart/form-data").status_code == 422  # no file
+    # A good sheet: checked, a preview, nothing saved until applied.
+    preview = _holders_job(app, office, base, _xlsx(rows))
+    page = preview.get_data(as_text=True)
+    assert 'data-status="checked"' in page and "OLD-2023-002" in page
+    with app.app_context():
+        assert db.session.scalar(select(TitleHolding.id).where(TitleHolding.source == "import")) is None
+    job_url = preview.request.path
+    assert sessions("sqcounty").get(job_url).status_code == 404          # another county's office
+    applied = office.post(f"{job_url}/apply")
+    assert applied.status_code == 302
+    _wait(app, job_url)
+    assert 'data-status="applied"' in office.get(job_url).get_data(as_text=True)
+    assert office.post(f"{job_url}/apply").status_code == 409              # applied once only
     with app.app_context():
         imported = db.session.scalars(select(TitleHolding).where(TitleHolding.source == "import")
                                       .order_by(TitleHolding.id)).all()
         assert [(t.holder.username, t.category, t.valid_until) for t in imported] == [
             ("t001", "backbone", date(2027, 9, 1)), ("t004", "academic_leader", date(2028, 9, 1))]
         assert [e.kind for e in imported[0].events] == ["imported", "allowance_started"]
-    assert office.post(base, data={"sheet": (_xlsx(rows), "h.xlsx"), "confirm": "1"},
-                       content_type="multipart/form-data").status_code == 422        # again: numbers used, titles held
+    again = _holders_job(app, office, base, _xlsx(rows)).get_data(as_text=True)
+    assert 'data-status="refused"' in again and again.count("已持有该称号") == 2   # titles held now
+    assert office.get(base).status_code == 200 and job_url in office.get(base).get_data(as_text=True)
+    # While a job runs, its page shows the progress and refreshes itself (the office may leave and come back).
+    from webapp.people.models import ImportJob
+
+    with app.app_context():
+        running = ImportJob(kind="title_holders", org_id=county["county"], created_by_id=_names_ids(app)["county"],
+                            file_name="big.xlsx", status="checking", total=40000, done=10000)
+        db.session.add(running)
+        db.session.commit()
+        running_id = running.id
+    page = office.get(f"{base}/{running_id}").get_data(as_text=True)
+    assert 'id="job-progress"' in page and 'value="25"' in page and 'http-equiv="refresh"' in page
+    assert office.get(f"/admin/people/imports/{running_id}").status_code == 404   # not a people import
     assert sessions("sqcounty").get(base).status_code == 404
     assert sessions("training").get(f"{base}/template.xlsx").status_code == 404
 

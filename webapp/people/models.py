@@ -41,6 +41,8 @@ class ImportJob(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     file_name: Mapped[str] = mapped_column(String(255))
+    # people (webapp/people/importing) or title_holders (webapp/processes/conferral/holders_jobs.py)
+    kind: Mapped[str] = mapped_column(String(16), default="people", server_default="people")
     # checking → checked | refused; applying → applied | failed
     status: Mapped[str] = mapped_column(String(16), default="checking")
     total: Mapped[int] = mapped_column(Integer, default=0)

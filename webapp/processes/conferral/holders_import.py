@@ -77,8 +77,23 @@ def _cell(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def read(county: Organisation, content: bytes) -> HolderSheet:
-    """Check every row; `rows` are only kept when there is no problem at all."""
+def layout_problems(content: bytes) -> list[str]:
+    """What refuses the file at once, before any row is read: not a workbook, or not the template's columns."""
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+        head = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True, max_row=2)]
+    except Exception:  # noqa: BLE001  (an unreadable upload is one answer)
+        return [_("This is not an Excel workbook (.xlsx).")]
+    if len(head) < 2 or [c.lower() for c in head[1][:len(COLUMNS)]] != COLUMNS:
+        return [_("Use the template: row 2 must name the columns %(columns)s.", columns=", ".join(COLUMNS))]
+    return []
+
+
+def read(county: Organisation, content: bytes, progress=None) -> HolderSheet:
+    """Check every row; `rows` are only kept when there is no problem at all. `progress(done, total)`
+    is told every 500 rows (the background job's progress bar)."""
     from openpyxl import load_workbook
 
     result = HolderSheet()
@@ -119,7 +134,9 @@ def read(county: Organisation, content: bytes) -> HolderSheet:
                                        .where(TitleHolding.status == TitleStatus.active,
                                               TitleHolding.user_id.in_(chunk))).all())
     seen_numbers, seen_titles = set(), set()
-    for number, row in data:
+    for index, (number, row) in enumerate(data):
+        if progress is not None and index % 500 == 0:
+            progress(index, len(data))
         row = (row + [""] * len(COLUMNS))[:len(COLUMNS)]
         values = dict(zip(COLUMNS, row))
         problems = []
@@ -173,8 +190,9 @@ def read(county: Organisation, content: bytes) -> HolderSheet:
     return result
 
 
-def apply(county: Organisation, sheet: HolderSheet, actor_id: int | None) -> int:
-    """Enter every row through the register's bulk import (the caller's transaction: all or nothing)."""
+def apply(county: Organisation, sheet: HolderSheet, actor_id: int | None, progress=None) -> int:
+    """Enter every row through the register's bulk import (the caller's transaction: all or nothing);
+    `progress(done)` is told after each chunk of 5,000 titles."""
     schools = {}
     for chunk in _chunks([r.user_id for r in sheet.rows], 900):
         schools.update(db.session.execute(select(TeacherProfile.user_id, TeacherProfile.school_id)
@@ -184,7 +202,13 @@ def apply(county: Organisation, sheet: HolderSheet, actor_id: int | None) -> int
                         certificate_no=r.values["certificate_no"], conferred_on=r.values["conferred_on"],
                         valid_until=r.values["valid_until"], allowance_monthly=r.values["allowance_monthly"])
               for r in sheet.rows]
-    return import_titles(titles, county_id=county.id, actor_id=actor_id)
+    if progress is None:
+        return import_titles(titles, county_id=county.id, actor_id=actor_id)
+    count = 0
+    for chunk in _chunks(titles, 5000):  # the sheet has no title twice: chunks cannot collide with each other
+        count += import_titles(chunk, county_id=county.id, actor_id=actor_id)
+        progress(count)
+    return count
 
 
 def _chunks(items: list, size: int):

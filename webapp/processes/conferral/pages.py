@@ -138,10 +138,8 @@ def _holders_job(county_id: int, job_id: int):
 @login_required
 def holders_job(county_id: int, job_id: int):
     """The job's progress (the page refreshes itself and may be left), then its preview or problems."""
-    from ...people.importing.jobs import live_progress
-
     county, job = _holders_job(county_id, job_id)
-    done, total = live_progress(job) if job.running else (job.done, job.total)
+    done, total = holders_jobs.live_progress(job) if job.running else (job.done, job.total)
     return render_template("conferral/import_job.html", county=county, job=job, done=done, total=total,
                            percent=0 if not total else min(100, done * 100 // total))
 

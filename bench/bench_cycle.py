@@ -9,7 +9,9 @@
    candidate withdraws; the notice timer is fired the scheduler's way; the administrator reports
    the list. Then the county office opens the review of every call with reported lists and the
    review is driven to its result (bench/drive_review.py: materials, opinions, 30 experts'
-   score sheets, approval, the notice timer). On PostgreSQL and on SQLite: completions per
+   score sheets, approval, the notice timer), its formal candidates trained and the titles
+   conferred (bench/drive_training.py: plan, attendance, scores entered in the stage steps; the
+   office proposes, the leading group approves, certificates numbered). On PostgreSQL and on SQLite: completions per
    second, per action, per process and per review step; a scoring completion (one expert's
    score sheet) against a self-application step (target ≤ 1.25×). `--review-only`: just that
    run on PostgreSQL.
@@ -29,7 +31,7 @@ import multiprocessing
 import time
 
 import common
-from drive import WITH_REVIEW, Driver, DriveStats
+from drive import WITH_TRAINING, Driver, DriveStats
 from sqlalchemy import func, select, text
 
 from webapp.extensions import db
@@ -114,7 +116,7 @@ def county_run(database_url: str, label: str, quick: bool, workers: int = 1, pre
     teachers = [teacher for teacher in population.teacher_ids if teacher in prefix_ids]
     started_load = common.load_average()
     if workers == 1:
-        stats = Driver(app, population).run(teachers, processes=WITH_REVIEW)
+        stats = Driver(app, population).run(teachers, processes=WITH_TRAINING)
     else:
         stats = _parallel(database_url, population, teachers, workers)
     result = describe(stats)
@@ -125,7 +127,7 @@ def county_run(database_url: str, label: str, quick: bool, workers: int = 1, pre
           f"({result['actions_per_s']} actions/s incl. starts, claims, withdrawals, rounds, objections, timers)")
     print_figures(result)
     for step, figures in result["complete_by_step"].items():
-        if step.startswith("county_review/"):
+        if step.startswith(("county_review/", "training/", "conferral/")):
             print(f"   complete · {step:<34} n={figures['n']:<5} median {figures['median_ms']:7.2f} ms   "
                   f"p95 {figures['p95_ms']:7.2f} ms")
     cost = result["scoring"] = scoring_cost(result)

@@ -31,6 +31,7 @@ from typing import Callable
 from sqlalchemy import event, func, select
 
 import drive_review
+import drive_training
 from werkzeug.datastructures import FileStorage
 
 from webapp.processes.self_application.operations import start_application, withdraw_application
@@ -66,7 +67,7 @@ STATEMENTS = [
 
 # The order of a run: applications first, then the schools' votes on the accepted ones, then
 # objections during the public notice, then the end of the notice (the timer) and the report.
-PHASES = ("apply", "vote", "notice", "notice_end", "review", "review_end")
+PHASES = ("apply", "vote", "notice", "notice_end", "review", "review_end", "training", "conferral")
 OBJECTION_EVERY = 20  # one round in 20 (with someone on its notice) gets an objection...
 WITHDRAWAL_AT = 10    # ...and, offset by 10, one in 20 sees a recommended candidate withdraw
 CLAIM_FIRST_EVERY = 5  # one queue step in five is claimed before it is answered
@@ -129,6 +130,8 @@ class RunRecord:
     objections: list[int] = field(default_factory=list)    # objection ids
     withdrawals: list[int] = field(default_factory=list)   # round candidate ids
     reviews: list[int] = field(default_factory=list)       # county review ids (drive_review.py)
+    cohorts: list[int] = field(default_factory=list)       # training cohort ids (drive_training.py)
+    conferrals: list[int] = field(default_factory=list)    # conferral ids (drive_training.py)
     notices: int = 0                                       # rounds that reached the notice with a list
 
 
@@ -416,9 +419,22 @@ PROCESSES = {
         phases={"review": drive_review.plan_review, "review_end": drive_review.plan_review_end},
         answers=drive_review.ANSWERS,
     ),
+    # After the reviews (the same county-wide scope): the training of each review's formal
+    # candidates, then the conferral of those who passed (bench/drive_training.py).
+    "training": ProcessDriver(
+        process_id="training",
+        phases={"training": drive_training.plan_training},
+        answers=drive_training.TRAINING_ANSWERS,
+    ),
+    "conferral": ProcessDriver(
+        process_id="conferral",
+        phases={"conferral": drive_training.plan_conferral},
+        answers=drive_training.CONFERRAL_ANSWERS,
+    ),
 }
 DEFAULT_PROCESSES = ["self_application", "school_vote", "objection"]
 WITH_REVIEW = DEFAULT_PROCESSES + ["county_review"]
+WITH_TRAINING = WITH_REVIEW + ["training", "conferral"]
 
 
 # ---- the driver ---------------------------------------------------------------------------------
@@ -654,6 +670,8 @@ class Driver:
                         or not can_view_instance(objection.objector, instance):
                     problems.append(f"objection {objection.id}: confidentiality broken")
             problems.extend(drive_review.check_reviews(record))
+            if "training" in processes:
+                problems.extend(drive_training.check_trainings(record))
             for candidate_id in record.withdrawals:
                 candidate = db.session.get(RoundCandidate, candidate_id)
                 if candidate.status is not CandidateStatus.withdrawn or candidate.application.status is not ApplicationStatus.withdrawn:

@@ -21,7 +21,7 @@ SCHOOL1 = SCHOOL1_TEACHERS | S1_ADMINS | MEMBERS
 ABOVE = {"county", "city", "province", "admin"}  # overseers of school 1 above it
 OVERSEERS = S1_ADMINS | ABOVE
 COUNTY1_STAFF = {"hypa"}  # 汉阴县's process administrator: edits its rules, sees no one's work
-OUTSIDE = {"t002", "s2admin", "s2c1", "research", "expert", "training", "leader", "county2", "city2", "province2", "admin2", "pa2"}
+OUTSIDE = {"t002", "s2admin", "s2c1", "research", "expert", "training", "hrb", "leader", "county2", "city2", "province2", "admin2", "pa2"}
 TEACHERS = SCHOOL1_TEACHERS | {"t002"}
 SYSADMINS = {"admin", "admin2"}
 CALENDAR_KEEPERS = SYSADMINS | {"county", "county2"}
@@ -157,7 +157,7 @@ class Target:
 class Rule:
     targets: Callable[[World], list[Target]]
     expect: Callable[[str, object], int]  # (username, target fact) → code, for signed-in users
-    anonymous: int = 302  # login required: sent to the login page
+    anonymous: int | Callable[[object], int] = 302  # login required: sent to the login page (or by target fact)
     ends_session: bool = False  # the request ends the session (logout): the user's cookie is restored after it
 
 
@@ -381,3 +381,8 @@ RULES.update(ROTATION_RULES)
 from .permission_rules_people import people_rules  # noqa: E402
 
 RULES.update(people_rules(Rule))
+
+# The training and the conferral (issue 14; world: permission_world_training.py).
+from .permission_rules_training import TRAINING_RULES  # noqa: E402
+
+RULES.update(TRAINING_RULES)

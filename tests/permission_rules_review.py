@@ -16,7 +16,7 @@ from .permission_rules import ABOVE, SCHOOL1, Rule, Target, only
 OFFICES = {"county", "city", "province", "county2", "city2", "province2"}  # each office at its own level
 REVIEW_RUNNERS = {"county", "leader"}  # the office that runs it and the county's leading group
 # Everyone whose school or role lies in 汉阴县 or above it: the notice is public to them.
-COUNTY1_AREA = SCHOOL1 | ABOVE | {"hypa", "t002", "s2admin", "s2c1", "research", "expert", "training", "leader"}
+COUNTY1_AREA = SCHOOL1 | ABOVE | {"hypa", "t002", "s2admin", "s2c1", "research", "expert", "training", "hrb", "leader"}
 OBJECTION = {"reason": "该候选人申报的县级公开课与实际情况不符，请核实。"}
 
 

@@ -197,6 +197,9 @@ def build_world(app) -> World:
     from .permission_world_rotation import add_rotation
 
     add_rotation(world)
+    from .permission_world_training import add_training
+
+    add_training(world)  # a cohort mid-training, a conferred one (permission_world_training.py)
     return world
 
 

@@ -113,6 +113,7 @@ def build_demo(teachers: int = 40, seed: int = 7) -> DemoLogins:
         ("research", "县教研室教研员", Role.research_staff, county),
         ("expert", "县评审专家", Role.expert, county),
         ("training", "县教师进修学校", Role.training_centre, county),
+        ("hrb", "县人力资源和社会保障局", Role.hr_bureau, county),
         ("hypa", "汉阴县流程管理员", Role.process_admin, county),
     ]:
         logins.add(_user(username, name, role, org, password_hash), role, org)

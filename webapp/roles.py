@@ -18,6 +18,9 @@ class Role(enum.Enum):
     county_office = "county_office"
     county_leader = "county_leader"
     training_centre = "training_centre"
+    # The county's human resources and social security bureau (人社局): a second approval of a conferral
+    # where the local rule (workflows/conferral_rules.dmn, hr_approval) asks for it.
+    hr_bureau = "hr_bureau"
     city_office = "city_office"
     province_office = "province_office"
     sysadmin = "sysadmin"
@@ -44,6 +47,7 @@ ROLE_LEVEL = {
     Role.county_office: "county",
     Role.county_leader: "county",
     Role.training_centre: "county",
+    Role.hr_bureau: "county",
     Role.city_office: "city",
     Role.province_office: "province",
     Role.sysadmin: "province",
@@ -59,6 +63,7 @@ ROLE_LABELS = {
     Role.county_office: _l("County leading-group office"),
     Role.county_leader: _l("County leading group (leader)"),
     Role.training_centre: _l("Training centre"),
+    Role.hr_bureau: _l("Human resources and social security bureau"),
     Role.city_office: _l("City office"),
     Role.province_office: _l("Province office"),
     Role.sysadmin: _l("System administrator"),

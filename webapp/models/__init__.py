@@ -12,3 +12,4 @@ from .notification import EmailState, Notification, NotificationKind, ReminderSc
 from .scheduler import SchedulerFailure, SchedulerJob  # noqa: F401
 from .definitions import DefinitionDraft, DefinitionFormSet, DefinitionPublication  # noqa: F401
 from .security import LoginEvent, RateLimitCounter  # noqa: F401
+from .import_job import ImportJob  # noqa: F401

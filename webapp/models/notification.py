@@ -32,6 +32,8 @@ class NotificationKind(enum.Enum):
     title_notice = "title_notice"        # a title's annual review, expiry, lapse or transfer (message in params)
     report_due = "report_due"            # a school's list not reported as the deadline nears (or no list at all)
     deactivated = "deactivated"          # a user deactivated: their open steps went back to the queues
+    training_notice = "training_notice"  # a trainee eliminated (with the reason) or joined from the reserves
+    conferred = "conferred"              # a title conferred: the holder's certificate to print
 
 
 REMINDER_KINDS = frozenset({NotificationKind.due_soon, NotificationKind.due, NotificationKind.overdue,

@@ -26,6 +26,8 @@ EVENT_LABELS = {
     NotificationKind.title_notice: _l("Title"),
     NotificationKind.report_due: _l("List to report"),
     NotificationKind.deactivated: _l("User deactivated"),
+    NotificationKind.training_notice: _l("Training"),
+    NotificationKind.conferred: _l("Title conferred"),
 }
 # Events the reader should not overlook (shown like overdue reminders).
 SERIOUS = {NotificationKind.ineligible, NotificationKind.returned, NotificationKind.removed,
@@ -76,7 +78,7 @@ def event_text(note: Notification, english: bool) -> str:
     if kind is NotificationKind.recommended:
         return _("You are recommended for %(title)s by %(school)s; the list is on public notice until %(end)s.",
                  title=title, school=p.get("school", ""), end=format_deadline(p.get("notice_end"), english))
-    if kind is NotificationKind.title_notice:
+    if kind in (NotificationKind.title_notice, NotificationKind.training_notice, NotificationKind.conferred):
         return _pick(p, "message", english)
     if kind is NotificationKind.not_recommended:
         return _("The vote of %(school)s did not recommend you for %(title)s.", school=p.get("school", ""), title=title)

@@ -18,7 +18,8 @@ from ..roles import Role
 MANAGING_ROLES = (Role.sysadmin, Role.province_office, Role.city_office, Role.county_office)
 # Roles a manager may grant at its own organisation (not only below it).
 WORKING_ROLES = {
-    OrgKind.county: {Role.research_staff, Role.expert, Role.training_centre, Role.county_leader, Role.process_admin},
+    OrgKind.county: {Role.research_staff, Role.expert, Role.training_centre, Role.county_leader, Role.process_admin,
+                     Role.hr_bureau},
     OrgKind.city: set(),
     OrgKind.province: set(),
 }

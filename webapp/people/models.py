@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models.base import UTCDateTime, utcnow
+from ..models.import_job import ImportJob  # noqa: F401  (moved to webapp.models: title-holder imports use it too)
 from ..roles import Role
 
 
@@ -30,37 +31,6 @@ class RoleGrantEvent(db.Model):
 
     actor = relationship("User", foreign_keys=[actor_id])
     organisation = relationship("Organisation")
-
-
-class ImportJob(db.Model):
-    """An Excel import run in the background: its phase, progress and findings, kept for the page."""
-
-    __tablename__ = "import_job"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    file_name: Mapped[str] = mapped_column(String(255))
-    # checking → checked | refused; applying → applied | failed
-    status: Mapped[str] = mapped_column(String(16), default="checking")
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    problems: Mapped[Optional[list]] = mapped_column(JSON)
-    summary: Mapped[Optional[dict]] = mapped_column(JSON)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-
-    organisation = relationship("Organisation")
-
-    @property
-    def running(self) -> bool:
-        """True while the background thread works on it."""
-        return self.status in ("checking", "applying")
-
-    @property
-    def percent(self) -> int:
-        """Progress of the current phase, 0–100."""
-        return 100 if not self.total else min(100, int(self.done * 100 / self.total))
 
 
 class ApiToken(db.Model):

@@ -33,7 +33,7 @@ def _require_manager() -> list[Organisation]:
 def _jobs(roots: list[Organisation]) -> list[ImportJob]:
     paths = or_(*[Organisation.path.startswith(root.path, autoescape=True) for root in roots])
     return list(db.session.scalars(select(ImportJob).join(Organisation, Organisation.id == ImportJob.org_id)
-                                   .where(paths).order_by(ImportJob.id.desc()).limit(30)))
+                                   .where(paths, ImportJob.kind == "people").order_by(ImportJob.id.desc()).limit(30)))
 
 
 def _page(roots, status=200, **context):
@@ -98,7 +98,7 @@ def _app():
 
 def _job(job_id: int) -> ImportJob:
     job = db.session.get(ImportJob, job_id)
-    if job is None or not manages(current_user, job.organisation):
+    if job is None or job.kind != "people" or not manages(current_user, job.organisation):
         raise NotFound("")
     return job
 

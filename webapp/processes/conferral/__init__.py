@@ -5,5 +5,6 @@ to the public verification page.
 
 The flow is ``workflows/conferral.bpmn`` with ``workflows/conferral_rules.dmn`` (term, allowance by
 level × category, certificate-number format); its service tasks are ``handlers/conferral.py``.
-A second approval by the HR bureau (where a local rule asks for it) is not built yet.
+Where the local rule says so (`hr_approval` in workflows/conferral_rules.dmn, off by default), the county's
+human resources and social security bureau (role `hr_bureau`) approves the list after the leading group.
 """

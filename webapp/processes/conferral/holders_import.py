@@ -4,7 +4,7 @@ The county office downloads a template, fills one row per title and uploads it: 
 checked (the person exists in the county and the name matches, level and category, dates,
 certificate numbers unique in the sheet and the register, no second active title of the same
 kind), a preview shows what would be entered, and the sheet is applied all or nothing through
-`webapp.register.confer(source="import")`.
+`webapp.register.bulk.import_titles` (the register's invariants, in bulk).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import register
+from ...register.bulk import HeldTitle, import_titles
 from ...extensions import db
 from ...models import Organisation, TeacherProfile, TitleHolding, TitleStatus, User
 from ...titles import CATEGORIES, LEVELS
@@ -77,8 +77,23 @@ def _cell(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def read(county: Organisation, content: bytes) -> HolderSheet:
-    """Check every row; `rows` are only kept when there is no problem at all."""
+def layout_problems(content: bytes) -> list[str]:
+    """What refuses the file at once, before any row is read: not a workbook, or not the template's columns."""
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+        head = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True, max_row=2)]
+    except Exception:  # noqa: BLE001  (an unreadable upload is one answer)
+        return [_("This is not an Excel workbook (.xlsx).")]
+    if len(head) < 2 or [c.lower() for c in head[1][:len(COLUMNS)]] != COLUMNS:
+        return [_("Use the template: row 2 must name the columns %(columns)s.", columns=", ".join(COLUMNS))]
+    return []
+
+
+def read(county: Organisation, content: bytes, progress=None) -> HolderSheet:
+    """Check every row; `rows` are only kept when there is no problem at all. `progress(done, total)`
+    is told every 500 rows (the background job's progress bar)."""
     from openpyxl import load_workbook
 
     result = HolderSheet()
@@ -119,7 +134,9 @@ def read(county: Organisation, content: bytes) -> HolderSheet:
                                        .where(TitleHolding.status == TitleStatus.active,
                                               TitleHolding.user_id.in_(chunk))).all())
     seen_numbers, seen_titles = set(), set()
-    for number, row in data:
+    for index, (number, row) in enumerate(data):
+        if progress is not None and index % 500 == 0:
+            progress(index, len(data))
         row = (row + [""] * len(COLUMNS))[:len(COLUMNS)]
         values = dict(zip(COLUMNS, row))
         problems = []
@@ -173,26 +190,25 @@ def read(county: Organisation, content: bytes) -> HolderSheet:
     return result
 
 
-def apply(county: Organisation, sheet: HolderSheet, actor_id: int) -> int:
-    """Enter every row through the register (the caller's transaction: all or nothing)."""
+def apply(county: Organisation, sheet: HolderSheet, actor_id: int | None, progress=None) -> int:
+    """Enter every row through the register's bulk import (the caller's transaction: all or nothing);
+    `progress(done)` is told after each chunk of 5,000 titles."""
     schools = {}
     for chunk in _chunks([r.user_id for r in sheet.rows], 900):
         schools.update(db.session.execute(select(TeacherProfile.user_id, TeacherProfile.school_id)
                                           .where(TeacherProfile.user_id.in_(chunk))).all())
-    # Rows were checked against the register in `read`; no flush per row (each `confer` queries).
-    with db.session.no_autoflush:
-        for row in sheet.rows:
-            _enter(county, row, schools.get(row.user_id), actor_id)
-    db.session.flush()
-    return len(sheet.rows)
-
-
-def _enter(county: Organisation, row: HolderRow, school_id: int | None, actor_id: int) -> None:
-    v = row.values
-    register.confer(user_id=row.user_id, level=v["level"], category=v["category"], subject=v["subject"],
-                    org_id=school_id, county_id=county.id, certificate_no=v["certificate_no"],
-                    conferred_on=v["conferred_on"], valid_until=v["valid_until"], term_years=5,
-                    allowance_monthly=v["allowance_monthly"], actor_id=actor_id, source="import")
+    titles = [HeldTitle(user_id=r.user_id, level=r.values["level"], category=r.values["category"],
+                        subject=r.values["subject"], org_id=schools.get(r.user_id),
+                        certificate_no=r.values["certificate_no"], conferred_on=r.values["conferred_on"],
+                        valid_until=r.values["valid_until"], allowance_monthly=r.values["allowance_monthly"])
+              for r in sheet.rows]
+    if progress is None:
+        return import_titles(titles, county_id=county.id, actor_id=actor_id)
+    count = 0
+    for chunk in _chunks(titles, 5000):  # the sheet has no title twice: chunks cannot collide with each other
+        count += import_titles(chunk, county_id=county.id, actor_id=actor_id)
+        progress(count)
+    return count
 
 
 def _chunks(items: list, size: int):

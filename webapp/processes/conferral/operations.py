@@ -18,6 +18,7 @@ from ...workflow.operations import start_instance
 from ..training.models import CohortStatus, TrainingCohort
 from ..training.operations import today
 from ..training.results import passed_trainees
+from . import notices
 from .models import Conferral, ConferralEntry, ConferralStatus
 
 PROCESS_ID = "conferral"
@@ -103,7 +104,7 @@ def apply_rules(conferral: Conferral, decided: dict) -> None:
     if not 1 <= term <= 10:
         raise ValueError(f"conferral_rules: term_years {term} out of range")
     conferral.rules = {"term_years": term, "allowance_monthly": max(0, int(decided["allowance_monthly"])),
-                       "certificate_format": fmt}
+                       "certificate_format": fmt, "hr_approval": bool(decided.get("hr_approval", False))}
     conferral.status = ConferralStatus.proposing
 
 
@@ -140,6 +141,7 @@ def confer_all(conferral: Conferral, on: date | None = None, instance_id: int | 
         db.session.flush()
         entry.title_id = title.id
         titles.append(title)
+        notices.conferred(title, instance_id)
     conferral.status = ConferralStatus.conferred
     conferral.conferred_on = on
     db.session.flush()

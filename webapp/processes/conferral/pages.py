@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ...core.errors import NotFound
+from ...core.errors import Conflict, NotFound
 from ...extensions import db
 from ...models import Organisation, TitleHolding, TitleStatus
 from ...transaction import committing
-from . import certificate, holders_import, operations
+from . import certificate, holders_import, holders_jobs, operations
 
 bp = Blueprint("conferral", __name__, url_prefix="/conferral", template_folder="templates")
 
@@ -107,14 +107,53 @@ def holders_template(county_id: int):
 @login_required
 @committing
 def import_holders(county_id: int):
-    """Existing title holders from Excel: checked row by row, a preview, then all or nothing."""
+    """Existing title holders from Excel: a file that is not the template is refused at once; otherwise
+    every row is checked in the background (a progress bar), then a preview, then applied all or nothing."""
     county = operations.office_of(current_user, county_id)
     if request.method == "GET":
-        return render_template("conferral/import.html", county=county, sheet=None)
+        return render_template("conferral/import.html", county=county, problems=[], jobs=holders_jobs.recent(county))
     upload = request.files.get("sheet")
-    sheet = holders_import.read(county, upload.read() if upload else b"")
-    if sheet.problems or request.form.get("confirm") != "1":
-        return render_template("conferral/import.html", county=county, sheet=sheet), (422 if sheet.problems else 200)
-    count = holders_import.apply(county, sheet, current_user.id)
-    flash(_("%(count)d title(s) entered in the register.", count=count), "success")
-    return redirect(url_for("conferral.title_register", county_id=county.id))
+    data = upload.stream.read(20 * 1024 * 1024 + 1) if upload and upload.filename else b""
+    problems = ([_("Choose the filled template (.xlsx).")] if not data
+                else [_("The file is larger than 20 MB.")] if len(data) > 20 * 1024 * 1024
+                else holders_import.layout_problems(data))
+    if problems:
+        return render_template("conferral/import.html", county=county, problems=problems,
+                               jobs=holders_jobs.recent(county)), 422
+    job = holders_jobs.create(county, current_user.id, upload.filename, data)
+    db.session.commit()
+    holders_jobs.start(job.id, "check")
+    return redirect(url_for("conferral.holders_job", county_id=county.id, job_id=job.id))
+
+
+def _holders_job(county_id: int, job_id: int):
+    county = operations.office_of(current_user, county_id)
+    job = holders_jobs.job_of(county, job_id)
+    if job is None:
+        raise NotFound(_("No such import."))
+    return county, job
+
+
+@bp.get("/register/<int:county_id>/import/<int:job_id>")
+@login_required
+def holders_job(county_id: int, job_id: int):
+    """The job's progress (the page refreshes itself and may be left), then its preview or problems."""
+    county, job = _holders_job(county_id, job_id)
+    done, total = holders_jobs.live_progress(job) if job.running else (job.done, job.total)
+    return render_template("conferral/import_job.html", county=county, job=job, done=done, total=total,
+                           percent=0 if not total else min(100, done * 100 // total))
+
+
+@bp.post("/register/<int:county_id>/import/<int:job_id>/apply")
+@login_required
+@committing
+def holders_job_apply(county_id: int, job_id: int):
+    """Apply a checked sheet, all or nothing, in the background."""
+    county, job = _holders_job(county_id, job_id)
+    if job.status != "checked":
+        raise Conflict(_("This import cannot be applied now (it is %(status)s).", status=job.status))
+    job.status, job.done = "applying", 0
+    job.total = (job.summary or {}).get("rows") or 0
+    db.session.commit()
+    holders_jobs.start(job.id, "apply")
+    return redirect(url_for("conferral.holders_job", county_id=county.id, job_id=job.id))

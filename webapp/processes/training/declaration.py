@@ -11,6 +11,7 @@ from ...roles import Role
 from .operations import staff_counties
 from .pages import bp
 from .panels import PANELS
+from .stages import teacher_stages
 
 
 def _sees_training(user) -> bool:
@@ -36,4 +37,6 @@ process = Process(
         "component_label": component_label,
         "trainee_reason": status_reason,
     },
+    teacher_stage=teacher_stages,
+    stage_order=30,
 )

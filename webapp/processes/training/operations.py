@@ -18,7 +18,7 @@ from ...titles import call_title
 from ...workflow.operations import start_instance
 from ..county_review.models import ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus
 from ..county_review.selection import staff_subjects
-from . import rules
+from . import notices, rules
 from .models import (Attendance, AttendanceMark, CohortStatus, ComponentScore, PracticeRecord, PracticeStatus,
                      Trainee, TraineeStatus, TrainingCohort, TrainingSession)
 
@@ -183,7 +183,7 @@ def apply_rules(cohort: TrainingCohort, decided: dict) -> None:
 
 def _require(cohort: TrainingCohort, *stages: CohortStatus) -> None:
     if cohort.status not in stages:
-        raise Conflict(_("This training is past that stage."))
+        raise Conflict(_("This cannot be done at the training's current stage."))
 
 
 def save_plan(cohort: TrainingCohort, form) -> None:
@@ -330,6 +330,7 @@ def apply_attendance_rule(cohort: TrainingCohort) -> list[Trainee]:
             if cohort.attendance_rule == "eliminate":
                 trainee.status = TraineeStatus.eliminated
                 trainee.status_reason = f"attendance|{rate:g}|{cohort.attendance_threshold:g}"
+                notices.eliminated(cohort, trainee)
             else:
                 trainee.attendance_warning = True
     cohort.status = CohortStatus.practice
@@ -435,6 +436,7 @@ def finish_assessment(cohort: TrainingCohort) -> None:
         if trainee.weighted_total < cohort.pass_line:
             trainee.status = TraineeStatus.eliminated
             trainee.status_reason = f"score|{trainee.weighted_total:g}|{cohort.pass_line:g}"
+            notices.eliminated(cohort, trainee)
         else:
             trainee.status = TraineeStatus.passed
     cohort.status = CohortStatus.done
@@ -479,6 +481,8 @@ def add_supplements(cohort: TrainingCohort, raw_count: str) -> list[Trainee]:
     added = [_trainee(cohort, candidate, True) for candidate in reserves[:count]]
     cohort.trainees.extend(added)
     db.session.flush()
+    for trainee in added:
+        notices.joined(cohort, trainee)
     return added
 
 

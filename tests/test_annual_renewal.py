@@ -148,6 +148,10 @@ def test_renewal_granted_by_the_county_office(app, sessions):
     # Not a candidate for the school vote: it waits for the county office.
     assert _application(app, "t001").status is ApplicationStatus.submitted
     approval = task_id_in_inbox(office, "县教育局审批续期")
+    page = office.get(f"/tasks/{approval}").get_data(as_text=True)
+    assert "申请称号续期" in page and "同意续期一个任期" in page
+    english = office.get(f"/tasks/{approval}?lang=en").get_data(as_text=True)
+    assert "applies to renew their title" in english and "Renew for a new term" in english
     # Another county's office does not reach the step.
     assert sessions("sqcounty").get(f"/tasks/{approval}").status_code == 404
     # A refusal without a reason is refused, and changes nothing.

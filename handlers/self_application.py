@@ -1,10 +1,14 @@
 """Handlers for the self-application process (workflows/self_application.bpmn)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, extract, func, select, update
 
 from webapp.extensions import db
 from webapp.models import AnnualAssessment, ApplicationCycle, TeacherProfile, TitleHolding, utcnow
+from webapp import register
+from webapp.processes.annual_review import term
+from webapp.processes.annual_review.notices import tell
 from webapp.processes.self_application.events import KINDS, application_event
 from webapp.processes.self_application.facts import full_years
 from webapp.processes.self_application.models import Application, ApplicationStatus
@@ -57,9 +61,15 @@ def applicant_facts(application_id) -> dict:
     ).one_or_none()
     if row is None:
         raise LookupError(f"application {application_id} does not exist")
-    _application_row, profile, deadline_dt, excellent, holds_same = row
+    application, profile, deadline_dt, excellent, holds_same = row
     on = deadline_dt.date()
     holds_same = bool(holds_same)
+    # A renewal (续期申请): the rule also reads whether every annual review of the term passed.
+    renewal = application.renewal_of_id is not None
+    renewal_check = ""
+    if renewal:
+        title = db.session.get(TitleHolding, application.renewal_of_id)
+        renewal_check = term.renewal_check(title) if title is not None else term.RENEWAL_NOT_ACTIVE
     return {
         "age": _full_years(profile.birth_date, on),
         "years_teaching": _full_years(profile.teaching_start_date, on),
@@ -72,6 +82,8 @@ def applicant_facts(application_id) -> dict:
         "has_qualification": profile.has_teacher_qualification,
         "has_it_certificate": profile.has_it_certificate,
         "holds_same_title": holds_same,
+        "renewal": renewal,
+        "renewal_check": renewal_check,
     }
 
 
@@ -113,3 +125,43 @@ def set_application_status(application_id, status: str, subject: str | None = No
         application.decided_dt = now
     application_event(application, new_status, comment=comment, reasons=reasons)
     return new_status.value
+
+
+@handler("renew_title", "The county office approved a renewal (续期申请): the title is renewed for a new term "
+         "through the register when every annual review of the term still passed, else refused with the rule; "
+         "the teacher is told either way.")
+def renew_title(application_id, decision: str = "approve", comment: str | None = None) -> str:
+    """Renew the application's title (`webapp.register.renew`); returns the application's new status.
+
+    The rule is checked again here: a review may have failed between the eligibility check and the
+    county's approval. A refusal names the rule, in both languages (the teacher reads their own).
+    """
+    from webapp.processes.annual_review import pages  # its clock (tests move it) and term length
+
+    application = _application(application_id)
+    title = db.session.get(TitleHolding, application.renewal_of_id) if application.renewal_of_id else None
+    if title is None:
+        raise LookupError(f"application {application_id} renews no title")
+    application.decided_dt = utcnow()
+    key = f"title:{title.id}:renewal:{application.id}"
+    if decision == "refuse":
+        application.status = ApplicationStatus.refused
+        reason = str(comment or "")[:1000]
+        tell([application.teacher_id], title, key,
+             lambda: _("The county office refused your renewal: %(reason)s", reason=reason),
+             instance_id=application.instance_id)
+        return application.status.value
+    if decision != "approve":
+        raise ValueError(f"renewal decision {decision!r}")
+    if term.renewal_check(title):
+        application.status = ApplicationStatus.refused
+        tell([application.teacher_id], title, key,
+             lambda: _("Your renewal was refused: %(reason)s", reason=term.renewal_refusal(title)),
+             instance_id=application.instance_id)
+        return application.status.value
+    register.renew(title, pages.today(), pages.RENEWAL_TERM_YEARS, instance_id=application.instance_id)
+    application.status = ApplicationStatus.renewed
+    tell([application.teacher_id], title, key,
+         lambda: _("Your title is renewed until %(day)s.", day=title.valid_until.isoformat()),
+         instance_id=application.instance_id)
+    return application.status.value

@@ -100,3 +100,11 @@ def test_every_failure_says_why_in_both_languages(decide):
     assert "50周岁" in " ".join(r["reason_zh"] for r in engine.result(SimpleNamespace(
         data={"category": "academic_leader", "level": "county", "applicant": applicant},
         workflow=SimpleNamespace(script_engine=ScriptEngine()))) ["eligibility"])
+
+
+@pytest.mark.parametrize("check", ["not_active", "no_review", "open_review", "failed_review"])
+def test_a_renewal_needs_every_annual_review_of_the_term_passed(decide, check):
+    # A renewal (续期申请) holds the title by definition: that rule does not apply to it, the term's reviews do.
+    assert decide("backbone", holds_same_title=True, renewal=True, renewal_check="") == []
+    assert decide("backbone", holds_same_title=True, renewal=True, renewal_check=check) == [f"renewal_{check}"]
+    assert decide("backbone", holds_same_title=True) == ["already_holds"]

@@ -335,6 +335,11 @@ def test_each_trainee_sees_only_their_own_scores(app, sessions):
     assert sessions("research").get(f"/training/{_cohort(app).id}/scores").status_code == 404
 
 
+def _user_id(app, username: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
 # -- conferral -------------------------------------------------------------------------------------
 
 def test_the_conferral_numbers_certificates_in_the_register(app, county, sessions):
@@ -372,6 +377,22 @@ def test_the_conferral_numbers_certificates_in_the_register(app, county, session
         assert first.valid_until == first.valid_from.replace(year=first.valid_from.year + 5)
         assert first.allowance_monthly == 300 and first.allowance_from.day == 1 and first.allowance_from > first.conferred_on
         assert [e.kind for e in first.events] == ["conferred", "allowance_started"]
+
+
+def test_the_career_record_shows_training_results_and_links_each_certificate(app, sessions):
+    users = {u: _user_id(app, u) for u in ("t016", "t018")}
+    with app.app_context():
+        number = db.session.scalar(select(TitleHolding.certificate_no).where(TitleHolding.user_id == users["t016"]))
+    page = sessions("t016").get(f"/annual/career/{users['t016']}").get_data(as_text=True)
+    training = page[page.index('id="career-training"'):]
+    assert "考核合格" in training and "82" in training
+    assert f'href="/conferral/verify/{number}"' in page
+    assert sessions("t016").get(f"/conferral/verify/{number}").status_code == 200
+    # An eliminated trainee reads the result and the reason; the career record stays their own.
+    page = sessions("t018").get(f"/annual/career/{users['t018']}").get_data(as_text=True)
+    training = page[page.index('id="career-training"'):]
+    assert "已淘汰" in training and "54" in training
+    assert sessions("t018").get(f"/annual/career/{users['t016']}").status_code == 404
 
 
 def test_the_certificate_pdf_carries_the_holder_number_and_a_font_that_renders(app, sessions):

@@ -3,7 +3,8 @@ reviews, transfers and rotations, as one timeline (newest first) and as sections
 
 Visible to the teacher and to overseers of the teacher's organisation only (the out-of-scope
 answer otherwise). Votes appear as the outcome the teacher's stage says, never as ballots.
-Training results appear once the training process (issue 14) records them.
+Training results come from finished cohorts (`training.results.results_of`); certificate numbers link
+to their public verification page.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class Entry:
     """One line of the timeline."""
 
     on: date
-    kind: str       # application, title, review, transfer, rotation
+    kind: str       # application, title, review, training, transfer, rotation
     text: str
     link: str | None = None
 
@@ -62,6 +63,8 @@ def career(teacher: User, viewer: User) -> dict:
     from ..rotation_plan.models import Rotation
     from ..self_application.labels import application_status
     from ..self_application.models import Application
+    from ..training.labels import TRAINEE_STATUS
+    from ..training.results import results_of
 
     entries: list[Entry] = []
     stages = teacher_stages(current_app, teacher)
@@ -105,6 +108,19 @@ def career(teacher: User, viewer: User) -> dict:
             text = f"{text} · {APPEAL_OUTCOMES[review.appeal_outcome]}"
         link = url_for("workflow.instance", instance_id=review.instance_id) if review.instance_id else None
         entries.append(Entry(review.effective_on or _day(review.created_dt), "review", text, link))
+    training = results_of(teacher.id)
+    training_rows = []
+    for trainee in training:
+        cohort = trainee.cohort
+        label = title_label(cohort.level, cohort.category)
+        status = str(TRAINEE_STATUS[trainee.status.value])
+        training_rows.append((trainee, label, status))
+        text = _("Training for %(title)s: %(status)s", title=label, status=status)
+        if trainee.weighted_total is not None:
+            text = f"{text} ({trainee.weighted_total:g})"
+        if trainee.status_reason:
+            text = f"{text} — {trainee.status_reason}"
+        entries.append(Entry(cohort.practice_until or trainee.joined_on, "training", text))
     rotations = db.session.scalars(select(Rotation).where(Rotation.user_id == teacher.id)
                                    .order_by(Rotation.start_date)).all()
     for rotation in rotations:
@@ -114,5 +130,5 @@ def career(teacher: User, viewer: User) -> dict:
                "start": rotation.start_date.isoformat(), "end": rotation.end_date.isoformat()})))
     entries.sort(key=lambda entry: entry.on or date.min, reverse=True)
     return {"teacher": teacher, "entries": entries, "applications": app_rows, "titles": title_rows,
-            "reviews": reviews, "rotations": rotations, "outcome": lambda v: str(OUTCOMES.get(v, v) if v else ""),
+            "reviews": reviews, "rotations": rotations, "training": training_rows, "outcome": lambda v: str(OUTCOMES.get(v, v) if v else ""),
             "title_status": title_status_label, "title_event": title_event_label}

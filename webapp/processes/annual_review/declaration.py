@@ -14,6 +14,7 @@ from . import models  # noqa: F401  (tables)
 from .labels import APPEAL_OUTCOMES, OUTCOMES, PERIODS, REVIEW_STATUS
 from .pages import bp
 from .panels import PANELS
+from .scheduled_opening import open_due_reviews
 from .term import term_job
 
 
@@ -53,5 +54,7 @@ process = Process(
     },
     stage_order=40,
     jobs=(JobSpec("title_terms", _l("Remind holders before their titles end; lapse titles past their end"),
-                  "SCHEDULER_REMINDER_SECONDS", term_job),),
+                  "SCHEDULER_REMINDER_SECONDS", term_job),
+          JobSpec("annual_review_opening", _l("Open each county's annual review on the day its local rule sets"),
+                  "SCHEDULER_REMINDER_SECONDS", open_due_reviews)),
 )

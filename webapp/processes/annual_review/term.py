@@ -191,17 +191,36 @@ def reviews_in_term(title: TitleHolding) -> list[AnnualReview]:
                                    .order_by(AnnualReview.school_year)))
 
 
+# Why a title may not be renewed, as the eligibility rule (workflows/eligibility.dmn) reads it.
+RENEWAL_OK, RENEWAL_NOT_ACTIVE, RENEWAL_NO_REVIEW, RENEWAL_OPEN_REVIEW, RENEWAL_FAILED_REVIEW = (
+    "", "not_active", "no_review", "open_review", "failed_review")
+
+
+FAILED_REVIEW = (AnnualReviewStatus.appeal_window, AnnualReviewStatus.appeal, AnnualReviewStatus.revoked)
+
+
+def renewal_check(title: TitleHolding) -> str:
+    """The renewal rule (every annual review of the term passed): "" when met, else why not (a code)."""
+    if title.status != TitleStatus.active:
+        return RENEWAL_NOT_ACTIVE
+    reviews = reviews_in_term(title)
+    if not reviews:
+        return RENEWAL_NO_REVIEW
+    # A review failed (its appeal still open, or revoked) refuses the renewal now; an appeal upheld later passes it.
+    if any(r.status in FAILED_REVIEW for r in reviews):
+        return RENEWAL_FAILED_REVIEW
+    if any(r.status not in (AnnualReviewStatus.passed, AnnualReviewStatus.void) for r in reviews):
+        return RENEWAL_OPEN_REVIEW
+    if any(r.status is not AnnualReviewStatus.passed for r in reviews):
+        return RENEWAL_FAILED_REVIEW
+    return RENEWAL_OK
+
+
 def renewal_refusal(title: TitleHolding) -> str | None:
     """Why the title may not be renewed (the renewal rule: every annual review of the term passed), or None."""
-    if title.status != TitleStatus.active:
-        return _("This title is no longer valid.")
-    reviews = [r for r in reviews_in_term(title)]
-    if not reviews:
-        return _("No annual review of this term has been held yet.")
-    unfinished = [r for r in reviews if r.status not in (AnnualReviewStatus.passed, AnnualReviewStatus.revoked,
-                                                           AnnualReviewStatus.void)]
-    if unfinished:
-        return _("An annual review of this term is still open.")
-    if any(r.status is not AnnualReviewStatus.passed for r in reviews):
-        return _("Not every annual review of this term was passed.")
-    return None
+    return {
+        RENEWAL_NOT_ACTIVE: lambda: _("This title is no longer valid."),
+        RENEWAL_NO_REVIEW: lambda: _("No annual review of this term has been held yet."),
+        RENEWAL_OPEN_REVIEW: lambda: _("An annual review of this term is still open."),
+        RENEWAL_FAILED_REVIEW: lambda: _("Not every annual review of this term was passed."),
+    }.get(renewal_check(title), lambda: None)()

@@ -11,6 +11,8 @@ APPLICATION_STATUS = {
     "accepted": _l("Accepted by the school"),
     "withdrawn": _l("Withdrawn"),
     "expired": _l("Deadline passed"),
+    "renewed": _l("Title renewed"),
+    "refused": _l("Renewal refused"),
 }
 
 

@@ -23,6 +23,9 @@ class ApplicationStatus(enum.Enum):
     accepted = "accepted"
     withdrawn = "withdrawn"
     expired = "expired"
+    # A renewal (续期申请) ends at the county office: renewed, or refused there.
+    renewed = "renewed"
+    refused = "refused"
 
 
 class Application(db.Model):
@@ -42,6 +45,8 @@ class Application(db.Model):
     level: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32))
     subject: Mapped[Optional[str]] = mapped_column(String(64))
+    # A renewal of this title (续期申请); NULL for an application for a new title.
+    renewal_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("title_holding.id"))
     status: Mapped[ApplicationStatus] = mapped_column(
         Enum(ApplicationStatus, native_enum=False, length=16), default=ApplicationStatus.draft
     )

@@ -7,7 +7,9 @@ from sqlalchemy import select
 from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
 from ...extensions import db
-from ...models import ApplicationCycle, HumanTask, Organisation, ProcessInstance, TaskState, User, utcnow
+from ...models import (
+    ApplicationCycle, HumanTask, Organisation, ProcessInstance, TaskState, TitleHolding, TitleStatus, User, utcnow,
+)
 from ...roles import Role
 from ...titles import title_label
 from ...workflow.operations import cancel_instance, start_instance
@@ -49,11 +51,37 @@ def open_cycles(teacher: User) -> list[ApplicationCycle]:
     )
 
 
-def start_application(engine: WorkflowEngine, teacher: User, cycle_id: int) -> Application:
-    """Open a draft application in a cycle; the declaration form becomes the teacher's first task."""
+def renewable_titles(teacher: User, cycles: list[ApplicationCycle]) -> list[tuple[TitleHolding, ApplicationCycle]]:
+    """The teacher's active titles with an open call of their level and category (a renewal goes through it)."""
+    by_kind = {(c.level, c.category): c for c in cycles}
+    titles = db.session.scalars(select(TitleHolding).where(TitleHolding.user_id == teacher.id,
+                                                           TitleHolding.status == TitleStatus.active)
+                                .order_by(TitleHolding.valid_until))
+    return [(t, by_kind[(t.level, t.category)]) for t in titles if (t.level, t.category) in by_kind]
+
+
+def renewable_title(teacher: User, title_id: int, cycle: ApplicationCycle) -> TitleHolding:
+    """The teacher's own active title of the call's level and category, which a renewal renews;
+    any other title is out of scope (NotFound)."""
+    title = db.session.get(TitleHolding, title_id)
+    if (title is None or title.user_id != teacher.id or title.status != TitleStatus.active
+            or (title.level, title.category) != (cycle.level, cycle.category)):
+        raise NotFound(_("You hold no such title to renew in this call."))
+    return title
+
+
+def start_application(engine: WorkflowEngine, teacher: User, cycle_id: int,
+                      renewal_of: int | None = None) -> Application:
+    """Open a draft application in a cycle; the declaration form becomes the teacher's first task.
+
+    With `renewal_of` (a title the teacher holds, of the call's level and category) it is a
+    renewal (续期申请): the eligibility rule also asks that every annual review of the term passed,
+    and after the school's acceptance the county office approves the renewal.
+    """
     cycle = next((c for c in open_cycles(teacher) if c.id == cycle_id), None)
     if cycle is None:
         raise NotFound(_("This call for applications is not open to you."))
+    renewal = renewable_title(teacher, renewal_of, cycle) if renewal_of is not None else None
     existing = db.session.scalar(
         select(Application).where(
             Application.teacher_id == teacher.id,
@@ -72,12 +100,15 @@ def start_application(engine: WorkflowEngine, teacher: User, cycle_id: int) -> A
         category=cycle.category,
         subject=teacher.profile.subject,
         status=ApplicationStatus.draft,
+        renewal_of_id=renewal.id if renewal is not None else None,
     )
     db.session.add(application)
     db.session.flush()
     # Stored in both languages: pages show the reader's (names stay as entered).
     title = f"{teacher.display_name} · {title_label(cycle.level, cycle.category, english=False)}"
     title_en = f"{teacher.display_name} · {title_label(cycle.level, cycle.category, english=True)}"
+    if renewal is not None:
+        title, title_en = f"{title}（续期）", f"{title_en} (renewal)"
     instance = start_instance(
         engine,
         PROCESS_ID,
@@ -94,6 +125,7 @@ def start_application(engine: WorkflowEngine, teacher: User, cycle_id: int) -> A
             "application_deadline": cycle.deadline_dt.isoformat(),
             "teacher_name": teacher.display_name,
             "school_name": school.name,
+            "renewal": renewal is not None,
         },
     )
     application.instance_id = instance.id

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ...core.errors import NotFound
 from ...transaction import committing
 from .. import teacher_stages
 from . import operations
@@ -17,10 +18,12 @@ bp = Blueprint("self_application", __name__, url_prefix="/applications", templat
 def mine():
     """The teacher's applications and where each one stands, plus the calls open now."""
     operations.teacher_school(current_user)
+    cycles = operations.open_cycles(current_user)
     return render_template(
         "self_application/mine.html",
         applications=operations.my_applications(current_user),
-        cycles=operations.open_cycles(current_user),
+        cycles=cycles,
+        renewals=operations.renewable_titles(current_user, cycles),
         stages=teacher_stages(current_app, current_user),
         my_steps=operations.my_open_steps(current_user),
     )
@@ -35,7 +38,13 @@ def start():
     if cycle_id is None:
         flash(_("Choose which title to apply for."), "error")
         return redirect(url_for("self_application.mine"))
-    application = operations.start_application(current_app.extensions["workflow_engine"], current_user, cycle_id)
+    renewal_of = request.form.get("renewal_of") or None  # a title the teacher renews (续期申请)
+    if renewal_of is not None:
+        if not renewal_of.isdigit():
+            raise NotFound(_("You hold no such title to renew in this call."))
+        renewal_of = int(renewal_of)
+    application = operations.start_application(current_app.extensions["workflow_engine"], current_user, cycle_id,
+                                               renewal_of=renewal_of)
     first = operations.first_open_task(application)
     flash(_("Application opened. Fill in the declaration form and submit it before the deadline."), "success")
     if first is not None:

@@ -76,6 +76,19 @@ def _reports():
     return lambda world: [_target({"org": world.ids["school1"]})]
 
 
+def _city1():
+    """The city above county 1 (the several-counties report is a city's or province's)."""
+    def make(world):
+        if "people_city1" not in world.ids:
+            from webapp.extensions import db
+            from webapp.models import Organisation
+
+            with world.app.app_context():
+                world.ids["people_city1"] = db.session.get(Organisation, world.ids["county1"]).parent_id
+        return [_target({"org": world.ids["people_city1"]})]
+    return make
+
+
 def people_rules(Rule) -> dict:
     """(endpoint, method) → Rule for every URL of `webapp/people/`."""
     managers_t001 = _only(ABOVE, 422)
@@ -117,6 +130,13 @@ def people_rules(Rule) -> dict:
         ("people.report_applications", "GET"): Rule(_reports(), _only(REPORT_READERS, 200)),
         ("people.report_quota", "GET"): Rule(_reports(), _only(REPORT_READERS, 200)),
         ("people.report_rankings", "GET"): Rule(_reports(), _only(REPORT_READERS, 200)),
+        ("people.report_annual", "GET"): Rule(_reports(), _only(REPORT_READERS, 200)),
+        ("people.report_rotations", "GET"): Rule(_reports(), _only(REPORT_READERS, 200)),
+        ("people.report_due", "GET"): Rule(_reports(), _only(REPORT_READERS, 200)),
+        ("people.report_trainees", "GET"): Rule(_reports(), _only(REPORT_READERS, 200)),
+        ("people.report_conferred", "GET"): Rule(_reports(), _only(REPORT_READERS, 200)),
+        # Several counties at once: only offices above a county (a county's own office gets 404 too).
+        ("people.report_counties", "GET"): Rule(_city1(), _only({"city", "province", "admin"}, 200)),
         # The API takes tokens only: a logged-in browser session is not enough (tests/test_people_api.py).
         ("api.openapi", "GET"): Rule(_one(), _everyone(200), anonymous=200),
         ("api.me", "GET"): Rule(_one(), _everyone(401), anonymous=401),

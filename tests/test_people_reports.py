@@ -14,7 +14,8 @@ from .people_support import org_id, user_id
 
 @pytest.fixture
 def titled(app, demo):
-    """Titles at two schools of 汉阴县 (one expiring soon, one expired, one revoked) and one in 石泉县."""
+    """Titles at two schools of 汉阴县 (one expiring soon, one lapsed, one revoked) and one in 石泉县, each
+    with its register status (`TitleHolding.status`; `active` follows it)."""
     from webapp.demo import add_second_county
     from webapp.models import TitleHolding
 
@@ -23,15 +24,15 @@ def titled(app, demo):
         add_second_county()
         db.session.commit()
     with app.app_context():
-        rows = [("t001", "county", "backbone", today + timedelta(days=100), True),
-                ("t004", "city", "academic_leader", today + timedelta(days=1000), True),
-                ("t007", "county", "backbone", today - timedelta(days=10), True),
-                ("t002", "county", "backbone", today + timedelta(days=300), False),
-                ("q001", "county", "famous_teacher", today + timedelta(days=50), True)]
-        for username, level, category, until, active in rows:
+        rows = [("t001", "county", "backbone", today + timedelta(days=100), "active"),
+                ("t004", "city", "academic_leader", today + timedelta(days=1000), "active"),
+                ("t007", "county", "backbone", today - timedelta(days=10), "lapsed"),
+                ("t002", "county", "backbone", today + timedelta(days=300), "revoked"),
+                ("q001", "county", "famous_teacher", today + timedelta(days=50), "active")]
+        for username, level, category, until, status in rows:
             db.session.add(TitleHolding(user_id=user_id(app, username), level=level, category=category,
                                         certificate_no=f"C-{username}", valid_from=until - timedelta(days=5 * 365),
-                                        valid_until=until, active=active))
+                                        valid_until=until, active=status == "active", status=status))
         db.session.commit()
     return demo
 
@@ -42,8 +43,10 @@ def test_county_report_counts_its_schools_only(app, titled, login):
     assert "<svg" in html and "<rect" in html  # the charts, drawn on the server
     table = html.split('id="report-table"')[1]
     total = table.split("<tfoot>")[1]
-    # valid: t001, t004; expired: t007; revoked: t002 (t002 teaches at school 2 of 汉阴县); 石泉县's q001 not counted
-    assert [int(x) for x in __import__("re").findall(r">(\d+)<", total)] == [2, 1, 1, 4]
+    # columns: active, revoked, lapsed, expired (the register's states). active: t001, t004; revoked: t002
+    # (at school 2 of 汉阴县); lapsed: t007; 石泉县's q001 not counted
+    assert [int(x) for x in __import__("re").findall(r">(\d+)<", total)] == [2, 1, 1, 0, 4]
+    assert "已失效" in table and "已撤销" in table
 
 
 def test_school_sees_its_own_and_no_one_elses(app, titled, login):

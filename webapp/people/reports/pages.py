@@ -9,16 +9,17 @@ from flask_login import current_user, login_required
 
 from ...core.errors import NotFound
 from ...i18n import is_english
-from ...models import Organisation
+from ...models import Organisation, OrgKind
 from ...titles import CATEGORIES, LEVELS
 from ..blueprint import bp
-from . import queries
+from . import process_queries, queries
 from .access import report_roots, report_scope
 from .charts import grouped_bars, share_bar
 from .export import workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-REPORTS = ("holders", "expiring", "applications", "quota", "rankings")
+REPORTS = ("holders", "expiring", "applications", "quota", "rankings", "annual", "rotations", "due", "trainees",
+           "conferred", "counties")
 
 
 def _scope_choices(scope: Organisation) -> list[Organisation]:
@@ -108,3 +109,78 @@ def report_rankings():
         raise NotFound("")
     chosen = review_id or (reviews[0].id if reviews else None)
     return _respond(queries.rankings(scope, chosen, is_english()), scope, "rankings", reviews=reviews, chosen=chosen)
+
+
+@bp.get("/reports/annual")
+@login_required
+def report_annual():
+    """Annual review outcomes of one school year, per school."""
+    scope = report_scope(current_user, request.args.get("org"))
+    years = process_queries.annual_years(scope)
+    year = request.args.get("year", type=int)
+    if year is not None and year not in years:
+        raise NotFound("")
+    chosen = year if year is not None else (years[0] if years else None)
+    return _respond(process_queries.annual_outcomes(scope, chosen), scope, "annual", years=years, chosen=chosen)
+
+
+def _plan(scope: Organisation):
+    plans = process_queries.plan_choices(scope)
+    plan_id = request.args.get("plan", type=int)
+    if plan_id is not None and plan_id not in {plan.id for plan in plans}:
+        raise NotFound("")
+    chosen = next((plan for plan in plans if plan.id == plan_id), None) if plan_id else (plans[0] if plans else None)
+    return plans, chosen
+
+
+@bp.get("/reports/rotations")
+@login_required
+def report_rotations():
+    """A rotation plan per school and form: due, nominated, exempted, placed."""
+    scope = report_scope(current_user, request.args.get("org"))
+    plans, plan = _plan(scope)
+    return _respond(process_queries.rotations(scope, plan), scope, "rotations", plans=plans,
+                    chosen=plan.id if plan else None, plan_label=process_queries.plan_label)
+
+
+@bp.get("/reports/rotation-due")
+@login_required
+def report_due():
+    """A rotation plan's due list."""
+    scope = report_scope(current_user, request.args.get("org"))
+    plans, plan = _plan(scope)
+    return _respond(process_queries.due_list(scope, plan, is_english()), scope, "due", plans=plans,
+                    chosen=plan.id if plan else None, plan_label=process_queries.plan_label)
+
+
+@bp.get("/reports/trainees")
+@login_required
+def report_trainees():
+    """Trainees per cohort and school, by status."""
+    scope = report_scope(current_user, request.args.get("org"))
+    return _respond(process_queries.trainees(scope, is_english()), scope, "trainees")
+
+
+@bp.get("/reports/conferred")
+@login_required
+def report_conferred():
+    """Titles conferred, with certificate numbers and their register status."""
+    scope = report_scope(current_user, request.args.get("org"))
+    return _respond(process_queries.conferred(scope, is_english()), scope, "conferred")
+
+
+@bp.get("/reports/counties")
+@login_required
+def report_counties():
+    """Title holders of several counties in one table, grouped by county (a city's or province's office)."""
+    scope = report_scope(current_user, request.args.get("org"))
+    if scope.kind in (OrgKind.school, OrgKind.county):
+        raise NotFound("")
+    counties = process_queries.county_choices(scope)
+    asked = request.args.getlist("county")
+    by_id = {str(county.id): county for county in counties}
+    if any(key not in by_id for key in asked):
+        raise NotFound("")
+    chosen = [county for county in counties if str(county.id) in asked] if asked else counties
+    return _respond(process_queries.counties_holders(chosen), scope, "counties", counties=counties,
+                    chosen_counties={county.id for county in chosen})

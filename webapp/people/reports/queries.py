@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from ...extensions import db
 from ...models import ApplicationCycle, Organisation, OrgKind, TeacherProfile, TitleHolding, User
@@ -14,7 +14,8 @@ from ...processes.county_review.labels import CANDIDATE_STATUS
 from ...processes.county_review.models import ReviewCandidate, ReviewCandidateStatus, ReviewRound
 from ...processes.school_vote.models import CandidateStatus, RoundCandidate, VoteRound
 from ...processes.self_application.models import Application, ApplicationStatus
-from ...titles import LEVELS, CATEGORIES, call_title, category_label, level_label
+from ...models.people import TitleStatus
+from ...titles import LEVELS, CATEGORIES, TITLE_STATUSES, call_title, category_label, level_label
 from ..subjects import subject_label
 
 
@@ -28,7 +29,8 @@ class Table:
     total: list | None = None
 
 
-STATUS_LABELS = {"valid": _l("Valid"), "expired": _l("Expired"), "revoked": _l("Revoked")}
+# The register's own states (`TitleHolding.status`): active, revoked, lapsed, expired (superseded).
+STATUS_LABELS = TITLE_STATUSES
 GROUPINGS = {"org": _l("Organisation"), "level": _l("Level"), "category": _l("Category"), "subject": _l("Subject"),
              "status": _l("Status")}
 
@@ -52,9 +54,8 @@ def _child_of(scope: Organisation, path: str) -> int:
 
 
 def holder_rows(scope: Organisation, today: date) -> list[tuple]:
-    """(school path, rural, level, category, subject, status, count) over the scope, aggregated in SQL."""
-    status = case((TitleHolding.active.is_(False), "revoked"), (TitleHolding.valid_until < today, "expired"),
-                  else_="valid")
+    """(school path, rural, level, category, subject, register status, count) over the scope, aggregated in SQL."""
+    status = TitleHolding.status
     query = (select(Organisation.path, Organisation.is_rural, TitleHolding.level, TitleHolding.category,
                     TeacherProfile.subject, status, func.count())
              .select_from(TitleHolding)
@@ -86,7 +87,7 @@ def holders(scope: Organisation, by: str, english: bool, today: date | None = No
         else:
             key = str(STATUS_LABELS.get(status, status))
         counts[key][status] += count
-        if status == "valid":
+        if status == TitleStatus.active:
             matrix[(level, category)] += count
             rural["rural" if is_rural else "urban"] += count
     statuses = list(STATUS_LABELS)
@@ -101,7 +102,7 @@ def holders(scope: Organisation, by: str, english: bool, today: date | None = No
 
 
 def expiring(scope: Organisation, months: int, english: bool, today: date | None = None) -> Table:
-    """Valid titles whose certificate ends within `months` months, soonest first."""
+    """Titles active in the register whose certificate ends within `months` months, soonest first."""
     today = today or date.today()
     until = today + timedelta(days=round(months * 30.44))
     query = (select(User.display_name, Organisation.name, TitleHolding.level, TitleHolding.category,
@@ -110,7 +111,7 @@ def expiring(scope: Organisation, months: int, english: bool, today: date | None
              .join(User, User.id == TitleHolding.user_id)
              .join(TeacherProfile, TeacherProfile.user_id == TitleHolding.user_id)
              .join(Organisation, Organisation.id == TeacherProfile.school_id)
-             .where(_within(scope), TitleHolding.active.is_(True), TitleHolding.valid_until >= today,
+             .where(_within(scope), TitleHolding.status == TitleStatus.active, TitleHolding.valid_until >= today,
                     TitleHolding.valid_until <= until)
              .order_by(TitleHolding.valid_until, User.display_name).limit(5000))
     table = Table(_("Titles expiring in the next %(months)d months", months=months),

@@ -199,7 +199,8 @@ def test_an_excel_sheet_is_checked_previewed_and_applied_all_or_nothing(app, ses
     response = centre.post(url, data={"sheet": (sheet, "a.xlsx"), "confirm": "1"}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "nobody" in page and "Row 3" in page or "第 3 行" in page or "3" in page
+    assert "nobody" in page
+    assert "第 3 行" in page
     assert page.count("<li>") >= 3
     assert _trainees(app)["t020"]["rate"] is None
     with app.app_context():
@@ -421,7 +422,8 @@ def test_the_public_verification_page_shows_only_what_it_should(app, client):
     assert page.status_code == 200 and name in text and number in text and "有效" in text
     assert school not in text                                # no other personal data
     forged = client.get(f"/conferral/verify/{number[:-1]}9")
-    assert forged.status_code == 404 and "不存在" in forged.get_data(as_text=True) or forged.status_code == 404
+    assert forged.status_code == 404
+    assert "查无此证书编号" in forged.get_data(as_text=True)
     assert client.get("/conferral/verify/%3Cscript%3E").status_code == 404
     with app.test_request_context():
         from webapp import register

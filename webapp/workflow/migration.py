@@ -4,9 +4,9 @@
 `MIGRATION_EXAMINE_LIMIT` of those on an older version on a copy, saying for each whether it can
 move and, if not, why (webapp/engine/migration.py decides); it counts what it did not try, and the
 page says so. `move` moves the chosen ones: all of them or, if any cannot move any more, none;
-`move_all` moves every one that can, and only when every instance on an older version was tried. Each moved instance gets the
-new version's diagram and forms, its inbox rows are brought up to date, and its history records
-who moved it and why. Functions here only flush: the request commits (one transaction).
+`move_all` moves every one that can, and only when every instance on an older version was tried.
+Each moved instance gets the new version's diagram and forms, its inbox rows are brought up to
+date, and its history records who moved it and why. Functions here only flush: the request commits (one transaction).
 """
 from __future__ import annotations
 

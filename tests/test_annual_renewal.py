@@ -143,7 +143,14 @@ def test_renewal_granted_by_the_county_office(app, sessions):
     response = submit(teacher, task_id, declaration())
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _application(app, "t001").status is ApplicationStatus.submitted
-    response = submit(school, task_id_in_inbox(school, "学校审核申报"), {"review_decision": "accept"})
+    # The school's decision step speaks of the renewal, in each language, not of the school vote.
+    review = task_id_in_inbox(school, "学校审核续期申请")
+    page = school.get(f"/tasks/{review}").get_data(as_text=True)
+    assert "同意受理，报县教育局审批续期" in page and "进入学校民主评议" not in page
+    english = school.get(f"/tasks/{review}?lang=en").get_data(as_text=True)
+    assert "School review of the renewal application" in english
+    assert "Accept and send to the county office for the renewal" in english and "school vote" not in english
+    response = submit(school, review, {"review_decision": "accept"})
     assert response.status_code == 302, response.get_data(as_text=True)
     # Not a candidate for the school vote: it waits for the county office.
     assert _application(app, "t001").status is ApplicationStatus.submitted
@@ -172,3 +179,21 @@ def test_renewal_granted_by_the_county_office(app, sessions):
         assert any("2032-09-01" in str(n.params.get("message")) for n in told)
     page = teacher.get("/applications/?lang=en").get_data(as_text=True)
     assert "Title renewed" in page and "(renewal)" in page
+    # The history shows the school's answer in the renewal's words.
+    history = office.get(f"/instances/{_application(app, 't001').instance_id}").get_data(as_text=True)
+    assert "同意受理，报县教育局审批续期" in history and "进入学校民主评议" not in history
+
+
+def test_an_ordinary_application_keeps_the_school_vote_wording(app, sessions):
+    teacher, school = sessions("t007"), sessions("s1admin")
+    page = teacher.get("/applications/").get_data(as_text=True)
+    assert 'name="renewal_of"' not in page  # t007 holds no title: an application for a new title
+    response = teacher.post("/applications/", data={"cycle_id": cycle_id_for(app, "backbone", "t007")})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    task_id = int(re.search(r"/tasks/(\d+)$", response.headers["Location"]).group(1))
+    assert submit(teacher, task_id, declaration()).status_code == 302
+    review = task_id_in_inbox(school, "学校审核申报")
+    assert "同意受理，进入学校民主评议" in school.get(f"/tasks/{review}").get_data(as_text=True)
+    assert "Accept for the school vote" in school.get(f"/tasks/{review}?lang=en").get_data(as_text=True)
+    assert submit(school, review, {"review_decision": "accept"}).status_code == 302
+    assert _application(app, "t007").status is ApplicationStatus.accepted

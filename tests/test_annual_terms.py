@@ -125,3 +125,58 @@ def test_holders_short_of_a_duty_are_told_once_before_the_semester_ends(app, tit
         keys = set(db.session.scalars(select(Notification.event_key).where(Notification.event_key.like("title:%:duties:%"))))
         assert f"title:{titles['t015']}:duties:2026:2" not in keys and f"title:{titles['t013']}:duties:2026:2" in keys
         assert db.session.scalar(select(func.count()).select_from(DutyReminder)) == 6
+
+
+@pytest.fixture
+def smtp(app):
+    """A loopback SMTP server the app sends to."""
+    from .scheduling import BASE_URL, configured
+    from .support.smtp import SmtpSink
+
+    sink = SmtpSink().start()
+    with configured(app, BASE_URL=BASE_URL, NOTIFICATION_RETRY_SECONDS=60, **sink.config()):
+        yield sink
+    sink.stop()
+
+
+def test_a_pairing_meets_the_apprentice_duty_in_the_reminder_as_on_the_progress(app, titles, smtp):
+    """t015 mentors a pairing (对口帮扶) and t014 does not; both logged every duty but the apprentice.
+    The duty progress counts the pairing: t015 is not told, t014 is told by e-mail of that duty only."""
+    from webapp.notifications.delivery import deliver_notifications
+    from webapp.processes.annual_review.duties import pairing_credit, progress, records_of, title_duties
+    from webapp.processes.annual_review.models import DutyRecord
+    from webapp.processes.rotation_plan.models import Pairing, PairingMember
+
+    near_end = datetime(2027, 8, 10, 2, 0, tzinfo=timezone.utc)  # three weeks before 31 August
+    with app.app_context():
+        for username in ("t014", "t015"):
+            title = db.session.get(TitleHolding, titles[username])
+            for duty, count in [("demo_class", 1), ("research_hours", 20), ("monograph", 1), ("paper", 1),
+                                ("reflection", 2), ("publication", 2), ("work_summary", 1)]:
+                for semester, on in ((1, date(2026, 11, 4)), (2, date(2027, 5, 4))):  # both semesters: the year met
+                    db.session.add(DutyRecord(title_id=title.id, user_id=title.user_id, school_year=2026,
+                                              semester=semester, duty=duty, on_date=on, quantity=count,
+                                              description="done"))
+        mentor = db.session.get(TitleHolding, titles["t015"])
+        apprentice = db.session.scalar(select(User).where(User.username == "t020"))
+        db.session.add(Pairing(county_id=mentor.county_id, mentor_id=mentor.user_id, mentor_school_id=mentor.org_id,
+                               partner_school_id=apprentice.profile.school_id, start_date=date(2026, 9, 1),
+                               end_date=date(2027, 7, 1), members=[PairingMember(user_id=apprentice.id)]))
+        db.session.commit()
+        # The progress the holder's page and the review read: t015's duties are all met.
+        rows = progress(title_duties(mentor), records_of(mentor.id, 2026), pairing_credit(mentor, 2026))
+        assert [row.duty.code for row in rows if not row.met] == []
+        mentor_id = mentor.user_id
+
+        assert term.remind_short_duties(near_end) == 5  # t010–t014; not t015
+        assert deliver_notifications(near_end) >= 5
+        holders = {username: db.session.get(TitleHolding, titles[username]).holder for username in ("t014", "t015")}
+        addresses = {username: holder.email for username, holder in holders.items()}
+
+    assert addresses["t014"] and addresses["t015"] and addresses["t014"] != addresses["t015"]
+    to_t014 = [m for m in smtp.messages if m["To"].addresses[0].addr_spec == addresses["t014"]]
+    assert len(to_t014) == 1 and "结对带徒" in to_t014[0].get_content()
+    assert [m for m in smtp.messages if m["To"].addresses[0].addr_spec == addresses["t015"]] == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == mentor_id, Notification.event_key.like("title:%:duties:%"))) == 0

@@ -197,3 +197,44 @@ def test_a_version_row_that_was_rolled_back_is_not_remembered(app):
         db.session.commit()
         assert engine.current_version_id("objection") == second
         assert engine._version_ids["objection"] == second  # cached once committed
+
+
+def test_more_running_instances_than_examined_are_counted_and_move_all_waits_for_every_one(app, login):
+    """With MIGRATION_EXAMINE_LIMIT=3 and four instances on the old version: the page says 3 of 4,
+    offers no "move all" and refuses one; the three move; the fourth is examined on the next look
+    (the moved ones no longer take its place) and "move all" moves it."""
+    from .scheduling import configured
+
+    moving = [_at_school_review(app, login, teacher) for teacher in ("t001", "t004", "t007", "t010")]
+    versions_before = [_instance(app, i)[0] for i in moving]
+    admin = login("admin")
+    changed = shipped(PROCESS).replace('value="School review of the application"', 'value="School check"')
+    assert publish(admin, PROCESS, changed, comment="clearer step name").status_code == 302
+    url = "/admin/definitions/migrate?process=self_application&scope=default"
+    form = {"process": "self_application", "scope": "default", "comment": "新名称"}
+    with configured(app, MIGRATION_EXAMINE_LIMIT=3):
+        page = admin.get(url).get_data(as_text=True)
+        assert "使用旧版本的 4 个进行中流程已检查 3 个" in page and 'id="migrate-partial"' in page
+        assert [f'data-instance="{i}"' in page for i in moving] == [True, True, True, False]
+        assert 'id="migrate-all"' not in page
+        english = admin.get(url + "&lang=en").get_data(as_text=True)
+        assert "3 of the 4 running processes on an older version were examined" in english
+
+        refused = admin.post("/admin/definitions/migrate", data={**form, "all": "1"})
+        assert refused.status_code == 422
+        assert 'id="migrate-refused"' in refused.get_data(as_text=True)
+        too_many = admin.post("/admin/definitions/migrate", data={**form, "instance": [str(i) for i in moving]})
+        assert too_many.status_code == 422 and "一次最多迁移 3 个流程" in too_many.get_data(as_text=True)
+        assert [_instance(app, i)[0] for i in moving] == versions_before  # nothing moved
+
+        response = admin.post("/admin/definitions/migrate", data={**form, "instance": [str(i) for i in moving[:3]]})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        page = admin.get(url).get_data(as_text=True)
+        assert "使用旧版本的 1 个进行中流程已检查 1 个" in page and 'id="migrate-partial"' not in page
+        assert f'<tr data-instance="{moving[3]}" class="movable">' in page and 'id="migrate-all"' in page
+
+        response = admin.post("/admin/definitions/migrate", data={**form, "all": "1"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    versions_after = [_instance(app, i)[0] for i in moving]
+    assert len(set(versions_after)) == 1 and versions_after[0] != versions_before[0]
+    assert 'id="migrate-none"' in admin.get(url).get_data(as_text=True)

@@ -40,6 +40,9 @@ class Config:
         self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "webapp" / "translations")
         self.LANGUAGES = ["zh_Hans_CN", "en"]
         self.INBOX_PAGE_SIZE = int(os.environ.get("INBOX_PAGE_SIZE", 25))
+        # Running instances on an older version tried on a copy per look at the migration page
+        # (oldest first); every running instance is still checked for being on an older version.
+        self.MIGRATION_EXAMINE_LIMIT = int(os.environ.get("MIGRATION_EXAMINE_LIMIT", 200))
         # Limits that keep one diagram from tying up a worker (webapp/engine/limits.py).
         self.MULTI_INSTANCE_MAX = int(os.environ.get("MULTI_INSTANCE_MAX", 500))
         self.TIMER_CYCLE_MIN_SECONDS = int(os.environ.get("TIMER_CYCLE_MIN_SECONDS", 60))

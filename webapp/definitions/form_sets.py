@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -121,7 +121,21 @@ def _materialised(key: str) -> Path:
 
 def form_library_for_instance(instance: ProcessInstance) -> FormLibrary:
     """The forms an instance's steps use: those it started with (or was moved to)."""
-    if instance.form_set is None:
-        return form_library_for(instance.org_path)
-    return form_library_of(instance.form_set)
+    return _pinned_or_in_force(instance.form_set, instance.org_path)
+
+
+def form_library_for_instance_id(instance_id: int | None) -> FormLibrary:
+    """`form_library_for_instance` by id (one small query; the default forms for no instance)."""
+    found = db.session.execute(select(ProcessInstance.form_set, ProcessInstance.org_path)
+                               .where(ProcessInstance.id == instance_id)).first() if instance_id else None
+    if found is None:
+        return current_app.extensions["form_library"]
+    return _pinned_or_in_force(found.form_set, found.org_path)
+
+
+def _pinned_or_in_force(key: str | None, org_path: str) -> FormLibrary:
+    # Instances started before forms were pinned (migration 0020) use the forms in force for their organisation.
+    if key is None:
+        return form_library_for(org_path)
+    return form_library_of(key)
 

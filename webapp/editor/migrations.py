@@ -29,11 +29,11 @@ def _process_or_404(value: str | None) -> str:
 def _page(process_id: str, org: Organisation | None, refused=None, comment: str = "",
           comment_error: str | None = None, chosen: set[int] | None = None, status: int = 200):
     engine = current_app.extensions["workflow_engine"]
-    candidates, current = migration.preview(engine, process_id, org)
+    looked = migration.preview(engine, process_id, org)
     return render_template("editor/migrate.html", process_id=process_id, org=org, scope=scope_value(org),
-                           candidates=candidates, current=current, refused=refused or [], comment=comment,
-                           comment_error=comment_error, chosen=chosen or set(), limit=migration.LIMIT,
-                           english=is_english()), status
+                           looked=looked, candidates=looked.candidates, current=looked.current,
+                           refused=refused or [], comment=comment, comment_error=comment_error,
+                           chosen=chosen or set(), english=is_english()), status
 
 
 @bp.get("/migrate")
@@ -57,14 +57,19 @@ def migrate_chosen():
     org = scope_org_or_404(current_user, request.form.get("scope"))
     ids = sorted({int(v) for v in request.form.getlist("instance") if v.isdigit()})
     comment = (request.form.get("comment") or "").strip()
-    if not ids:
+    move_all = request.form.get("all") == "1"
+    if not ids and not move_all:
         return _page(process_id, org, comment=comment, status=422,
                      refused=[(None, [_("Choose at least one process to move.")])])
     if not comment or len(comment) > COMMENT_MAX:
         return _page(process_id, org, comment=comment, chosen=set(ids), status=422,
                      comment_error=_("Say why these processes move (at most %(max)d characters).", max=COMMENT_MAX))
     try:
-        moved = migration.move(current_app.extensions["workflow_engine"], current_user, process_id, org, ids, comment)
+        engine = current_app.extensions["workflow_engine"]
+        if move_all:
+            moved = migration.move_all(engine, current_user, process_id, org, comment)
+        else:
+            moved = migration.move(engine, current_user, process_id, org, ids, comment)
     except migration.MigrationRefused as refusal:
         return _page(process_id, org, refused=refusal.refused, comment=comment, chosen=set(ids), status=422)
     flash(_("%(n)d processes moved to the version in force for them.", n=len(moved)), "success")

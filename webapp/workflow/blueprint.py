@@ -174,7 +174,7 @@ def _render_reassign(row: HumanTask, entered, people=None):
 def instance(instance_id: int):
     """Who, what, where it stands, what was entered at each step, and the history."""
     item = operations.get_visible_instance(current_user, instance_id)
-    history = _history(item.id)
+    history = _history(item)
     progress = instance_progress(item.id, is_english())
     open_tasks = [task for step in progress for task in step.open_tasks]
     my_roles = {role for role, _org in current_user.role_scopes()}
@@ -190,21 +190,23 @@ def instance(instance_id: int):
     )
 
 
-def _history(instance_id: int) -> list:
-    """The instance's audit events with the answers entered at each step, oldest first."""
+def _history(instance) -> list:
+    """The instance's audit events with the answers entered at each step, oldest first, labelled by
+    the instance's own forms."""
     events = db.session.scalars(
-        select(AuditEvent).filter_by(instance_id=instance_id).order_by(AuditEvent.created_dt, AuditEvent.id)
+        select(AuditEvent).filter_by(instance_id=instance.id).order_by(AuditEvent.created_dt, AuditEvent.id)
     ).all()
-    described = [(event, _entries(event)) for event in events]
-    with_file_names(instance_id, [entries for _event, entries in described])
+    library = form_library_for_instance(instance)
+    described = [(event, _entries(event, library)) for event in events]
+    with_file_names(instance.id, [entries for _event, entries in described])
     return described
 
 
-def _entries(event: AuditEvent) -> list:
+def _entries(event: AuditEvent, library) -> list:
     """What to show under a history event: the answers entered, or who a step went to."""
     if event.action == "reassigned":
         return reassignment.history_entries(event.data)
-    return describe(event.form_file, event.data)
+    return describe(event.form_file, event.data, library)
 
 
 def _render_task(row: HumanTask, data: dict | None, errors: list):
@@ -215,7 +217,7 @@ def _render_task(row: HumanTask, data: dict | None, errors: list):
     if data is None:
         data = current_form_data(engine, row, context=context)
     form_html = library.render(row.form_file, row.ui_form_file, data, errors, context) if row.form_file else None
-    earlier = [(event, entries) for event, entries in _history(row.instance_id) if entries and event.action == "completed"]
+    earlier = [(event, entries) for event, entries in _history(row.instance) if entries and event.action == "completed"]
     panel = render_panel(row, context) if row.panel else None
     return render_template(
         "workflow/task.html", task=row, form_html=form_html, errors=errors, earlier=earlier, panel=panel,

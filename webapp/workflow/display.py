@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -36,14 +35,16 @@ def localized(node: dict, key: str) -> str | None:
     return node.get(key)
 
 
-def describe(form_file: str | None, data: dict | None) -> list[Entry]:
-    """Label/value entries for `data` as entered on the form `form_file` (unknown keys are skipped)."""
+def describe(form_file: str | None, data: dict | None, library) -> list[Entry]:
+    """Label/value entries for `data` as entered on the form `form_file` of `library` (unknown keys
+    are skipped). `library` is the instance's own form set (`form_library_for_instance`): the
+    answers are shown with the labels of the form they were entered on, not the forms in force now."""
     if not data:
         return []
     if not form_file:
         return [Entry(label=str(k), text=_plain(v)) for k, v in data.items()]
     try:
-        schema = current_app.extensions["form_library"].schema(form_file)
+        schema = library.schema(form_file)
     except Exception:  # a form file broken since: still show the raw answers
         return [Entry(label=str(k), text=_plain(v)) for k, v in data.items()]
     return _describe_object(schema, data, depth=0)

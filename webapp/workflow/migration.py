@@ -1,15 +1,18 @@
 """Moving chosen running instances to the version of their process now in force for them.
 
-`preview` lists the running instances of a process in a scope that run an older version and says
-for each whether it can move and, if not, why (webapp/engine/migration.py decides). `move` moves
-the chosen ones: all of them or, if any cannot move any more, none. Each moved instance gets the
-new version's diagram and forms, its inbox rows are brought up to date, and its history records
-who moved it and why. Functions here only flush: the request commits (one transaction).
+`preview` checks every running instance of a process in a scope (in batches) and tries the oldest
+`MIGRATION_EXAMINE_LIMIT` of those on an older version on a copy, saying for each whether it can
+move and, if not, why (webapp/engine/migration.py decides); it counts what it did not try, and the
+page says so. `move` moves the chosen ones: all of them or, if any cannot move any more, none;
+`move_all` moves every one that can, and only when every instance on an older version was tried.
+Each moved instance gets the new version's diagram and forms, its inbox rows are brought up to
+date, and its history records who moved it and why. Functions here only flush: the request commits (one transaction).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -22,7 +25,12 @@ from ..models import HumanTask, InstanceStatus, Organisation, ProcessInstance, P
 from ..core.errors import Conflict, NotFound
 from .operations import _advance, _audit
 
-LIMIT = 200  # instances examined per page (oldest first)
+SCAN_BATCH = 1000  # running instances read per query when looking for those on an older version
+
+
+def examine_limit() -> int:
+    """How many instances on an older version one look tries on a copy (`MIGRATION_EXAMINE_LIMIT`)."""
+    return max(1, int(current_app.config.get("MIGRATION_EXAMINE_LIMIT", 200)))
 
 
 @dataclass
@@ -41,24 +49,50 @@ class Candidate:
 
 
 def _running(process_id: str, org: Organisation | None, ids: list[int] | None = None) -> list[ProcessInstance]:
-    query = select(ProcessInstance).where(ProcessInstance.process_id == process_id,
-                                          ProcessInstance.status == InstanceStatus.running)
-    if org is not None:
-        query = query.where(ProcessInstance.org_path.startswith(org.path))
+    query = _running_query(select(ProcessInstance), process_id, org)
     if ids is not None:
         query = query.where(ProcessInstance.id.in_(ids))
-    return list(db.session.scalars(query.order_by(ProcessInstance.id).limit(LIMIT)))
+    return list(db.session.scalars(query.order_by(ProcessInstance.id)))
 
 
-def _examine(engine: WorkflowEngine, instance: ProcessInstance) -> Candidate | None:
+def _running_query(query, process_id: str, org: Organisation | None):
+    query = query.where(ProcessInstance.process_id == process_id, ProcessInstance.status == InstanceStatus.running)
+    if org is not None:
+        query = query.where(ProcessInstance.org_path.startswith(org.path))
+    return query
+
+
+class _InForce:
+    """The version and the form set in force per organisation, each worked out once per look."""
+
+    def __init__(self, engine: WorkflowEngine, process_id: str) -> None:
+        self.engine, self.process_id = engine, process_id
+        self._by_org: dict[int, tuple[int | None, str]] = {}
+
+    def of(self, org: Organisation) -> tuple[int | None, str]:
+        """(version id in force or None if the process is not defined there, form set key in force)."""
+        if org.id not in self._by_org:
+            try:
+                version_id = self.engine.for_organisation(org).current_version_id(self.process_id)
+            except UnknownProcess:
+                version_id = None
+            self._by_org[org.id] = (version_id, form_set_key(org.path))
+        return self._by_org[org.id]
+
+    def is_current(self, org: Organisation, version_id: int, form_set: str | None) -> bool:
+        """True if an instance with this version and form set runs what is in force for `org`."""
+        return self.of(org) == (version_id, form_set)
+
+
+def _examine(engine: WorkflowEngine, instance: ProcessInstance, in_force: _InForce | None = None) -> Candidate | None:
     """None if the instance already runs the version in force for it; else the trial's outcome."""
-    scoped = engine.for_organisation(instance.organisation)
-    try:
-        target_id = scoped.current_version_id(instance.process_id)
-    except UnknownProcess:
+    in_force = in_force or _InForce(engine, instance.process_id)
+    target_id, _form_set = in_force.of(instance.organisation)
+    if target_id is None:
         return Candidate(instance, None, [_("the process is not defined for this organisation any more")])
-    if target_id == instance.version_id and instance.form_set == form_set_key(instance.org_path):
+    if in_force.is_current(instance.organisation, instance.version_id, instance.form_set):
         return None  # its diagram and its forms are those in force
+    scoped = engine.for_organisation(instance.organisation)
     target = db.session.get(ProcessVersion, target_id)
     spec, subprocess_specs = scoped.library.spec(instance.process_id)
     check, workflow = trial(instance.state_json, instance.version.spec_json, target.spec_json, spec,
@@ -78,16 +112,54 @@ def _reason(code: str, detail: str) -> str:
     return words.get(code, f"{code}: {detail}")
 
 
-def preview(engine: WorkflowEngine, process_id: str, org: Organisation | None) -> tuple[list[Candidate], int]:
-    """The running instances of the process in the scope on an older version, and how many are current."""
-    candidates, current = [], 0
-    for instance in _running(process_id, org):
-        candidate = _examine(engine, instance)
-        if candidate is None:
-            current += 1
-        else:
-            candidates.append(candidate)
-    return candidates, current
+@dataclass
+class Preview:
+    """One look at a process in a scope: the instances on an older version that were tried on a copy,
+    and the counts the page states (so nothing is left out silently)."""
+
+    candidates: list[Candidate]
+    current: int    # running instances already on the version in force
+    outdated: int   # running instances on an older version (all of them, tried or not)
+    total: int      # running instances in the scope
+
+    @property
+    def complete(self) -> bool:
+        """True if every instance on an older version was tried (so "move all" means all)."""
+        return len(self.candidates) == self.outdated
+
+    @property
+    def movable(self) -> list[Candidate]:
+        return [candidate for candidate in self.candidates if candidate.movable]
+
+
+def preview(engine: WorkflowEngine, process_id: str, org: Organisation | None, limit: int | None = None) -> Preview:
+    """Every running instance of the process in the scope is checked (in batches, by its version and
+    form set: cheap); the `limit` oldest of those on an older version are tried on a copy."""
+    limit = limit or examine_limit()
+    in_force = _InForce(engine, process_id)
+    organisations: dict[int, Organisation] = {}
+    columns = select(ProcessInstance.id, ProcessInstance.org_id, ProcessInstance.version_id, ProcessInstance.form_set)
+    outdated: list[int] = []
+    current = total = 0
+    after = 0
+    while True:
+        rows = db.session.execute(_running_query(columns, process_id, org).where(ProcessInstance.id > after)
+                                  .order_by(ProcessInstance.id).limit(SCAN_BATCH)).all()
+        if not rows:
+            break
+        after = rows[-1].id
+        missing = {row.org_id for row in rows} - organisations.keys()
+        if missing:
+            organisations.update((o.id, o) for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(missing))))
+        for row in rows:
+            total += 1
+            if in_force.is_current(organisations[row.org_id], row.version_id, row.form_set):
+                current += 1
+            else:
+                outdated.append(row.id)
+    candidates = [candidate for instance in _running(process_id, org, outdated[:limit])
+                  if (candidate := _examine(engine, instance, in_force)) is not None]
+    return Preview(candidates, current, len(outdated), total)
 
 
 def move(engine: WorkflowEngine, user: User, process_id: str, org: Organisation | None, ids: list[int],
@@ -96,10 +168,13 @@ def move(engine: WorkflowEngine, user: User, process_id: str, org: Organisation 
 
     Raises `MigrationRefused` with the reasons if any of them cannot move.
     """
+    if len(set(ids)) > examine_limit():
+        raise MigrationRefused([(None, [_("At most %(n)d processes can be moved at once.", n=examine_limit())])])
     instances = _running(process_id, org, ids)
     if not ids or len(instances) != len(set(ids)):
         raise NotFound(_("No such process instance."))
-    candidates = [(instance, _examine(engine, instance)) for instance in instances]
+    in_force = _InForce(engine, process_id)
+    candidates = [(instance, _examine(engine, instance, in_force)) for instance in instances]
     refused = [(instance, c.reasons if c else [_("it already runs the version in force")])
                for instance, c in candidates if c is None or not c.movable]
     if refused:
@@ -107,6 +182,23 @@ def move(engine: WorkflowEngine, user: User, process_id: str, org: Organisation 
     for instance, candidate in candidates:
         _apply(engine, user, instance, candidate, comment)
     return instances
+
+
+def move_all(engine: WorkflowEngine, user: User, process_id: str, org: Organisation | None,
+             comment: str) -> list[ProcessInstance]:
+    """Move every instance of the scope that can move (all or none); refused unless every instance on
+    an older version was examined (a capped look cannot promise "all")."""
+    looked = preview(engine, process_id, org)
+    if not looked.complete:
+        raise MigrationRefused([(None, [_(
+            "Only %(examined)d of the %(outdated)d processes on an older version were examined, so they cannot all "
+            "be moved at once: choose among those examined, move them, then look again.",
+            examined=len(looked.candidates), outdated=looked.outdated)])])
+    if not looked.movable:
+        raise MigrationRefused([(None, [_("No process here can move.")])])
+    for candidate in looked.movable:
+        _apply(engine, user, candidate.instance, candidate, comment)
+    return [candidate.instance for candidate in looked.movable]
 
 
 def _apply(engine: WorkflowEngine, user: User, instance: ProcessInstance, candidate: Candidate, comment: str) -> None:

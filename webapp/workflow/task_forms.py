@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..definitions.form_sets import form_library_for_instance
 from ..engine.runtime import WorkflowEngine
 from ..evidence.operations import check_citable, link_to_instance, store_upload
-from ..forms import FieldError, merge_errors
+from ..forms import FieldError, FormLibrary, merge_errors
 from ..models import HumanTask, User
 from . import operations
 
@@ -44,14 +44,17 @@ def current_form_data(engine: WorkflowEngine, task: HumanTask, workflow=None, co
 
 
 def read_form(form_file: str, user: User, instance, *, previous: dict, context: dict | None,
-              draft: bool = False) -> tuple[dict, list, set[str]]:
+              draft: bool = False, library: FormLibrary | None = None) -> tuple[dict, list, set[str]]:
     """Parse the posted form, store its uploads, check cited files and validate (a draft may be
     incomplete, but its types, choices, sizes and characters are checked all the same).
 
     Returns the data, the errors, and the evidence ids the data cites. `instance` (or None for a
-    form outside any process) limits which already-stored files may be cited.
+    form outside any process) limits which already-stored files may be cited. The form comes from
+    `library` if given (a page of a process showing a form of its own, e.g. the school vote's
+    objection form drawn with the round's pinned forms), else from the instance's pinned forms.
     """
-    library = current_app.extensions["form_library"] if instance is None else form_library_for_instance(instance)
+    if library is None:
+        library = current_app.extensions["form_library"] if instance is None else form_library_for_instance(instance)
     data, errors = library.parse_submission(
         form_file, request.form, request.files,
         lambda upload, node: store_upload(user, upload, node), previous=previous, context=context,

@@ -102,10 +102,15 @@ PAIRING_DUTY = "apprentice"
 
 def pairing_credit(title: TitleHolding, school_year: int) -> dict[str, int]:
     """What the rotation's pairings count towards the title's duties in a school year."""
-    from ..rotation_plan.pairing_results import apprentices
+    return pairing_credits([title], school_year).get(title.id, {})
 
-    paired = len(apprentices(title.user_id, school_year))
-    return {PAIRING_DUTY: paired} if paired else {}
+
+def pairing_credits(titles: list[TitleHolding], school_year: int) -> dict[int, dict[str, int]]:
+    """`pairing_credit` for many titles in one query: title id → credit (titles with none left out)."""
+    from ..rotation_plan.pairing_results import apprentices_of
+
+    paired = apprentices_of(sorted({title.user_id for title in titles}), school_year)
+    return {title.id: {PAIRING_DUTY: len(paired[title.user_id])} for title in titles if paired.get(title.user_id)}
 
 
 def progress(duties: list[Duty], records: list[DutyRecord], credit: dict[str, int] | None = None) -> list[DutyProgress]:
@@ -139,7 +144,9 @@ def tally(duties: list[Duty], records: list[DutyRecord], credit: dict[str, int] 
             "done": {row.duty.code: list(row.done) for row in rows}}
 
 
-def current_semester_short(duties: list[Duty], records: list[DutyRecord], year: SchoolYear, on: date) -> list[Duty]:
-    """Duties still short in the semester `on` falls in (the reminder before a semester ends)."""
+def current_semester_short(duties: list[Duty], records: list[DutyRecord], year: SchoolYear, on: date,
+                           credit: dict[str, int] | None = None) -> list[Duty]:
+    """Duties still short in the semester `on` falls in (the reminder before a semester ends),
+    counted by `progress` like the holder's page and the review (`credit`: `pairing_credit`)."""
     semester = year.semester_of(on)
-    return [row.duty for row in progress(duties, records) if row.short_in(semester)]
+    return [row.duty for row in progress(duties, records, credit) if row.short_in(semester)]

@@ -23,7 +23,7 @@ from ...models import TitleHolding, TitleStatus
 from ...i18n import is_english
 from ...notifications.events import app_path
 from ...labels import list_separator
-from .duties import current_semester_short, duty_rules
+from .duties import current_semester_short, duty_rules, pairing_credits
 from .models import AnnualReview, AnnualReviewStatus, DutyRecord, DutyReminder, TitleTermNotice
 from .schoolyear import school_year_of
 from .notices import school_admin_ids, tell
@@ -159,6 +159,7 @@ def remind_short_duties(now: datetime, lease=None, days: int = DUTY_REMINDER_DAY
         for record in db.session.scalars(select(DutyRecord).where(
                 DutyRecord.title_id.in_([t.id for t in titles]), DutyRecord.school_year == year.start_year)):
             records.setdefault(record.title_id, []).append(record)
+        credits = pairing_credits(titles, year.start_year)  # a pairing meets the apprentice duty
         for title in titles:
             mine = db.session.scalar(dialect_insert(DutyReminder).values(
                 title_id=title.id, school_year=year.start_year, semester=semester)
@@ -168,7 +169,7 @@ def remind_short_duties(now: datetime, lease=None, days: int = DUTY_REMINDER_DAY
             key = (title.level, title.category, title.county_id)
             if key not in rules:
                 rules[key] = duty_rules(title.level, title.category, title.county_id)
-            short = current_semester_short(rules[key], records.get(title.id, []), year, on)
+            short = current_semester_short(rules[key], records.get(title.id, []), year, on, credits.get(title.id))
             if short:
                 names = lambda: list_separator().join(duty.name(is_english()) for duty in short)  # noqa: E731
                 tell([title.user_id], title, f"title:{title.id}:duties:{year.start_year}:{semester}",

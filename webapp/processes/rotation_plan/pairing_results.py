@@ -72,7 +72,18 @@ def pairing_activities(user_id: int, school_year: int) -> list[PairingActivityRo
 def apprentices(user_id: int, school_year: int) -> list[int]:
     """User ids of the teachers paired with this mentor in pairings overlapping school year `school_year`
     (the apprentice duty: at least one per school year)."""
+    return apprentices_of([user_id], school_year).get(user_id, [])
+
+
+def apprentices_of(mentor_ids: list[int], school_year: int) -> dict[int, list[int]]:
+    """`apprentices` for many mentors in one query: mentor id → paired teachers' ids (mentors with
+    none are left out)."""
+    if not mentor_ids:
+        return {}
     first, after = school_year_bounds(school_year)
-    return sorted(set(db.session.scalars(
-        select(PairingMember.user_id).join(Pairing, Pairing.id == PairingMember.pairing_id).where(
-            Pairing.mentor_id == user_id, Pairing.start_date < after, Pairing.end_date > first))))
+    found: dict[int, set[int]] = {}
+    for mentor_id, member_id in db.session.execute(
+            select(Pairing.mentor_id, PairingMember.user_id).join(Pairing, Pairing.id == PairingMember.pairing_id).where(
+                Pairing.mentor_id.in_(mentor_ids), Pairing.start_date < after, Pairing.end_date > first)):
+        found.setdefault(mentor_id, set()).add(member_id)
+    return {mentor_id: sorted(members) for mentor_id, members in found.items()}

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...core.errors import Conflict, InvalidInput
+from ...definitions.form_sets import form_library_for_instance_id
 from ...extensions import db
 from ...transaction import committing
 from ...workflow.permissions import oversees
@@ -68,7 +69,7 @@ def round_page(round_id: int):
 
 def render_round(round_, data, errors, status=200):
     """The round page, with the objection form (and its errors) for people of the school."""
-    library = current_app.extensions["form_library"]
+    library = form_library_for_instance_id(round_.instance_id)  # the forms the round started with
     context = {"candidate_options": objection_options(round_)}
     can_object = operations.notice_open(round_) and operations.belongs_to_school(current_user, round_.school)
     objection_form = library.render(OBJECTION_FORM, None, data, errors, context) if can_object else None
@@ -97,7 +98,8 @@ def object_to(round_id: int):
     round_ = operations.visible_round(current_user, round_id)
     require_school_member(current_user, round_)  # out of scope before any input is read
     context = {"candidate_options": objection_options(round_)}
-    data, errors, cited = read_form(OBJECTION_FORM, current_user, None, previous={}, context=context)
+    data, errors, cited = read_form(OBJECTION_FORM, current_user, None, previous={}, context=context,
+                                    library=form_library_for_instance_id(round_.instance_id))
     if errors:
         db.session.rollback()
         round_ = operations.visible_round(current_user, round_id)

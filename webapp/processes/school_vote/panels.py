@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import HumanTask
-from ...workflow.display import describe, with_file_names
-from ..self_application.operations import declaration_of
+from ...workflow.display import with_file_names
+from ..self_application.operations import declaration_entries
 from .models import NoticeChange, VoteRound
 
 
@@ -17,7 +17,7 @@ def vote_candidates(task: HumanTask, context: dict) -> Markup:
     round_ = db.session.get(VoteRound, int(context.get("round_id", 0)))
     if round_ is None:
         return Markup("")
-    rows = [(c, describe(*declaration_of(c.application))) for c in round_.candidates]
+    rows = [(c, declaration_entries(c.application)) for c in round_.candidates]
     for candidate, entries in rows:
         if candidate.application.instance_id:
             with_file_names(candidate.application.instance_id, [entries])

@@ -13,6 +13,8 @@ from ...models import (
 from ...roles import Role
 from ...titles import title_label
 from ...workflow.operations import cancel_instance, start_instance
+from ...definitions.form_sets import form_library_for_instance_id
+from ...workflow.display import describe
 from ...workflow.history import latest_answers
 from .models import Application, ApplicationStatus
 
@@ -190,3 +192,10 @@ def declaration_of(application: Application) -> tuple[str | None, dict | None]:
     if not application.instance_id:
         return None, None
     return latest_answers(application.instance_id, DECLARATION_STEPS)
+
+
+def declaration_entries(application: Application) -> list:
+    """The latest declaration as label/value entries, labelled by the form set the application's
+    instance was pinned to (the form the teacher filled, not a form published since)."""
+    form_file, answers = declaration_of(application)
+    return describe(form_file, answers, form_library_for_instance_id(application.instance_id)) if answers else []

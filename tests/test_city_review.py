@@ -4,8 +4,8 @@ Two county offices import holders of county titles from before the system (a rea
 openpyxl, through the import pages and the background job); then the city office opens the
 municipal backbone call and the review runs the county review's diagram at city level: materials
 check (the title and profile instead of a declaration), the city's research staff, the city's
-experts' score sheets, ranking, the city's leading group, the notice and the result — the city's
-formal candidates. Titles that are revoked, of another category, of another city, or of someone
+experts' score sheets, ranking, the city's leading group, the notice with an objection the city
+office upholds, and the result — the city's formal candidates. Titles that are revoked, of another category, of another city, or of someone
 who already holds the municipal title stay out of the pool. One setup is shared by the module.
 """
 from __future__ import annotations
@@ -312,14 +312,28 @@ def test_the_city_leading_group_approves_and_the_result_is_the_citys_formal_cand
     assert names["t001"] in listed and names["t007"] in listed and names["q001"] not in listed
     assert sessions("x001").get(f"/review/{review.id}/notice").status_code == 404
 
+
+    # A teacher of the other county objects to t007; the city office investigates and upholds it:
+    # t007 leaves the notice and the head of the reserve list (q001) moves up.
+    objection = sessions("q002").post(f"/review/{review.id}/objections", content_type="multipart/form-data", data={
+        "candidate": str(_candidates(app)["t007"].id), "reason": "该教师近五年未承担市级公开课，请核实。"})
+    assert objection.status_code == 302, objection.get_data(as_text=True)[-800:]
+    step = _open_task(app, "investigate_office")
+    assert (step.role, step.org_id) == (Role.city_office, city["city"])
+    assert sessions("county").get(f"/tasks/{step.id}").status_code == 404
+    upheld = office.post(f"/tasks/{step.id}", content_type="multipart/form-data", data={
+        "objection_decision": "upheld", "objection_reply": "经核实，异议属实，取消其正式候选人资格。"})
+    assert upheld.status_code == 302, upheld.get_data(as_text=True)[-800:]
+
     reach_timers(app, review.instance_id)
     assert _review(app).status is ReviewStatus.done
     with app.app_context():
         formal = [c.teacher.username for c in results.formal_candidates(city["cycle"])]
         reserve = [c.teacher.username for c in results.reserve_list(city["cycle"])]
-    assert formal == ["t001", "t007"] and reserve == ["q001"]
+    assert formal == ["t001", "q001"] and reserve == []
+    assert _candidates(app)["t007"].status is ReviewCandidateStatus.removed
     result = office.get(f"/review/{review.id}").get_data(as_text=True)
-    assert "正式候选人" in result and names["t001"] in result
+    assert "正式候选人" in result and names["t001"] in result and names["q001"] in result
 
 
 def test_the_city_review_in_english(app, city, sessions):
@@ -335,7 +349,8 @@ def test_the_city_review_in_english(app, city, sessions):
         # What people typed in the review (reasons, comments) is their data, like names.
         typed = set(user_entered_values()) | {c for c in db.session.scalars(select(ReviewEvent.comment)) if c} \
             | {c for c in db.session.scalars(select(ReviewCandidate.opinion_comment)) if c} \
-            | {c for c in db.session.scalars(select(ReviewRound.leader_comment)) if c}
+            | {c for c in db.session.scalars(select(ReviewRound.leader_comment)) if c} \
+            | {"该教师近五年未承担市级公开课，请核实。", "经核实，异议属实，取消其正式候选人资格。"}
     for url in (f"/review/{review.id}", "/review/", f"/review/{review.id}/notice"):
         response = office.get(url)
         assert response.status_code == 200, url

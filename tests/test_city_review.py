@@ -357,3 +357,29 @@ def test_the_city_review_in_english(app, city, sessions):
         assert chinese_left(response.get_data(as_text=True), sorted(typed, key=len, reverse=True)) == [], url
     assert "Public notice" in office.get(f"/review/{review.id}").get_data(as_text=True)
     office.post("/language", data={"lang": "zh_Hans_CN", "next": "/review/"})
+
+
+def test_the_city_office_grants_its_review_roles(app, city, sessions):
+    """The city office makes a teacher of its area an expert of the city; an office role it may not grant,
+    and a county office may not grant anything at the city."""
+    from webapp.models import RoleAssignment
+
+    with app.app_context():
+        teacher_id = db.session.scalar(select(User.id).filter_by(username="t040"))
+    url = f"/admin/people/users/{teacher_id}/roles"
+    reason = {"reason": "聘为市级评审专家。"}
+    office = sessions("city")
+    assert office.post(url, data={"role": "expert", "org_id": str(city["city"]), **reason}).status_code == 302
+    refused = office.post(url, data={"role": "city_office", "org_id": str(city["city"]), **reason})
+    assert refused.status_code == 422
+    with app.app_context():
+        t001 = db.session.scalar(select(User.id).filter_by(username="t001"))
+    by_county = sessions("county").post(f"/admin/people/users/{t001}/roles",
+                                        data={"role": "expert", "org_id": str(city["city"]), **reason})
+    assert by_county.status_code == 422   # its own teacher, but not its organisation to grant at
+    with app.app_context():
+        held = set(db.session.execute(select(RoleAssignment.role, RoleAssignment.org_id)
+                                      .where(RoleAssignment.user_id == teacher_id)).all())
+        county_grant = db.session.scalar(select(RoleAssignment.id).filter_by(user_id=t001, org_id=city["city"]))
+    assert (Role.expert, city["city"]) in held and (Role.city_office, city["city"]) not in held
+    assert county_grant is None

@@ -45,6 +45,10 @@ def register_cli(app: Flask) -> None:
 
         seed_titles()
         db.session.commit()
+        from .demo_city import build_city_demo
+
+        build_city_demo(logins)
+        db.session.commit()
         click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
         for username, role, org in logins.rows:
             click.echo(f"  {username:<10} {role:<18} {org}")

@@ -80,7 +80,7 @@ def holders_sheet(rows: list[tuple[str, str, str]], names: dict[str, str], level
     return out.getvalue()
 
 
-def build_city_demo() -> ApplicationCycle | None:
+def build_city_demo(logins: DemoLogins | None = None) -> ApplicationCycle | None:
     """The city's review staff and call, and 石泉县's imported holders (after the rest of the demo)."""
     from .processes.conferral import holders_import
 
@@ -88,7 +88,7 @@ def build_city_demo() -> ApplicationCycle | None:
     county = db.session.scalar(select(Organisation).filter_by(code="530102"))
     if city is None or county is None:
         return None
-    city_staff(city)
+    city_staff(city, logins)
     names = dict(db.session.execute(select(User.username, User.display_name)
                                     .where(User.username.in_([u for u, _s, _n in IMPORTED]))).all())
     sheet = holders_import.read(county, holders_sheet(IMPORTED, names))

@@ -383,3 +383,14 @@ def test_the_city_office_grants_its_review_roles(app, city, sessions):
         county_grant = db.session.scalar(select(RoleAssignment.id).filter_by(user_id=t001, org_id=city["city"]))
     assert (Role.expert, city["city"]) in held and (Role.city_office, city["city"]) not in held
     assert county_grant is None
+
+
+def test_an_overdue_city_step_escalates_to_the_city_office(app, city, sessions):
+    """The reminder policy escalates an expert's step to the county office; in a city review, the city's."""
+    from webapp.notifications.recipients import Recipients
+
+    with app.app_context():
+        sheet = db.session.scalars(select(HumanTask).filter_by(task_name="expert_scoring")).first()
+        recipients = Recipients([sheet], supervisor_of=lambda role: Role.county_office if role is Role.expert else None)
+        officers = {db.session.get(User, user_id).username for user_id in recipients.supervisors(sheet)}
+    assert officers == {"city"}

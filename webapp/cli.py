@@ -45,6 +45,10 @@ def register_cli(app: Flask) -> None:
 
         seed_titles()
         db.session.commit()
+        from .demo_city import build_city_demo
+
+        build_city_demo(logins)
+        db.session.commit()
         click.echo(f"Demo data loaded. Password for every demo user: {DEMO_PASSWORD}")
         for username, role, org in logins.rows:
             click.echo(f"  {username:<10} {role:<18} {org}")
@@ -118,4 +122,4 @@ def _print_logins() -> None:
     """Remind the person running `make run` how to log in."""
     from .demo import DEMO_PASSWORD
 
-    click.echo(f"Demo logins (password {DEMO_PASSWORD}): admin, county, hypa (process administrator of 汉阴县), sqpa (of 石泉县), s1admin, s1c1-s1c3 (committee), t001 t004 t007 t010 t013 (teachers of school 1, eligible for backbone), t002 (too old for academic leader), t003")
+    click.echo(f"Demo logins (password {DEMO_PASSWORD}): admin, county, hypa (process administrator of 汉阴县), sqpa (of 石泉县), s1admin, s1c1-s1c3 (committee), t001 t004 t007 t010 t013 (teachers of school 1, eligible for backbone), t002 (too old for academic leader), t003, city cityleader cityresearch cityexpert1-cityexpert3 (the city review)")

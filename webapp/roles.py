@@ -33,6 +33,16 @@ class Role(enum.Enum):
         return ROLE_LEVEL[self]
 
     @property
+    def levels(self) -> tuple[str, ...]:
+        """Every kind of organisation at which the role may be held (its own level first)."""
+        return ROLE_LEVELS.get(self, (ROLE_LEVEL[self],))
+
+    def at_level(self, kind: str) -> "Role":
+        """The role a diagram's lane names, acting in an instance of an organisation of `kind`: the county
+        office's lane of the competitive review is, in a city's review, the city office's."""
+        return LEVEL_PEERS.get(self, {}).get(kind, self)
+
+    @property
     def label(self) -> str:
         """The role's name in the user's language."""
         return str(ROLE_LABELS[self])
@@ -53,6 +63,16 @@ ROLE_LEVEL = {
     Role.sysadmin: "province",
     Role.process_admin: "county",
 }
+
+# The competitive review runs the same diagram at county, city and province level: its research staff,
+# experts and leading group are held at the office that runs it, whatever its level.
+ROLE_LEVELS = {
+    Role.research_staff: ("county", "city", "province"),
+    Role.expert: ("county", "city", "province"),
+    Role.county_leader: ("county", "city", "province"),
+}
+# A lane naming the county office, in an instance of a higher organisation, is that level's office.
+LEVEL_PEERS = {Role.county_office: {"city": Role.city_office, "province": Role.province_office}}
 
 ROLE_LABELS = {
     Role.teacher: _l("Teacher"),

@@ -68,7 +68,7 @@ def sync_human_tasks(
 def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datetime) -> HumanTask:
     """Build the inbox row for one READY user task."""
     spec = task.task_spec
-    role = _role_of(spec)
+    role = _role_of(spec).at_level(_instance_level(instance))
     properties = spec.extensions.get("properties", {})
     limits = getattr(workflow.script_engine, "limits", None)
     row = HumanTask(
@@ -153,7 +153,7 @@ def _task_org_id(task, expression: str | None, workflow: BpmnWorkflow, instance:
         return scope_org_id_for(instance, role)
     value = workflow.script_engine.evaluate(task, expression)
     org = db.session.get(Organisation, int(value)) if isinstance(value, int) or str(value).isdigit() else None
-    if org is None or not org.path.startswith(instance.org_path) or org.kind.value != role.level:
+    if org is None or not org.path.startswith(instance.org_path) or org.kind.value not in role.levels:
         raise WorkflowConfigurationError(
             f"scopeOrg of {task.task_spec.name!r} is {value!r}: not a {role.level} inside the instance's organisation"
         )
@@ -172,12 +172,19 @@ def _role_of(spec) -> Role:
         ) from None
 
 
+def _instance_level(instance: ProcessInstance) -> str | None:
+    """The kind of the instance's own organisation ('county', 'city', …)."""
+    ids = [int(part) for part in instance.org_path.strip("/").split("/") if part]
+    return _org_kinds(ids).get(ids[-1]) if ids else None
+
+
 def scope_org_id_for(instance: ProcessInstance, role: Role) -> int:
-    """The id of the organisation, above or at the instance's, at which `role` acts on it."""
+    """The id of the organisation, above or at the instance's, at which `role` acts on it: the nearest
+    one of a level the role is held at (a role held at several levels acts at the closest)."""
     ids = [int(part) for part in instance.org_path.strip("/").split("/") if part]
     kinds = _org_kinds(ids)
-    for org_id in ids:
-        if kinds.get(org_id) == role.level:
+    for org_id in reversed(ids):
+        if kinds.get(org_id) in role.levels:
             return org_id
     raise WorkflowConfigurationError(
         f"role {role.value!r} acts at {role.level} level, but instance {instance.id} has no such organisation above it"

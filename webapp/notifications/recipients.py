@@ -27,7 +27,8 @@ class Recipients:
             org_id: {kinds[int(part)].value: int(part) for part in path.strip("/").split("/") if part and int(part) in kinds}
             for org_id, path in paths.items()
         }
-        roles = {task.role for task in tasks} | {s for s in (self.supervisor_of_task(t) for t in tasks) if s}
+        self.own_kind = {org_id: kinds[org_id].value for org_id in org_ids if org_id in kinds}
+        roles = {task.role for task in tasks} | {s for s in (self._supervisor(t) for t in tasks) if s}
         rows = db.session.execute(
             select(RoleAssignment.role, RoleAssignment.org_id, RoleAssignment.user_id)
             .join(User, User.id == RoleAssignment.user_id)
@@ -47,9 +48,14 @@ class Recipients:
             return [task.assignee_id]
         return self.by_scope.get((task.role, task.org_id), [])
 
+    def _supervisor(self, task) -> Role | None:
+        """The supervising role, as it acts at the step's level (a city review's expert: the city office)."""
+        role = self.supervisor_of_task(task)
+        return role.at_level(self.own_kind.get(task.org_id)) if role is not None else None
+
     def supervisors(self, task) -> list[int]:
         """Holders of the supervising role at the organisation above the step where that role acts."""
-        role = self.supervisor_of_task(task)
+        role = self._supervisor(task)
         if role is None:
             return []
         org_id = self.level_org.get(task.org_id, {}).get(role.level)

@@ -20,8 +20,9 @@ MANAGING_ROLES = (Role.sysadmin, Role.province_office, Role.city_office, Role.co
 WORKING_ROLES = {
     OrgKind.county: {Role.research_staff, Role.expert, Role.training_centre, Role.county_leader, Role.process_admin,
                      Role.hr_bureau},
-    OrgKind.city: set(),
-    OrgKind.province: set(),
+    # A city or province office runs its own competitive reviews: their staff, experts and leading group.
+    OrgKind.city: {Role.research_staff, Role.expert, Role.county_leader},
+    OrgKind.province: {Role.research_staff, Role.expert, Role.county_leader},
 }
 CHILD_KIND = {OrgKind.province: OrgKind.city, OrgKind.city: OrgKind.county, OrgKind.county: OrgKind.school}
 
@@ -60,7 +61,7 @@ def check_manages(user: User, org: Organisation | None) -> Organisation:
 
 def may_grant(user: User, role: Role, org: Organisation) -> bool:
     """True if the user may grant or revoke `role` at `org`."""
-    if role.level != org.kind.value:
+    if org.kind.value not in role.levels:
         return False
     for held, root in user.role_scopes():
         if held not in MANAGING_ROLES or not org.is_within(root):

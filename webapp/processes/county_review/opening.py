@@ -29,7 +29,7 @@ from ...titles import call_title
 from ...workflow.operations import start_instance
 from .models import ReviewOpening
 from .operations import OFFICE_ROLE, calls_of, open_review, parse_places, record, reviews_of
-from .pools import unreported_schools
+from .pools import SCHOOL_LIST_LEVELS, unreported_schools
 
 PROCESS_ID = "review_opening"
 
@@ -71,6 +71,8 @@ def schedule_opening(engine: WorkflowEngine, user: User, office: Organisation, c
     cycle = next((c for c in calls_of(office) if c.id == cycle_id), None)
     if cycle is None:
         raise NotFound(_("No such call for applications."))
+    if cycle.level not in SCHOOL_LIST_LEVELS:
+        raise Conflict(_("Only a review whose pool comes from the schools' lists opens itself at a reporting deadline."))
     if cycle.id in reviews_of(office):
         raise Conflict(_("This call's review is already open."))
     if cycle.id in openings_of(office):

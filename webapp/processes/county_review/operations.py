@@ -17,7 +17,7 @@ from ...roles import Role
 from ...titles import call_title
 from ...workflow.operations import start_instance
 from .models import ReviewCandidate, ReviewCandidateStatus, ReviewEvent, ReviewRound, ReviewStatus
-from .pools import pool_for
+from .pools import empty_pool_message, pool_for
 
 PROCESS_ID = "county_review"
 SUPPLEMENT_PROCESS_ID = "review_supplement"
@@ -128,7 +128,7 @@ def open_review(engine: WorkflowEngine, user: User, office: Organisation, cycle_
     places_mode, places_value, places = parse_places(office, mode, value)
     pool = pool_for(cycle, office)
     if not pool:
-        raise Conflict(_("No school has reported a recommended candidate for this call yet; there is nobody to review."))
+        raise Conflict(empty_pool_message(cycle))
     review = ReviewRound(office_id=office.id, cycle_id=cycle.id, level=cycle.level, category=cycle.category,
                          places_mode=places_mode, places_value=places_value, places=places, opened_by_id=user.id)
     review.candidates = [
@@ -143,6 +143,7 @@ def open_review(engine: WorkflowEngine, user: User, office: Organisation, cycle_
     instance = start_instance(
         engine, PROCESS_ID, org=office, actor=user,
         title=f"{office.name} · {call_title(cycle, english=False)} · 差额评审",
+        title_en=f"{office.name} · {call_title(cycle, english=True)} · competitive review",
         data={"review_id": review.id, "level": cycle.level, "category": cycle.category, "margin_accepted": False,
               "office_name": office.name, "title_label": call_title(cycle, english=False),
               "title_label_en": call_title(cycle, english=True)},

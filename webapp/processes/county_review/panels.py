@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import HumanTask, User
 from ..self_application.operations import declaration_entries
+from .holders import title_entries
 from .models import ReviewCandidateStatus
 from .operations import MATERIALS_OPEN, default_supplement_due
 from .selection import office_experts, to_score
@@ -20,8 +21,8 @@ from .sheets import open_assignments, opinion_candidates, review_of
 
 
 def _declaration(candidate) -> list:
-    """The candidate's declaration and evidence, as label/value entries."""
-    return declaration_entries(candidate.application) if candidate.application is not None else []
+    """The candidate's declaration and evidence, or (from the title register) the title held and profile."""
+    return declaration_entries(candidate.application) if candidate.application is not None else title_entries(candidate)
 
 
 def materials_panel(task: HumanTask, context: dict, data: dict | None = None, errors: dict | None = None) -> Markup:

@@ -53,12 +53,20 @@ def import_titles(titles: list[HeldTitle], *, county_id: int, actor_id: int | No
              "allowance_monthly": t.allowance_monthly, "source": "import",
              "allowance_from": first_of_next_month(t.conferred_on) if t.allowance_monthly is not None else None}
             for t in titles]
-    ids = []
+    # Core executemany without RETURNING (SQLite would run a RETURNING insert row by row), then the
+    # ids read back by certificate number, which is unique in the register.
+    holdings, title_events = TitleHolding.__table__, TitleEvent.__table__
+    ids: dict[str, int] = {}
     for start in range(0, len(rows), 2000):
-        ids += list(db.session.scalars(insert(TitleHolding).returning(TitleHolding.id, sort_by_parameter_order=True),
-                                       rows[start:start + 2000]))
+        chunk = rows[start:start + 2000]
+        db.session.execute(insert(holdings), chunk)
+        for number_start in range(0, len(chunk), CHUNK):
+            numbers = [row["certificate_no"] for row in chunk[number_start:number_start + CHUNK]]
+            ids.update((number, title_id) for title_id, number in db.session.execute(
+                select(holdings.c.id, holdings.c.certificate_no).where(holdings.c.certificate_no.in_(numbers))))
     events = []
-    for title_id, row in zip(ids, rows):
+    for row in rows:
+        title_id = ids[row["certificate_no"]]
         events.append({"title_id": title_id, "kind": TitleEventKind.imported, "on_date": row["conferred_on"],
                        "actor_id": actor_id, "details": {"certificate_no": row["certificate_no"]}})
         if row["allowance_monthly"] is not None:
@@ -66,5 +74,5 @@ def import_titles(titles: list[HeldTitle], *, county_id: int, actor_id: int | No
                            "on_date": row["allowance_from"], "actor_id": actor_id,
                            "details": {"amount": row["allowance_monthly"]}})
     for start in range(0, len(events), 5000):
-        db.session.execute(insert(TitleEvent), events[start:start + 5000])
-    return len(ids)
+        db.session.execute(insert(title_events), events[start:start + 5000])
+    return len(rows)

@@ -9,7 +9,6 @@ kept beside the upload (.json) until the import is applied.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import date
 
 from flask import Flask
@@ -40,8 +39,7 @@ def _check(app: Flask, job_id: int) -> None:
         job.total, job.done = total, 0
         db.session.commit()
         checked = check_rows(read_rows(data), _lookups(actor), progress_writer(app, job_id, total, durable=True))
-        if not checked.problem_count:
-            check_against_database(checked, lambda user: manages_user(actor, user))
+        existing = check_against_database(checked, lambda user: manages_user(actor, user)) if not checked.problem_count else {}
     except LayoutError as error:
         _finish(job, "refused", problems=[p.as_dict() for p in error.problems])
         JOB.upload_path(app, job_id).unlink(missing_ok=True)
@@ -54,7 +52,7 @@ def _check(app: Flask, job_id: int) -> None:
         JOB.upload_path(app, job_id).unlink(missing_ok=True)
         return
     _save_checked(app, job_id, checked.teachers)
-    existing_count = _existing_count(checked)
+    existing_count = len(existing)
     preview = [{"row": t.row, "name": t.name, "school_id": t.school_id, "id_number": t.id_number[:6] + "…" + t.id_number[-4:],
                 "subject": t.subject, "title": t.title, "roles": list(t.roles), "username": t.username}
                for t in checked.teachers[:50]]
@@ -63,14 +61,6 @@ def _check(app: Flask, job_id: int) -> None:
     _finish(job, "checked", problems=[], summary=summary, finished=False)
     job.done = job.total = len(checked.teachers)
     db.session.commit()
-
-
-def _existing_count(checked) -> int:
-    from sqlalchemy import func, select
-
-    numbers = [t.id_number for t in checked.teachers]
-    return sum(db.session.scalar(select(func.count()).select_from(User).where(User.id_number.in_(numbers[i:i + 900])))
-               for i in range(0, len(numbers), 900))
 
 
 def _apply(app: Flask, job_id: int) -> None:
@@ -105,7 +95,8 @@ def _apply(app: Flask, job_id: int) -> None:
 
 def _save_checked(app: Flask, job_id: int, teachers: list[Teacher]) -> None:
     """The checked rows, kept beside the upload until the import is applied."""
-    rows = [{**asdict(t), "birth_date": t.birth_date.isoformat(), "hire_date": t.hire_date.isoformat(),
+    # vars(), not dataclasses.asdict: asdict deep-copies every field (13 s of a 40,000-row check).
+    rows = [{**vars(t), "birth_date": t.birth_date.isoformat(), "hire_date": t.hire_date.isoformat(),
              "teaching_start_date": t.teaching_start_date.isoformat()} for t in teachers]
     JOB.upload_path(app, job_id).with_suffix(".json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
 

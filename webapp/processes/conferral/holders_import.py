@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...extensions import db
+from ...imports.lookup import matching
 from ...imports.xlsx import LayoutError, Workbook
 from ...register.bulk import HeldTitle, import_titles
 from ...models import Organisation, TeacherProfile, TitleHolding, TitleStatus, User
@@ -123,23 +124,21 @@ def read(county: Organisation, content: bytes, progress=None) -> HolderSheet:
     levels, categories = _choices(LEVELS), _choices(CATEGORIES)
     usernames = {row[0].lower() for _n, row in data if row}
     people = {}
-    for chunk in _chunks(sorted(usernames), 900):
+    for condition in matching(User.username, sorted(usernames)):
         for user_id, username, name, path in db.session.execute(
                 select(User.id, User.username, User.display_name, Organisation.path)
                 .join(TeacherProfile, TeacherProfile.user_id == User.id)
                 .join(Organisation, Organisation.id == TeacherProfile.school_id)
-                .where(User.username.in_(chunk))):
+                .where(condition)):
             people[username.lower()] = (user_id, name, path)
     numbers = {v.lower() for _n, row in data for v in row[5:6] if v}
     taken_numbers = set()
-    for chunk in _chunks(sorted(numbers), 900):
-        taken_numbers |= {n.lower() for n in db.session.scalars(
-            select(TitleHolding.certificate_no).where(TitleHolding.certificate_no.in_(chunk)))}
+    for condition in matching(TitleHolding.certificate_no, sorted(numbers)):
+        taken_numbers |= {n.lower() for n in db.session.scalars(select(TitleHolding.certificate_no).where(condition))}
     held = set()
-    for chunk in _chunks(sorted(p[0] for p in people.values()), 900):
+    for condition in matching(TitleHolding.user_id, sorted(p[0] for p in people.values())):
         held |= set(db.session.execute(select(TitleHolding.user_id, TitleHolding.level, TitleHolding.category)
-                                       .where(TitleHolding.status == TitleStatus.active,
-                                              TitleHolding.user_id.in_(chunk))).all())
+                                       .where(TitleHolding.status == TitleStatus.active, condition)).all())
     seen_numbers, seen_titles = set(), set()
     for index, (number, row) in enumerate(data):
         if progress is not None and index % 500 == 0:
@@ -201,9 +200,9 @@ def apply(county: Organisation, sheet: HolderSheet, actor_id: int | None, progre
     """Enter every row through the register's bulk import (the caller's transaction: all or nothing);
     `progress(done)` is told after each chunk of 5,000 titles."""
     schools = {}
-    for chunk in _chunks([r.user_id for r in sheet.rows], 900):
+    for condition in matching(TeacherProfile.user_id, [r.user_id for r in sheet.rows]):
         schools.update(db.session.execute(select(TeacherProfile.user_id, TeacherProfile.school_id)
-                                          .where(TeacherProfile.user_id.in_(chunk))).all())
+                                          .where(condition)).all())
     titles = [HeldTitle(user_id=r.user_id, level=r.values["level"], category=r.values["category"],
                         subject=r.values["subject"], org_id=schools.get(r.user_id),
                         certificate_no=r.values["certificate_no"], conferred_on=r.values["conferred_on"],

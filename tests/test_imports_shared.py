@@ -108,6 +108,10 @@ def test_formulas_merged_cells_doctypes_bombs_and_strangers_are_refused(app):
         archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * 50_000_000 + b"/>")
     assert "zip bomb" in _refusal(app, bomb.getvalue())[0][2]
     assert "not an Excel workbook" in _refusal(app, b"PK\x03\x04 not really a zip")[0][2]
+    damaged = bytearray(plain)
+    sheet_at = damaged.find(b"xl/worksheets/sheet1.xml") + 200  # inside the sheet's packed bytes
+    damaged[sheet_at:sheet_at + 64] = b"\x00" * 64
+    assert "not a readable Excel workbook" in _refusal(app, bytes(damaged))[0][2]
     assert "not an Excel workbook" in _refusal(app, b"name,id\nx,1\n")[0][2]
 
 

@@ -16,6 +16,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.parsers import expat
@@ -31,6 +32,8 @@ CHUNK = 1 << 16
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+# What a damaged archive or part raises while it is read (bad CRC, truncated stream, unknown method).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, NotImplementedError, RuntimeError, OSError)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def _parse(archive: zipfile.ZipFile, part: str, start=None, end=None, text=None,
                 if limit is not None and stream.tell() > limit:
                     break
             parser.Parse(b"", True)
-    except expat.ExpatError:
+    except (expat.ExpatError, *_DAMAGED):
         raise whole(_("The file is not a readable Excel workbook (.xlsx).")) from None
 
 
@@ -119,9 +122,12 @@ class Workbook:
         check_archive(self.archive)
         self.sheets: dict[str, str] = {}  # name → part, in the workbook's order
         self.epoch = CALENDAR_WINDOWS_1900
-        self._read_workbook()
-        self.strings = self._read_strings()
-        self.date_styles = self._read_date_styles()
+        try:
+            self._read_workbook()
+            self.strings = self._read_strings()
+            self.date_styles = self._read_date_styles()
+        except (*_DAMAGED, ValueError):
+            raise whole(_("The file is not a readable Excel workbook (.xlsx).")) from None
 
     def close(self) -> None:
         self.archive.close()
@@ -264,11 +270,14 @@ class Sheet:
         if found and found[0]:
             return found[0]
         count, tail = 0, b""
-        with self.book.archive.open(self.part) as stream:
-            while chunk := stream.read(1 << 20):
-                window = tail + chunk
-                count += window.count(b"<row ") + window.count(b"<row>") - tail.count(b"<row ") - tail.count(b"<row>")
-                tail = chunk[-8:]
+        try:
+            with self.book.archive.open(self.part) as stream:
+                while chunk := stream.read(1 << 20):
+                    window = tail + chunk
+                    count += window.count(b"<row ") + window.count(b"<row>") - tail.count(b"<row ") - tail.count(b"<row>")
+                    tail = chunk[-8:]
+        except _DAMAGED:
+            raise whole(_("The file is not a readable Excel workbook (.xlsx).")) from None
         return count
 
     def rows(self) -> Iterator[tuple[int, dict[int, object]]]:
@@ -354,7 +363,7 @@ class Sheet:
                                        _("Formulas are not allowed: paste the values instead."))]) from None
         except _Merged:
             raise LayoutError([Problem(1, None, _("Merged cells are not allowed: unmerge them (the header too)."))]) from None
-        except (expat.ExpatError, ValueError, IndexError, OverflowError):
+        except (expat.ExpatError, ValueError, IndexError, OverflowError, *_DAMAGED):
             raise whole(_("The file is not a readable Excel workbook (.xlsx).")) from None
 
 

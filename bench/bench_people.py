@@ -16,7 +16,8 @@ import random
 import time
 from datetime import date, timedelta
 
-from common import arguments, make_app, save_result, start_bench_postgres, summary, verdict
+from common import (arguments, load_average, make_app, postgres_cpu_seconds, save_result, start_bench_postgres,
+                    summary, verdict)
 
 from webapp.generator import PopulationSize
 
@@ -52,13 +53,13 @@ def main() -> None:
         app = make_app(server.url)
         payload = {"quick": options.quick, "rows": rows, "population": size.__dict__}
         with app.app_context():
-            payload.update(_run(app, size, rows))
+            payload.update(_run(app, size, rows, server))
         save_result("bench_people", payload, database["version"])
     finally:
         server.stop()
 
 
-def _run(app, size: PopulationSize, rows: int) -> dict:
+def _run(app, size: PopulationSize, rows: int, server) -> dict:
     from sqlalchemy import insert, select, text
 
     from webapp.demo import _user
@@ -84,25 +85,33 @@ def _run(app, size: PopulationSize, rows: int) -> dict:
 
     client = app.test_client()
     assert client.post("/login", data={"username": "bench_admin", "password": "demo1234"}).status_code == 302
-    begun = time.perf_counter()
+    load_before, db_cpu_before = load_average(), postgres_cpu_seconds(server)
+    begun, cpu_begun = time.perf_counter(), time.process_time()
     response = client.post("/admin/people/imports", content_type="multipart/form-data",
                            data={"file": (io.BytesIO(data), "teachers.xlsx"), "initial_password": "Bench-start-2026"})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
     wait(app, job_id, timeout=3600)
-    checked = time.perf_counter()
+    checked, cpu_checked = time.perf_counter(), time.process_time()
     db.session.expire_all()
     job = db.session.get(ImportJob, job_id)
     assert job.status == "checked", (job.status, (job.problems or [])[:3])
     assert client.post(f"/admin/people/imports/{job_id}/apply").status_code == 302
     wait(app, job_id, timeout=3600)
-    applied = time.perf_counter()
+    applied, cpu_applied = time.perf_counter(), time.process_time()
+    db_cpu_after, load_after = postgres_cpu_seconds(server), load_average()
     db.session.expire_all()
     job = db.session.get(ImportJob, job_id)
     assert job.status == "applied" and job.summary["created"] == rows, (job.status, job.problems)
     import_s, check_s, apply_s = applied - begun, checked - begun, applied - checked
+    db_cpu = None if db_cpu_before is None or db_cpu_after is None else round(db_cpu_after - db_cpu_before, 1)
+    cpu = {"cpu_check_s": round(cpu_checked - cpu_begun, 1), "cpu_apply_s": round(cpu_applied - cpu_checked, 1),
+           "cpu_total_s": round(cpu_applied - cpu_begun, 1), "db_server_cpu_s": db_cpu,
+           "import_load_before": load_before, "import_load_after": load_after}
     print(f"import of {rows} teachers: {import_s:.1f} s (check {checked - begun:.1f} s, apply {applied - checked:.1f} s) "
           f"— target < 60 s: {verdict(import_s, 60)}")
+    print(f"  CPU: this process {cpu['cpu_total_s']} s (check {cpu['cpu_check_s']} s, apply {cpu['cpu_apply_s']} s), "
+          f"PostgreSQL server {db_cpu} s; load {load_before[0]}→{load_after[0]}")
     del begun
 
     teachers = list(db.session.scalars(select(TeacherProfile.user_id)))
@@ -149,7 +158,7 @@ def _run(app, size: PopulationSize, rows: int) -> dict:
     counties = summary(samples)
     print(f"several-counties report of one city (all its counties, grouped by county): "
           f"median {counties['median_ms']} ms, p95 {counties['p95_ms']} ms")
-    return {"import_s": round(import_s, 1), "counties_report": counties, "check_s": round(check_s, 1), "apply_s": round(apply_s, 1),
+    return {"import_s": round(import_s, 1), "import_cpu": cpu, "counties_report": counties, "check_s": round(check_s, 1), "apply_s": round(apply_s, 1),
             "import_verdict": verdict(import_s, 60), "holders": len(holdings), "teachers": len(teachers),
             "report": report, "report_verdict": verdict(report["p95_ms"], 500)}
 

@@ -155,6 +155,30 @@ def verdict(value: float, target: float, lower_is_better: bool = True) -> str:
     return "met" if met else "MISSED"
 
 
+def postgres_cpu_seconds(server: PostgresServer) -> float | None:
+    """CPU seconds (user + system) the throwaway PostgreSQL has used so far: the postmaster, what it
+    reaped of its finished backends, and its live backends; None where /proc cannot tell."""
+    try:
+        postmaster = int(Path(server.data_dir, "postmaster.pid").read_text().split()[0])
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, parent = int(entry.name), int(fields[1])
+            if pid == postmaster:
+                total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+            elif parent == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def start_bench_postgres(database: str = "sanji_bench") -> tuple[PostgresServer, dict]:
     """The test suite's throwaway server, restarted with durable, production-like settings."""
     server = start_postgres(database)

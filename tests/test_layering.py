@@ -19,6 +19,7 @@ LAYERS = {
     "webapp.transaction": 2,
     "webapp.workflow": 3, "webapp.evidence": 3, "webapp.notifications": 3, "webapp.scheduler": 3,
     "webapp.auth": 3, "webapp.security": 3, "webapp.definitions": 3, "webapp.register": 3,
+    "webapp.imports": 3,
     "webapp.processes": 4, "handlers": 4,
     "webapp": 5, "webapp.admin": 5, "webapp.navigation": 5, "webapp.errors": 5, "webapp.cli": 5,
     "webapp.demo": 5, "webapp.generator": 5, "webapp.editor": 5, "webapp.people": 5,

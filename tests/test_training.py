@@ -515,7 +515,7 @@ def _names_ids(app) -> dict[str, int]:
 
 
 def _wait(app, job_url: str) -> None:
-    from webapp.people.importing.jobs import wait
+    from webapp.imports.jobs import wait
 
     wait(app, int(job_url.rstrip("/").rsplit("/", 1)[1]))
 

@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from .workflow import diagram  # noqa: F401  (the instance diagram joins the workflow blueprint)
     from .errors import register_error_handlers
     from .evidence.blueprint import bp as evidence_bp
+    from .imports import register_imports
     from .labels import register_template_helpers
     from .navigation import inject_navigation
     from .notifications.blueprint import bp as notifications_bp
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, workflow_bp, evidence_bp, admin_bp, notifications_bp, editor_bp):
         app.register_blueprint(blueprint)
+    register_imports(app)
     register_processes(app, discover())
     from .people import register_people
 

@@ -1,6 +1,7 @@
 """A background Excel import (`import_job`): its kind, phase, progress and findings, kept for its page.
 
-Kinds: ``people`` (webapp/people/importing) and ``title_holders`` (webapp/processes/conferral/holders_jobs.py).
+Kinds: ``people`` (webapp/people/importing) and ``title_holders`` (webapp/processes/conferral/holders_jobs.py),
+both run by the shared machinery of webapp/imports/jobs.py.
 """
 from __future__ import annotations
 

@@ -17,11 +17,3 @@ def grant_action_label(action: str) -> str:
     """'授予' / 'Granted'."""
     return str(GRANT_ACTIONS.get(action, action))
 
-
-IMPORT_STATUS = {"checking": _l("Checking the rows…"), "checked": _l("Checked: read the preview and apply"),
-                 "refused": _l("Refused"), "applying": _l("Applying…"), "applied": _l("Applied"), "failed": _l("Failed")}
-
-
-def import_status_label(status: str) -> str:
-    """Where an import stands, in the page's language."""
-    return str(IMPORT_STATUS.get(status, status))

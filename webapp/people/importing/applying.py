@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from ...extensions import db
+from ...imports.bulk import insert_rows
+from ...imports.lookup import matching
 from ...models import EmploymentRecord, RoleAssignment, TeacherProfile, User
 from ...models.base import utcnow
 from ...roles import Role
@@ -30,12 +32,15 @@ def apply_teachers(teachers: list[Teacher], existing: dict[str, User], *, actor_
     known = [t for t in teachers if t.id_number in existing]
     ids: dict[str, int] = {number: user.id for number, user in existing.items()}
     done = 0
-    for chunk in _chunks(new):
-        rows = [{"username": t.username, "display_name": t.name, "password_hash": password_hash, "locale": None,
-                 "is_active_flag": True, "notify_by_email": True, "must_change_password": True,
-                 "id_number": t.id_number, "created_dt": now} for t in chunk]
-        for user_id, number in db.session.execute(insert(User).returning(User.id, User.id_number), rows):
-            ids[number] = user_id
+    for chunk in _chunks(new, 10_000):
+        insert_rows(User, [
+            {"username": t.username, "display_name": t.name, "password_hash": password_hash, "locale": None,
+             "is_active_flag": True, "notify_by_email": True, "must_change_password": True,
+             "id_number": t.id_number, "created_dt": now} for t in chunk])
+        # The new ids read back by identity number (unique), not by RETURNING: see insert_rows.
+        for condition in matching(User.id_number, [t.id_number for t in chunk]):
+            ids.update((number, user_id) for user_id, number in db.session.execute(
+                select(User.id, User.id_number).where(condition)))
         done += len(chunk)
         if progress:
             progress(done // 2)
@@ -46,13 +51,15 @@ def apply_teachers(teachers: list[Teacher], existing: dict[str, User], *, actor_
     profiles: dict[int, tuple[int, int]] = {}
     records: dict[int, int] = {}
     held: set[tuple[int, str, int]] = set()
-    for chunk in _chunks(user_ids, 900):
+    for condition in matching(TeacherProfile.user_id, user_ids):
         profiles.update({uid: (pid, school) for pid, uid, school in db.session.execute(
-            select(TeacherProfile.id, TeacherProfile.user_id, TeacherProfile.school_id).where(TeacherProfile.user_id.in_(chunk)))})
+            select(TeacherProfile.id, TeacherProfile.user_id, TeacherProfile.school_id).where(condition))})
+    for condition in matching(EmploymentRecord.user_id, user_ids):
         records.update({uid: rid for rid, uid in db.session.execute(
-            select(EmploymentRecord.id, EmploymentRecord.user_id).where(EmploymentRecord.user_id.in_(chunk)))})
+            select(EmploymentRecord.id, EmploymentRecord.user_id).where(condition))})
+    for condition in matching(RoleAssignment.user_id, user_ids):
         held.update((uid, role.value, org) for uid, role, org in db.session.execute(
-            select(RoleAssignment.user_id, RoleAssignment.role, RoleAssignment.org_id).where(RoleAssignment.user_id.in_(chunk))))
+            select(RoleAssignment.user_id, RoleAssignment.role, RoleAssignment.org_id).where(condition)))
     profile_inserts, profile_updates, record_inserts, record_updates, role_inserts, events = [], [], [], [], [], []
     moved: list[tuple[int, int]] = []
     for t in teachers:
@@ -82,8 +89,7 @@ def apply_teachers(teachers: list[Teacher], existing: dict[str, User], *, actor_
     revoked = _move_teacher_roles(moved, actor_id, reason, now)
     for table, rows in ((TeacherProfile, profile_inserts), (EmploymentRecord, record_inserts),
                         (RoleAssignment, role_inserts), (RoleGrantEvent, events)):
-        for chunk in _chunks(rows):
-            db.session.execute(insert(table), chunk)
+        insert_rows(table, rows)
     for table, rows in ((TeacherProfile, profile_updates), (EmploymentRecord, record_updates)):
         for chunk in _chunks(rows):
             db.session.execute(update(table), chunk)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...i18n import is_english
+from ...imports.lookup import matching
 from ...models import Organisation, OrgKind, User
 from .. import idnumber
 from .reader import COLUMN_LETTERS, Problem, Row
@@ -203,16 +204,13 @@ def check_rows(rows: Iterable[Row], lookups: Lookups, progress: Callable[[int], 
 def check_against_database(checked: Checked, in_scope: Callable[[User], bool]) -> dict[str, User]:
     """Existing people by identity number (updated, never duplicated); a user name or identity
     number of someone outside the importer's organisations is a problem of its row."""
-    numbers = [t.id_number for t in checked.teachers]
     existing: dict[str, User] = {}
-    for start in range(0, len(numbers), 900):
-        for user in db.session.scalars(select(User).where(User.id_number.in_(numbers[start:start + 900]))):
+    for condition in matching(User.id_number, [t.id_number for t in checked.teachers]):
+        for user in db.session.scalars(select(User).where(condition)):
             existing[user.id_number] = user
-    names = [t.username for t in checked.teachers]
     by_name: dict[str, tuple[int, str | None]] = {}
-    for start in range(0, len(names), 900):
-        for user_id, username, number in db.session.execute(
-                select(User.id, User.username, User.id_number).where(User.username.in_(names[start:start + 900]))):
+    for condition in matching(User.username, [t.username for t in checked.teachers]):
+        for user_id, username, number in db.session.execute(select(User.id, User.username, User.id_number).where(condition)):
             by_name[username] = (user_id, number)
     for teacher in checked.teachers:
         user = existing.get(teacher.id_number)

@@ -114,7 +114,7 @@ def import_job(job_id: int):
         ids = {row["school_id"] for row in job.summary["preview"]}
         schools = {org.id: org.name for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
     return render_template("people/import_job.html", job=job, done=done, total=total,
-                           percent=0 if not total else min(100, done * 100 // total), schools=schools)
+                           percent=jobs.percent(done, total), schools=schools)
 
 
 @bp.post("/imports/<int:job_id>/apply")

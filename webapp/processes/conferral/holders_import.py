@@ -16,8 +16,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...register.bulk import HeldTitle, import_titles
 from ...extensions import db
+from ...imports.lookup import matching
+from ...imports.xlsx import LayoutError, Workbook
+from ...register.bulk import HeldTitle, import_titles
 from ...models import Organisation, TeacherProfile, TitleHolding, TitleStatus, User
 from ...titles import CATEGORIES, LEVELS
 
@@ -77,16 +79,25 @@ def _cell(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _rows(content: bytes, last: int):
+    """(row number, cell texts) of the first sheet up to row `last`, through the shared safe reader."""
+    book = Workbook(content)
+    try:
+        for number, cells in book.sheet().rows():
+            if number > last:
+                return
+            yield number, [_cell(cells.get(index)) for index in range(max(cells, default=-1) + 1)]
+    finally:
+        book.close()
+
+
 def layout_problems(content: bytes) -> list[str]:
     """What refuses the file at once, before any row is read: not a workbook, or not the template's columns."""
-    from openpyxl import load_workbook
-
     try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
-        head = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True, max_row=2)]
-    except Exception:  # noqa: BLE001  (an unreadable upload is one answer)
-        return [_("This is not an Excel workbook (.xlsx).")]
-    if len(head) < 2 or [c.lower() for c in head[1][:len(COLUMNS)]] != COLUMNS:
+        head = dict(_rows(content, 2))
+    except LayoutError as error:
+        return [str(problem) for problem in error.problems]
+    if [c.lower() for c in head.get(2, [])[:len(COLUMNS)]] != COLUMNS:
         return [_("Use the template: row 2 must name the columns %(columns)s.", columns=", ".join(COLUMNS))]
     return []
 
@@ -94,45 +105,40 @@ def layout_problems(content: bytes) -> list[str]:
 def read(county: Organisation, content: bytes, progress=None) -> HolderSheet:
     """Check every row; `rows` are only kept when there is no problem at all. `progress(done, total)`
     is told every 500 rows (the background job's progress bar)."""
-    from openpyxl import load_workbook
-
     result = HolderSheet()
     try:
-        sheet = load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
-        rows = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 3)]
-    except Exception:  # noqa: BLE001  (an unreadable upload is one answer)
-        result.problems.append(_("This is not an Excel workbook (.xlsx)."))
+        rows = dict(_rows(content, MAX_ROWS + 3))
+    except LayoutError as error:
+        result.problems += [str(problem) for problem in error.problems]
         return result
-    if len(rows) > MAX_ROWS + 2:
+    if max(rows, default=0) > MAX_ROWS + 2:
         result.problems.append(_("At most %(n)d rows per sheet.", n=MAX_ROWS))
         return result
-    if len(rows) < 2 or [c.lower() for c in rows[1][:len(COLUMNS)]] != COLUMNS:
+    if [c.lower() for c in rows.get(2, [])[:len(COLUMNS)]] != COLUMNS:
         result.problems.append(_("Use the template: row 2 must name the columns %(columns)s.", columns=", ".join(COLUMNS)))
         return result
-    data = [(number, row) for number, row in enumerate(rows[2:], start=3) if any(row)]
+    data = [(number, row) for number, row in sorted(rows.items()) if number > 2 and any(row)]
     if not data:
         result.problems.append(_("The sheet has no rows of title holders."))
         return result
     levels, categories = _choices(LEVELS), _choices(CATEGORIES)
     usernames = {row[0].lower() for _n, row in data if row}
     people = {}
-    for chunk in _chunks(sorted(usernames), 900):
+    for condition in matching(User.username, sorted(usernames)):
         for user_id, username, name, path in db.session.execute(
                 select(User.id, User.username, User.display_name, Organisation.path)
                 .join(TeacherProfile, TeacherProfile.user_id == User.id)
                 .join(Organisation, Organisation.id == TeacherProfile.school_id)
-                .where(User.username.in_(chunk))):
+                .where(condition)):
             people[username.lower()] = (user_id, name, path)
     numbers = {v.lower() for _n, row in data for v in row[5:6] if v}
     taken_numbers = set()
-    for chunk in _chunks(sorted(numbers), 900):
-        taken_numbers |= {n.lower() for n in db.session.scalars(
-            select(TitleHolding.certificate_no).where(TitleHolding.certificate_no.in_(chunk)))}
+    for condition in matching(TitleHolding.certificate_no, sorted(numbers)):
+        taken_numbers |= {n.lower() for n in db.session.scalars(select(TitleHolding.certificate_no).where(condition))}
     held = set()
-    for chunk in _chunks(sorted(p[0] for p in people.values()), 900):
+    for condition in matching(TitleHolding.user_id, sorted(p[0] for p in people.values())):
         held |= set(db.session.execute(select(TitleHolding.user_id, TitleHolding.level, TitleHolding.category)
-                                       .where(TitleHolding.status == TitleStatus.active,
-                                              TitleHolding.user_id.in_(chunk))).all())
+                                       .where(TitleHolding.status == TitleStatus.active, condition)).all())
     seen_numbers, seen_titles = set(), set()
     for index, (number, row) in enumerate(data):
         if progress is not None and index % 500 == 0:
@@ -194,9 +200,9 @@ def apply(county: Organisation, sheet: HolderSheet, actor_id: int | None, progre
     """Enter every row through the register's bulk import (the caller's transaction: all or nothing);
     `progress(done)` is told after each chunk of 5,000 titles."""
     schools = {}
-    for chunk in _chunks([r.user_id for r in sheet.rows], 900):
+    for condition in matching(TeacherProfile.user_id, [r.user_id for r in sheet.rows]):
         schools.update(db.session.execute(select(TeacherProfile.user_id, TeacherProfile.school_id)
-                                          .where(TeacherProfile.user_id.in_(chunk))).all())
+                                          .where(condition)).all())
     titles = [HeldTitle(user_id=r.user_id, level=r.values["level"], category=r.values["category"],
                         subject=r.values["subject"], org_id=schools.get(r.user_id),
                         certificate_no=r.values["certificate_no"], conferred_on=r.values["conferred_on"],

@@ -141,7 +141,7 @@ def holders_job(county_id: int, job_id: int):
     county, job = _holders_job(county_id, job_id)
     done, total = holders_jobs.live_progress(job) if job.running else (job.done, job.total)
     return render_template("conferral/import_job.html", county=county, job=job, done=done, total=total,
-                           percent=0 if not total else min(100, done * 100 // total))
+                           percent=holders_jobs.percent(done, total))
 
 
 @bp.post("/register/<int:county_id>/import/<int:job_id>/apply")

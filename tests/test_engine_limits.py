@@ -198,3 +198,30 @@ def test_a_sequential_multi_instance_task_is_checked_too(tmp_path):
     workflow = start(library_of(tmp_path, text), "multi_instance_huge", count=3)
     workflow.do_engine_steps()
     assert workflow.is_completed()
+
+
+def test_the_time_budget_does_not_charge_the_apps_own_handlers():
+    """A service task's handler is the project's code doing the step's work (a conferral numbering
+    hundreds of certificates): a slow moment of the machine must not stop the instance after that
+    work is done. The budget is for the diagram's own steps, which still count (test above)."""
+
+    from webapp.engine.registry import Handler, Registry
+
+    from .test_sandbox import PROBES, VALIDATOR, SpiffBpmnParser, parse_xml_bytes
+
+    def slow(who: str, count: int) -> dict:
+        time.sleep(0.5)
+        return {"who": who, "count": count}
+
+    registry = Registry()
+    registry.add_handler(Handler("slow_handler", slow, "sleeps longer than the advance's budget"))
+    limits = EngineLimits(engine_max_seconds=0.2)
+    bpmn = (PROBES / "service.bpmn").read_text().replace("PROBE_OPERATOR", "slow_handler")
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_bpmn_xml(parse_xml_bytes(bpmn.encode(), "service.bpmn"), filename="service.bpmn")
+    workflow = BpmnWorkflow(parser.get_spec("service"), {}, script_engine=ScriptEngine(registry, limits=limits))
+    budget = EngineBudget(limits)
+    workflow.do_engine_steps(did_complete_task=budget)
+    assert workflow.is_completed()
+    assert workflow.data["result"] == {"who": "张三", "count": 6}
+    assert time.monotonic() - budget.started >= 0.5  # the advance really took longer than its budget

@@ -6,8 +6,26 @@ timer cycle), and again when the engine runs (expressions, data, loops).
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+
+# Seconds spent in the app's own service-task handlers during the current advance. They are the
+# project's trusted code doing the work a step asks for (a conferral numbering 400 certificates),
+# not a diagram looping, so the wall-clock budget of an advance does not count them: otherwise a
+# slow moment of the machine would stop an instance after its handler's work was done.
+_handler_seconds: ContextVar[float] = ContextVar("handler_seconds", default=0.0)
+
+
+@contextmanager
+def handler_time():
+    """Count the block's wall-clock time as handler time (not charged to ENGINE_MAX_SECONDS)."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        _handler_seconds.set(_handler_seconds.get() + time.monotonic() - started)
 
 
 @dataclass(frozen=True)
@@ -18,7 +36,7 @@ class EngineLimits:
     timer_cycle_min_seconds: int = 60  # shortest interval of a cycle timer (R5/PT1H)
     timer_cycle_max_count: int = 100  # most repetitions of a cycle timer; R/... (endless) is refused
     engine_max_steps: int = 2_000  # engine steps (script, gateway, service task, ...) per advance
-    engine_max_seconds: float = 5.0  # wall-clock seconds of engine steps per advance
+    engine_max_seconds: float = 5.0  # wall-clock seconds of engine steps per advance, handlers excluded
     script_cpu_seconds: float = 1.0  # CPU time of one script or expression
     script_memory_mb: float = 64.0  # growth of the process while one script or expression runs
 
@@ -70,6 +88,7 @@ class EngineBudget:
         self.limits = limits
         self.steps = 0
         self.started = time.monotonic()
+        _handler_seconds.set(0.0)
 
     def __call__(self, task) -> None:
         """Called after each engine step; raises between steps, leaving the workflow consistent."""
@@ -83,7 +102,7 @@ class EngineBudget:
             raise EngineBudgetExceeded(
                 f"stopped: the process has looped {task.depth} levels deep without waiting for anyone "
                 f"(SpiffWorkflow loses track of tasks below 1,000 levels; last step: {name})")
-        elapsed = time.monotonic() - self.started
+        elapsed = time.monotonic() - self.started - _handler_seconds.get()
         if elapsed > self.limits.engine_max_seconds:
             raise EngineBudgetExceeded(
                 f"stopped after {elapsed:.1f} s of engine steps in one go (ENGINE_MAX_SECONDS, "

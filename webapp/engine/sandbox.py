@@ -37,7 +37,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefi
 
 from .errors import ScriptSafetyError
 from .guards import safe_builtins
-from .limits import EngineLimits
+from .limits import EngineLimits, handler_time
 from .registry import Registry
 from .restricted import check_code, compile_checked
 from .watchdog import ScriptLimitExceeded, call_limited
@@ -147,7 +147,9 @@ class ScriptEngine(PythonScriptEngine):
                 f"that name", task=task) from None
         arguments = {name: param["value"] for name, param in (operation_params or {}).items()}
         try:
-            return json.dumps(handler.func(**arguments), default=str)
+            with handler_time():
+                result = handler.func(**arguments)
+            return json.dumps(result, default=str)
         except Exception as err:  # the library's own error branch is broken (engine notes)
             raise WorkflowTaskException(
                 f"Service {operation_name} failed: {err}", task=task, exception=err) from err

@@ -162,7 +162,7 @@ def conferred(scope: Organisation, english: bool) -> Table:
              .join(User, User.id == ConferralEntry.user_id)
              .join(Trainee, Trainee.id == ConferralEntry.trainee_id)
              .join(school, school.id == Trainee.school_id)
-             .where(school.path.startswith(scope.path, autoescape=True))
+             .where(_within(scope, school.path))
              .order_by(Conferral.conferred_on.desc(), school.name, User.display_name).limit(10000))
     table = Table(_("Conferred titles and their certificates"),
                   [_("Full name"), _("School"), _("Level"), _("Category"), _("Certificate"), _("Conferred on"),

@@ -144,3 +144,24 @@ def test_groupings_other_than_organisation_count_the_same_holders(app, titled, l
     html = county.get("/admin/people/reports").get_data(as_text=True)
     assert "<title>县级 · 骨干教师: 1</title>" in html and "<title>市级 · 学科带头人: 1</title>" in html
     assert "<title>县级 · 教学名师: 0</title>" in html
+
+
+def test_long_tables_come_in_pages_and_print_and_export_whole(app, titled, login, monkeypatch):
+    from webapp.people.reports import pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 2)
+    county = login("county")
+    first = county.get("/admin/people/reports?by=status").get_data(as_text=True)
+    second = county.get("/admin/people/reports?by=status&page=2").get_data(as_text=True)
+    assert len(_rows(first)) == 2 and len(_rows(second)) == 1
+    assert set(_rows(first)) | set(_rows(second)) == {"有效", "已撤销", "已失效"}
+    assert "第 1–2 行，共 3 行" in first and "第 3–3 行，共 3 行" in second
+    for html in (first, second):  # the totals are over every row, on every page
+        total = html.split('id="report-table"')[1].split("<tfoot>")[1]
+        assert [int(x) for x in __import__("re").findall(r">(\d+)<", total)] == [2, 1, 1, 0, 4]
+    assert 'id="print-all"' in first and "data-print" not in first.split('id="report-table"')[0]
+    printed = county.get("/admin/people/reports?by=status&print=1").get_data(as_text=True)
+    assert len(_rows(printed)) == 3 and 'id="report-pages"' not in printed and "data-print" in printed
+    assert len(_rows(county.get("/admin/people/reports?by=status&page=99").get_data(as_text=True))) == 1  # the last
+    sheet = load_workbook(io.BytesIO(county.get("/admin/people/reports?by=status&page=2&format=xlsx").data)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)] == ["已失效", "已撤销", "有效", "合计"]

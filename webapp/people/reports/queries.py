@@ -53,6 +53,19 @@ def _within(scope: Organisation, path=Organisation.path):
     return path.like(bindparam(None, f"{scope.path}%", type_=String(), literal_execute=True))
 
 
+def memoised(label, english: bool):
+    """`label(code, english)` remembered per code for one report: a label switches the locale each time,
+    which costs more than the rest of a row (thousands of rows, a handful of codes)."""
+    seen: dict = {}
+
+    def lookup(code):
+        if code not in seen:
+            seen[code] = label(code, english)
+        return seen[code]
+
+    return lookup
+
+
 def child_names(scope: Organisation) -> dict[int, str]:
     """The organisations directly below the scope (a school's report groups by the school itself)."""
     if scope.kind is OrgKind.school:
@@ -162,8 +175,9 @@ def expiring(scope: Organisation, months: int, english: bool, today: date | None
              .order_by(TitleHolding.valid_until, User.display_name).limit(5000))
     table = Table(_("Titles expiring in the next %(months)d months", months=months),
                   [_("Full name"), _("School"), _("Level"), _("Category"), _("Certificate"), _("Valid until")])
+    level_of, category_of = memoised(level_label, english), memoised(category_label, english)
     for name, school, level, category, certificate, until_day in db.session.execute(query):
-        table.rows.append([name, school, level_label(level, english), category_label(category, english),
+        table.rows.append([name, school, level_of(level), category_of(category),
                            certificate or "", until_day])
     return table
 
@@ -256,7 +270,8 @@ def rankings(scope: Organisation, review_id: int | None, english: bool) -> Table
              .order_by(ReviewCandidate.rank.is_(None), ReviewCandidate.rank, User.display_name))
     table = Table(_("Rankings of the review: %(title)s", title=call_title(review.cycle, english)),
                   [_("Rank"), _("Full name"), _("School"), _("Subject"), _("Final score"), _("Status")])
+    subject_of = memoised(subject_label, english)
     for rank, name, school, subject, score, status in db.session.execute(query):
-        table.rows.append([rank if rank is not None else "—", name, school, subject_label(subject, english),
+        table.rows.append([rank if rank is not None else "—", name, school, subject_of(subject),
                            round(score, 2) if score is not None else "—", str(CANDIDATE_STATUS.get(status.value, status.value))])
     return table

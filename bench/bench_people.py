@@ -56,7 +56,8 @@ def main() -> None:
     server, database = start_bench_postgres("sanji_bench_people")
     try:
         app = make_app(server.url)
-        payload = {"quick": options.quick, "skip_import": options.skip_import, "rows": rows, "population": size.__dict__}
+        payload = {"quick": options.quick, "skip_import": options.skip_import, "rows": rows,
+                   "population": size.__dict__}
         with app.app_context():
             payload.update(_run(app, size, rows))
         save_result("bench_people", payload, database["version"])

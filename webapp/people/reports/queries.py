@@ -80,7 +80,8 @@ def holder_counts(scope: Organisation, by: str) -> list[tuple]:
     school (`by == "org"`; None for a holder placed at the scope itself), the subject (`"subject"`), or
     None. Columns only: no ORM object is loaded."""
     school = aliased(Organisation)
-    key = (_path_segment(school.path, bindparam(None, len(scope.path) + 1, literal_execute=True)) if by == "org" and scope.kind is not OrgKind.school
+    below = by == "org" and scope.kind is not OrgKind.school
+    key = (_path_segment(school.path, bindparam(None, len(scope.path) + 1, literal_execute=True)) if below
            else TeacherProfile.subject if by == "subject" else None)
     columns = ([] if key is None else [key]) + [school.is_rural, TitleHolding.level, TitleHolding.category,
                                                 TitleHolding.status]
@@ -91,7 +92,7 @@ def holder_counts(scope: Organisation, by: str) -> list[tuple]:
              .where(_within(scope, school.path))
              .group_by(*columns))
     rows = db.session.execute(query).all()
-    if by == "org" and scope.kind is not OrgKind.school:  # the segment, '' for a holder at the scope itself
+    if below:  # the segment, '' for a holder placed at the scope itself
         return [(int(segment) if segment else None, *rest) for segment, *rest in rows]
     if key is not None:
         return [tuple(row) for row in rows]
@@ -101,15 +102,15 @@ def holder_counts(scope: Organisation, by: str) -> list[tuple]:
 
 class _path_segment(FunctionElement):
     """The id that starts at character `start` of a materialised path ('/1/17/230/' from 4, after the
-    scope's '/1/' → '17'), as text; '' when the path ends there. One string function per row instead of a LIKE join
-    against every child organisation."""
+    scope's '/1/' → '17'), as text; '' when the path ends there. One string function per row, where a
+    LIKE join against every child organisation cost a comparison per child."""
 
     type = String()
     inherit_cache = True
 
 
 @compiles(_path_segment)
-def _path_segment_sqlite(element, compiler, **kw):
+def _path_segment_default(element, compiler, **kw):
     path, start = list(element.clauses)
     rest = f"substr({compiler.process(path, **kw)}, {compiler.process(start, **kw)})"
     return f"substr({rest}, 1, instr({rest}, '/') - 1)"
@@ -122,7 +123,7 @@ def _path_segment_postgresql(element, compiler, **kw):
     return f"split_part({rest}, '/', 1)"
 
 
-def holders(scope: Organisation, by: str, english: bool, today: date | None = None) -> tuple[Table, dict]:
+def holders(scope: Organisation, by: str, english: bool) -> tuple[Table, dict]:
     """Title holders grouped by `by` with a column per status; plus the level × category and
     urban/rural counts for the charts; by organisation, `links` maps each row to the organisation to
     drill down to."""

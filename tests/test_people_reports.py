@@ -96,3 +96,72 @@ def test_applications_report_and_print_button(app, titled, login):
     row = [line for line in html.split('id="report-table"')[1].split("<tr>") if "汉阴县第一中学" in line][0]
     assert ">1<" in row
     assert "data-print" in html
+
+
+def _rows(html: str) -> dict[str, list[int]]:
+    """The report table's body rows: first cell (links removed) → the numbers after it."""
+    import re
+
+    body = html.split('id="report-table"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        rows[cells[0]] = [int(value) for value in cells[1:]]
+    return rows
+
+
+def test_city_counts_per_county_and_drills_down_to_a_county(app, titled, login):
+    city = login("city")
+    html = city.get("/admin/people/reports").get_data(as_text=True)
+    # active, revoked, lapsed, expired, total: 汉阴县 has t001, t004 (active), t002 (revoked), t007 (lapsed)
+    assert _rows(html) == {"汉阴县": [2, 1, 1, 0, 4], "石泉县": [1, 0, 0, 0, 1]}
+    county = org_id(app, "530101")
+    link = f'href="/admin/people/reports?org={county}&amp;by=org">汉阴县</a>'
+    assert link in html
+    drilled = city.get(f"/admin/people/reports?org={county}&by=org").get_data(as_text=True)
+    assert _rows(drilled) == {"汉阴县第一中学": [2, 0, 1, 0, 3], "汉阴县城关小学": [0, 1, 0, 0, 1]}
+    assert "石泉县" not in drilled.split('id="report-table"')[1]
+
+
+def test_province_counts_per_city_with_a_link_and_a_school_has_no_link(app, titled, login):
+    html = login("province").get("/admin/people/reports").get_data(as_text=True)
+    assert _rows(html) == {"示范市": [3, 1, 1, 0, 5]}
+    assert f'href="/admin/people/reports?org={org_id(app, "5301")}&amp;by=org">示范市</a>' in html
+    school = login("s1admin").get("/admin/people/reports").get_data(as_text=True)
+    assert _rows(school) == {"汉阴县第一中学": [2, 0, 1, 0, 3]}
+    assert "<a href" not in school.split('id="report-table"')[1].split("</table>")[0]
+
+
+def test_groupings_other_than_organisation_count_the_same_holders(app, titled, login):
+    county = login("county")
+    by_level = _rows(county.get("/admin/people/reports?by=level").get_data(as_text=True))
+    assert by_level == {"县级": [1, 1, 1, 0, 3], "市级": [1, 0, 0, 0, 1]}
+    by_status = _rows(county.get("/admin/people/reports?by=status").get_data(as_text=True))
+    assert sorted(row[-1] for row in by_status.values()) == [1, 1, 2]
+    by_subject = _rows(county.get("/admin/people/reports?by=subject").get_data(as_text=True))
+    assert sum(row[-1] for row in by_subject.values()) == 4 and "数学" in by_subject
+    # the charts count active titles only: county-level backbone (t001) and municipal academic leader (t004)
+    html = county.get("/admin/people/reports").get_data(as_text=True)
+    assert "<title>县级 · 骨干教师: 1</title>" in html and "<title>市级 · 学科带头人: 1</title>" in html
+    assert "<title>县级 · 教学名师: 0</title>" in html
+
+
+def test_long_tables_come_in_pages_and_print_and_export_whole(app, titled, login, monkeypatch):
+    from webapp.people.reports import pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 2)
+    county = login("county")
+    first = county.get("/admin/people/reports?by=status").get_data(as_text=True)
+    second = county.get("/admin/people/reports?by=status&page=2").get_data(as_text=True)
+    assert len(_rows(first)) == 2 and len(_rows(second)) == 1
+    assert set(_rows(first)) | set(_rows(second)) == {"有效", "已撤销", "已失效"}
+    assert "第 1–2 行，共 3 行" in first and "第 3–3 行，共 3 行" in second
+    for html in (first, second):  # the totals are over every row, on every page
+        total = html.split('id="report-table"')[1].split("<tfoot>")[1]
+        assert [int(x) for x in __import__("re").findall(r">(\d+)<", total)] == [2, 1, 1, 0, 4]
+    assert 'id="print-all"' in first and "data-print" not in first.split('id="report-table"')[0]
+    printed = county.get("/admin/people/reports?by=status&print=1").get_data(as_text=True)
+    assert len(_rows(printed)) == 3 and 'id="report-pages"' not in printed and "data-print" in printed
+    assert len(_rows(county.get("/admin/people/reports?by=status&page=99").get_data(as_text=True))) == 1  # the last
+    sheet = load_workbook(io.BytesIO(county.get("/admin/people/reports?by=status&page=2&format=xlsx").data)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)] == ["已失效", "已撤销", "有效", "合计"]

@@ -83,6 +83,8 @@ class TeacherProfile(db.Model):
     """The professional facts that eligibility rules read."""
 
     __tablename__ = "teacher_profile"
+    # Covering the reports' join from a title to its holder's school and subject (migration 0024).
+    __table_args__ = (Index("ix_teacher_profile_user_school_subject", "user_id", "school_id", "subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
@@ -144,6 +146,8 @@ class TitleHolding(db.Model):
     __table_args__ = (
         Index("ix_title_holding_status_valid_until", "status", "valid_until"),
         Index("ix_title_holding_county_level_category", "county_id", "level", "category", "status"),
+        # Covering the reports' counts per holder (migration 0024).
+        Index("ix_title_holding_user_status_level_category", "user_id", "status", "level", "category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,7 +33,6 @@ def register_people(app: Flask) -> None:
     app.jinja_env.globals.update(org_kind_label=org_kind_label, grant_action_label=grant_action_label,
                                  call_title=call_title)
     app.jinja_env.filters["role_label"] = lambda value: Role(value).label
-    app.jinja_env.filters["dict_without"] = lambda values, key: {k: v for k, v in values.items() if k != key}
     # The navigation bar lists what declared processes offer; these pages join it the same way.
     app.extensions.setdefault("processes", []).append(Process(
         process_id="people_administration",

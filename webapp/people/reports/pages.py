@@ -18,6 +18,8 @@ from .charts import grouped_bars, share_bar
 from .export import workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows on screen per page; the print view (`?print=1`) and the .xlsx export have every row.
+PAGE_ROWS = 200
 REPORTS = ("holders", "expiring", "applications", "quota", "rankings", "annual", "rotations", "due", "trainees",
            "conferred", "counties")
 
@@ -41,7 +43,21 @@ def _respond(table: queries.Table | None, scope: Organisation, report: str, **co
         return Response(workbook_bytes(table, scope.name), mimetype=XLSX,
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
     return render_template("people/report.html", table=table, scope=scope, report=report, reports=REPORTS,
-                           choices=_scope_choices(scope), args=request.args, **context)
+                           choices=_scope_choices(scope), args=request.args, view=_rows_shown(table), **context)
+
+
+def _rows_shown(table: queries.Table | None) -> dict:
+    """The rows on screen: one page of `PAGE_ROWS` (`?page=`), or every row in the print view (`?print=1`);
+    each row with the organisation its first cell drills down to. The totals are always over every row."""
+    rows = table.rows if table else []
+    links = (table.links if table else []) or [None] * len(rows)
+    printing = request.args.get("print") == "1"
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    start, stop = (0, len(rows)) if printing or pages == 1 else ((page - 1) * PAGE_ROWS, page * PAGE_ROWS)
+    keep = {key: values for key, values in request.args.lists() if key not in ("page", "print", "format")}
+    return {"rows": list(zip(rows[start:stop], links[start:stop])), "first": start + 1, "last": min(stop, len(rows)),
+            "count": len(rows), "page": page, "pages": pages, "printing": printing, "keep": keep}
 
 
 @bp.get("/reports")

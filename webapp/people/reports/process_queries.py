@@ -21,7 +21,7 @@ from ...processes.rotation_plan.models import (DueEntry, Nomination, NominationS
 from ...processes.training.labels import TRAINEE_STATUS
 from ...processes.training.models import Trainee, TraineeStatus, TrainingCohort
 from ...titles import TITLE_STATUSES, call_title, category_label, level_label
-from .queries import Table, _within
+from .queries import Table, _within, memoised
 
 
 def _counties_of(scope: Organisation):
@@ -162,14 +162,16 @@ def conferred(scope: Organisation, english: bool) -> Table:
              .join(User, User.id == ConferralEntry.user_id)
              .join(Trainee, Trainee.id == ConferralEntry.trainee_id)
              .join(school, school.id == Trainee.school_id)
-             .where(school.path.startswith(scope.path, autoescape=True))
+             .where(_within(scope, school.path))
              .order_by(Conferral.conferred_on.desc(), school.name, User.display_name).limit(10000))
     table = Table(_("Conferred titles and their certificates"),
                   [_("Full name"), _("School"), _("Level"), _("Category"), _("Certificate"), _("Conferred on"),
                    _("Valid until"), _("Status")])
+    level_of, category_of = memoised(level_label, english), memoised(category_label, english)
+    status_of = memoised(lambda status, _english: _label(TITLE_STATUSES, status), english)
     for name, school_name, level, category, certificate, on, until, status in db.session.execute(query):
-        table.rows.append([name, school_name, level_label(level, english), category_label(category, english),
-                           certificate or "", on, until, _label(TITLE_STATUSES, status)])
+        table.rows.append([name, school_name, level_of(level), category_of(category),
+                           certificate or "", on, until, status_of(status)])
     return table
 
 
@@ -195,11 +197,12 @@ def counties_holders(counties: list[Organisation]) -> Table:
              .where(or_(*[_within(county) for county in counties]))
              .group_by(Organisation.path, Organisation.name, TitleHolding.status))
     by_county: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    county_at = {county.path: county.id for county in counties}  # a school's county: one of its path's prefixes
     for path, school, status, count in db.session.execute(query):
-        for county in counties:
-            if path.startswith(county.path):
-                by_county[county.id][school][status] += count
-                break
+        ends = [index + 1 for index, char in enumerate(path) if char == "/"]
+        county_id = next((county_at[path[:end]] for end in ends if path[:end] in county_at), None)
+        if county_id is not None:
+            by_county[county_id][school][status] += count
     grand: Counter = Counter()
     for county in counties:
         schools = by_county.get(county.id, {})

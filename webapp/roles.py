@@ -81,7 +81,7 @@ ROLE_LABELS = {
     Role.research_staff: _l("Subject research staff"),
     Role.expert: _l("Expert reviewer"),
     Role.county_office: _l("County leading-group office"),
-    Role.county_leader: _l("County leading group (leader)"),
+    Role.county_leader: _l("Leading group (leader)"),  # held at the county, city or province running a review
     Role.training_centre: _l("Training centre"),
     Role.hr_bureau: _l("Human resources and social security bureau"),
     Role.city_office: _l("City office"),

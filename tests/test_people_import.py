@@ -210,3 +210,25 @@ def test_apply_checks_the_database_again(app, county):
         job = db.session.get(ImportJob, job_id)
         assert job.status == "failed" and [(p["row"], p["column"]) for p in job.problems] == [(2, "A"), (3, "A"), (4, "A")]
     assert _people(app) == (0, 0, 0, 0)
+
+
+def test_an_unexpected_error_ends_the_job_without_keeping_the_password_hash(app, county, monkeypatch):
+    """The initial password's hash waits in the job's summary between the check and the apply; a job
+    that fails on an error nobody foresaw must not keep it either."""
+    import webapp.people.importing.jobs as jobs
+
+    job_id, status, summary, _p = finished_job(app, county, workbook(teacher_rows(2)))
+    assert status == "checked" and "password_hash" in summary
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(jobs, "apply_teachers", broken)
+    assert county.post(f"/admin/people/imports/{job_id}/apply").status_code == 302
+    jobs.wait(app, job_id)
+    with app.app_context():
+        job = db.session.get(jobs.ImportJob, job_id)
+        assert job.status == "failed"
+        assert job.problems[0]["message"] == "RuntimeError: disk full"
+        assert "password_hash" not in (job.summary or {})
+    assert _people(app) == (0, 0, 0, 0)

@@ -89,6 +89,9 @@ class BackgroundImport:
     file_prefix: str
     phases: dict[str, Callable[[Flask, int], None]]
     problem_of: Callable[[Exception], object] = _error_as_problem
+    # Summary keys that must not outlive the job (the people import's initial password hash): dropped
+    # whenever the job ends, an unexpected error included.
+    secret_keys: tuple[str, ...] = ()
 
     def upload_path(self, app: Flask, job_id: int) -> Path:
         """Where a job's file is kept (the checked rows sit beside it, as .json)."""
@@ -123,6 +126,8 @@ class BackgroundImport:
                 job.status = "failed" if phase == "apply" else "refused"
                 job.problems = [self.problem_of(error)]
                 job.finished_dt = utcnow()
+                if job.summary and any(key in job.summary for key in self.secret_keys):
+                    job.summary = {k: v for k, v in job.summary.items() if k not in self.secret_keys}
                 db.session.commit()
             finally:
                 _LIVE.pop((id(app), job_id), None)

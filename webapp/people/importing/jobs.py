@@ -121,5 +121,6 @@ def _finish(job: ImportJob, status: str, *, problems=None, summary=None, finishe
     db.session.commit()
 
 
-JOB = BackgroundImport(kind="people", file_prefix="", phases={"check": _check, "apply": _apply})
+JOB = BackgroundImport(kind="people", file_prefix="", phases={"check": _check, "apply": _apply},
+                       secret_keys=("password_hash",))
 start, upload_path = JOB.start, JOB.upload_path

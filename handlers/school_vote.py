@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.calendar import end_of_working_days, local_zone
@@ -27,8 +28,12 @@ from .self_application import _full_years
 
 
 def _round(round_id) -> VoteRound:
-    """The round the process is about."""
-    row = db.session.get(VoteRound, int(round_id))
+    """The round the process is about, with its cycle (the title every message about it names).
+
+    Within an advance the row stays in the session (operations._rows_kept_for_the_advance): the
+    handlers of one step read it once.
+    """
+    row = db.session.get(VoteRound, int(round_id), options=[joinedload(VoteRound.cycle)])
     if row is None:
         raise LookupError(f"vote round {round_id} does not exist")
     return row
@@ -112,8 +117,9 @@ def close_round(round_id, rules: dict) -> dict:
     """Close voting and apply the local rules; returns the tally the diagram branches on."""
     round_ = _round(round_id)  # current: read in this transaction, after the instance's lock
     members = round_.members
-    cast = db.session.scalar(select(func.count()).select_from(BallotReceipt).filter_by(round_id=round_.id))
-    round_.ballots_cast = cast
+    # Each ballot adds its receipt and one to `ballots_cast` in the same transaction, under the
+    # instance's lock, and the row was read after that lock: the count is current without a COUNT(*).
+    cast = round_.ballots_cast
     round_.closed_dt = utcnow()
     numerator, denominator = int(rules["quorum_num"]), int(rules["quorum_den"])
     tally = {
@@ -135,16 +141,16 @@ def close_round(round_id, rules: dict) -> dict:
     }
     result = ranking.rank(entries, round_.quota, passed, ranking.parse_tie_break(rules.get("tie_break", "")))
     by_id = {c.id: c for c in live}
+    outcome = {c.id: {"rank": c.rank, "passed": c.passed, "status": c.status} for c in live}
     for position, candidate_id in enumerate(result.order, start=1):
-        by_id[candidate_id].rank = position
-        by_id[candidate_id].passed = True
+        outcome[candidate_id].update(rank=position, passed=True)
     for candidate_id in result.recommended:
-        by_id[candidate_id].status = CandidateStatus.recommended
+        outcome[candidate_id]["status"] = CandidateStatus.recommended
     for candidate_id in result.reserve:
-        by_id[candidate_id].status = CandidateStatus.reserve
+        outcome[candidate_id]["status"] = CandidateStatus.reserve
     for candidate_id in result.not_passed:
-        by_id[candidate_id].status = CandidateStatus.not_passed
-        by_id[candidate_id].passed = False
+        outcome[candidate_id].update(status=CandidateStatus.not_passed, passed=False)
+    _write_candidates(by_id, outcome)
     if result.tie:
         tied = [by_id[i] for i in result.tie]
         round_.status = RoundStatus.tie
@@ -155,6 +161,23 @@ def close_round(round_id, rules: dict) -> dict:
             tie_names=_names(tied, "、", people), tie_names_en=_names(tied, ", ", people),
         )
     return tally
+
+
+def _write_candidates(by_id: dict[int, RoundCandidate], outcome: dict[int, dict]) -> None:
+    """Each candidate's rank, pass and status in one executemany UPDATE (the ORM sent one UPDATE
+    per distinct set of changed columns); the loaded rows keep what it wrote."""
+    if not outcome:
+        return
+    table = RoundCandidate.__table__
+    db.session.connection().execute(
+        update(table).where(table.c.id == bindparam("candidate_id"))
+        .values(rank=bindparam("new_rank"), passed=bindparam("new_passed"), status=bindparam("new_status")),
+        [{"candidate_id": candidate_id, "new_rank": values["rank"], "new_passed": values["passed"],
+          "new_status": values["status"]} for candidate_id, values in outcome.items()],
+    )
+    for candidate_id, values in outcome.items():
+        for key, value in values.items():
+            set_committed_value(by_id[candidate_id], key, value)
 
 
 @handler("extend_round", "Reopen voting until the end of a new date (after today) for members who have not voted.")

@@ -61,10 +61,6 @@ def record_ballot(context: dict, user_id: int, answers: dict) -> None:
         raise Conflict(_("A ballot may name at most %(quota)d candidates.", quota=round_.quota))
     db.session.add(BallotReceipt(round_id=round_.id, voter_id=user_id))
     db.session.flush()  # a second ballot of the same member fails here (unique receipt)
-    db.session.execute(
-        update(VoteRound).where(VoteRound.id == round_.id).values(ballots_cast=VoteRound.ballots_cast + 1)
-        .execution_options(synchronize_session=False)
-    )
     if choices:
         db.session.execute(
             update(RoundCandidate)
@@ -73,9 +69,13 @@ def record_ballot(context: dict, user_id: int, answers: dict) -> None:
             .values(votes=RoundCandidate.votes + 1)
             .execution_options(synchronize_session=False)
         )
-    # The row is current (the instance's lock serialises the ballots of this round), so it keeps
-    # what the UPDATE wrote instead of being read again; the candidates' counts are read afresh.
-    set_committed_value(round_, "ballots_cast", round_.ballots_cast + 1)
+    # Written with the round's other changes in the final flush (the closing ballot's status and
+    # closing time go in the same UPDATE). A count read before a concurrent ballot committed is
+    # never kept: that ballot changed the instance's version, so this transaction fails the
+    # version check of the instance's final UPDATE and rolls back (the service layer's retry
+    # replays it on the new state).
+    round_.ballots_cast += 1
+    # The candidates' counts are read afresh if this step needs them (the closing ballot).
     for candidate_id in choices:
         candidate = db.session.identity_map.get(db.session.identity_key(RoundCandidate, candidate_id))
         if candidate is not None:
@@ -117,8 +117,9 @@ def close_round(round_id, rules: dict) -> dict:
     """Close voting and apply the local rules; returns the tally the diagram branches on."""
     round_ = _round(round_id)  # current: read in this transaction, after the instance's lock
     members = round_.members
-    # Each ballot adds its receipt and one to `ballots_cast` in the same transaction, under the
-    # instance's lock, and the row was read after that lock: the count is current without a COUNT(*).
+    # Each ballot adds its receipt and one to `ballots_cast` in the same transaction, and one
+    # that read a stale count fails the instance's version check: the count is current without
+    # a COUNT(*) (a timer closing the round reads the row after claiming the instance).
     cast = round_.ballots_cast
     round_.closed_dt = utcnow()
     numerator, denominator = int(rules["quorum_num"]), int(rules["quorum_den"])

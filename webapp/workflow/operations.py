@@ -264,8 +264,8 @@ def fire_due_timers(
     """Fire the instance's timers that are due and run the process on.
 
     `claimed`: the caller already holds the instance's row (the scheduler's SKIP LOCKED claim),
-    so the early version bump that makes concurrent requests fail fast is not needed; the
-    optimistic lock still checks the final save.
+    so `_lock_instance` (its `FOR UPDATE` and version bump) is not needed; the optimistic lock
+    still checks the final save.
     """
     workflow = engine.restore(instance)
     open_before = ready_user_task_ids(workflow)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.calendar import end_of_working_days, local_zone
@@ -27,8 +28,12 @@ from .self_application import _full_years
 
 
 def _round(round_id) -> VoteRound:
-    """The round the process is about."""
-    row = db.session.get(VoteRound, int(round_id))
+    """The round the process is about, with its cycle (the title every message about it names).
+
+    Within an advance the row stays in the session (operations._rows_kept_for_the_advance): the
+    handlers of one step read it once.
+    """
+    row = db.session.get(VoteRound, int(round_id), options=[joinedload(VoteRound.cycle)])
     if row is None:
         raise LookupError(f"vote round {round_id} does not exist")
     return row
@@ -56,10 +61,6 @@ def record_ballot(context: dict, user_id: int, answers: dict) -> None:
         raise Conflict(_("A ballot may name at most %(quota)d candidates.", quota=round_.quota))
     db.session.add(BallotReceipt(round_id=round_.id, voter_id=user_id))
     db.session.flush()  # a second ballot of the same member fails here (unique receipt)
-    db.session.execute(
-        update(VoteRound).where(VoteRound.id == round_.id).values(ballots_cast=VoteRound.ballots_cast + 1)
-        .execution_options(synchronize_session=False)
-    )
     if choices:
         db.session.execute(
             update(RoundCandidate)
@@ -68,9 +69,13 @@ def record_ballot(context: dict, user_id: int, answers: dict) -> None:
             .values(votes=RoundCandidate.votes + 1)
             .execution_options(synchronize_session=False)
         )
-    # The row is current (the instance's lock serialises the ballots of this round), so it keeps
-    # what the UPDATE wrote instead of being read again; the candidates' counts are read afresh.
-    set_committed_value(round_, "ballots_cast", round_.ballots_cast + 1)
+    # Written with the round's other changes in the final flush (the closing ballot's status and
+    # closing time go in the same UPDATE). A count read before a concurrent ballot committed is
+    # never kept: that ballot changed the instance's version, so this transaction fails the
+    # version check of the instance's final UPDATE and rolls back (the service layer's retry
+    # replays it on the new state).
+    round_.ballots_cast += 1
+    # The candidates' counts are read afresh if this step needs them (the closing ballot).
     for candidate_id in choices:
         candidate = db.session.identity_map.get(db.session.identity_key(RoundCandidate, candidate_id))
         if candidate is not None:
@@ -112,8 +117,10 @@ def close_round(round_id, rules: dict) -> dict:
     """Close voting and apply the local rules; returns the tally the diagram branches on."""
     round_ = _round(round_id)  # current: read in this transaction, after the instance's lock
     members = round_.members
-    cast = db.session.scalar(select(func.count()).select_from(BallotReceipt).filter_by(round_id=round_.id))
-    round_.ballots_cast = cast
+    # Each ballot adds its receipt and one to `ballots_cast` in the same transaction, and one
+    # that read a stale count fails the instance's version check: the count is current without
+    # a COUNT(*) (a timer closing the round reads the row after claiming the instance).
+    cast = round_.ballots_cast
     round_.closed_dt = utcnow()
     numerator, denominator = int(rules["quorum_num"]), int(rules["quorum_den"])
     tally = {
@@ -135,16 +142,16 @@ def close_round(round_id, rules: dict) -> dict:
     }
     result = ranking.rank(entries, round_.quota, passed, ranking.parse_tie_break(rules.get("tie_break", "")))
     by_id = {c.id: c for c in live}
+    outcome = {c.id: {"rank": c.rank, "passed": c.passed, "status": c.status} for c in live}
     for position, candidate_id in enumerate(result.order, start=1):
-        by_id[candidate_id].rank = position
-        by_id[candidate_id].passed = True
+        outcome[candidate_id].update(rank=position, passed=True)
     for candidate_id in result.recommended:
-        by_id[candidate_id].status = CandidateStatus.recommended
+        outcome[candidate_id]["status"] = CandidateStatus.recommended
     for candidate_id in result.reserve:
-        by_id[candidate_id].status = CandidateStatus.reserve
+        outcome[candidate_id]["status"] = CandidateStatus.reserve
     for candidate_id in result.not_passed:
-        by_id[candidate_id].status = CandidateStatus.not_passed
-        by_id[candidate_id].passed = False
+        outcome[candidate_id].update(status=CandidateStatus.not_passed, passed=False)
+    _write_candidates(by_id, outcome)
     if result.tie:
         tied = [by_id[i] for i in result.tie]
         round_.status = RoundStatus.tie
@@ -155,6 +162,23 @@ def close_round(round_id, rules: dict) -> dict:
             tie_names=_names(tied, "、", people), tie_names_en=_names(tied, ", ", people),
         )
     return tally
+
+
+def _write_candidates(by_id: dict[int, RoundCandidate], outcome: dict[int, dict]) -> None:
+    """Each candidate's rank, pass and status in one executemany UPDATE (the ORM sent one UPDATE
+    per distinct set of changed columns); the loaded rows keep what it wrote."""
+    if not outcome:
+        return
+    table = RoundCandidate.__table__
+    db.session.connection().execute(
+        update(table).where(table.c.id == bindparam("candidate_id"))
+        .values(rank=bindparam("new_rank"), passed=bindparam("new_passed"), status=bindparam("new_status")),
+        [{"candidate_id": candidate_id, "new_rank": values["rank"], "new_passed": values["passed"],
+          "new_status": values["status"]} for candidate_id, values in outcome.items()],
+    )
+    for candidate_id, values in outcome.items():
+        for key, value in values.items():
+            set_committed_value(by_id[candidate_id], key, value)
 
 
 @handler("extend_round", "Reopen voting until the end of a new date (after today) for members who have not voted.")

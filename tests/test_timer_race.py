@@ -133,6 +133,37 @@ def test_an_instance_held_by_a_request_is_fired_on_the_next_run(app, engine, ins
     _assert_both_updates_kept(app, engine, instance_id)
 
 
+def test_a_completion_under_way_holds_the_instance_against_the_job(app, engine, instance_id):
+    """A completion's first write (its audit row) comes before any handler's: on PostgreSQL its
+    foreign key holds the instance's row (KEY SHARE), so the scheduler's claim passes it by and
+    never holds the row while the completion holds others (the order of locks that avoids a
+    deadlock with a ballot). On SQLite that first write takes the database's write lock."""
+    from webapp.workflow.operations import _enter_instance
+
+    result: dict = {}
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+        task = _review(instance_id)
+        _enter_instance(task.instance, user("s1admin"), task, data=None)
+        thread = _timer_in_thread(app, engine, result)
+        thread.join(10 if postgresql else 0.2)  # PostgreSQL: a claim that waited would still be running
+        if postgresql:
+            assert not thread.is_alive() and result["advanced"] == 0  # passed by, not waiting
+        else:
+            assert thread.is_alive()  # waiting for the write lock the completion holds
+        db.session.rollback()  # the completion gives up (it lost elsewhere, say)
+        thread.join(60)
+    with app.app_context():
+        if postgresql:
+            assert db.session.get(ProcessInstance, instance_id).next_timer_dt <= utcnow()
+            assert advance_due_timers(engine) == 1  # the next run fires it
+        else:
+            assert result["advanced"] == 1  # it went ahead once the write lock was free
+        complete_task(engine, user("s1admin"), _review(instance_id), {"decision": "accept"})
+        db.session.commit()
+    _assert_both_updates_kept(app, engine, instance_id)
+
+
 def test_racing_many_times_never_loses_an_update(app, demo, engine):
     """Start both at the same moment, repeatedly: whichever loses is retried, and both always land."""
     for _round in range(5):

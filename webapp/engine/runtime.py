@@ -107,9 +107,11 @@ class WorkflowEngine:
                 )
             )
             if inserted:
-                pending[(id(self), process_id)] = (self, process_id, version.id)
+                pending[(id(self), process_id)] = (self, process_id, version.id, spec_json)
                 return version.id
         self._version_ids[process_id] = version.id
+        # The row came with its spec: the first restore of an instance of it needs no query.
+        self._spec_json.setdefault(version.id, version.spec_json)
         return version.id
 
     def _diagram_xml(self, process_id: str) -> str | None:
@@ -146,8 +148,9 @@ _PENDING_VERSIONS = "pending_process_versions"
 @event.listens_for(Session, "after_commit")
 def _versions_committed(session) -> None:
     """Version rows this transaction inserted exist now: the engines may cache their ids."""
-    for engine, process_id, version_id in session.info.pop(_PENDING_VERSIONS, {}).values():
+    for engine, process_id, version_id, spec_json in session.info.pop(_PENDING_VERSIONS, {}).values():
         engine._version_ids[process_id] = version_id
+        engine._spec_json.setdefault(version_id, spec_json)
 
 
 @event.listens_for(Session, "after_soft_rollback")

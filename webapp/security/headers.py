@@ -50,7 +50,9 @@ def install_security_headers(app: Flask) -> None:
         hsts_seconds = app.config.get("HSTS_SECONDS", 0)
         if request.is_secure and hsts_seconds:
             response.headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts_seconds)}")
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        # `is_anonymous` reads nothing from the user's row: after a view's commit, asking
+        # `is_authenticated` (the row's is_active) would load the user again just for this header.
+        if request.endpoint != "static" and not current_user.is_anonymous:
             # Pages and files of a logged-in person are not kept by the browser or a proxy:
             # school computers are shared, and Back after logging out must not show them.
             response.headers["Cache-Control"] = "no-store"

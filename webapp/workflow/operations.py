@@ -19,7 +19,7 @@ from uuid import UUID
 from flask_babel import gettext as _
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -213,7 +213,8 @@ def complete_task(
     # The inbox rows mirror the READY user tasks as last stored: what is READY now is what has
     # an open row, so the advance can tell new and finished steps apart without reading them.
     open_before = ready_user_task_ids(workflow)
-    _lock_instance(instance)
+    # The audit row is the completion's first write: see `_enter_instance` for what it also does.
+    _enter_instance(instance, user, task, data=None if task.secret_handler else data)
     with _rows_kept_for_the_advance():
         if task.secret_handler:
             # A secret ballot: the handler counts it; the answers are kept nowhere else.
@@ -230,7 +231,6 @@ def complete_task(
         task.completed_by_id = user.id
         task.assignee_id = task.assignee_id or user.id
         task.draft_json = None
-        _audit(instance, user, "completed", task, data=data)
         # Running the user's task may already expand what follows (a multi-instance task), so it
         # runs under the same error handling as the engine steps after it.
         _advance(engine, instance, workflow, now, first=spiff_task.run, open_before=open_before - {task.bpmn_task_id})
@@ -264,8 +264,8 @@ def fire_due_timers(
     """Fire the instance's timers that are due and run the process on.
 
     `claimed`: the caller already holds the instance's row (the scheduler's SKIP LOCKED claim),
-    so the early version bump that makes concurrent requests fail fast is not needed; the
-    optimistic lock still checks the final save.
+    so `_lock_instance` (its `FOR UPDATE` and version bump) is not needed; the optimistic lock
+    still checks the final save.
     """
     workflow = engine.restore(instance)
     open_before = ready_user_task_ids(workflow)
@@ -322,19 +322,45 @@ def _error_text(error: Exception) -> str:
     return "\n".join([where + str(error).strip(), *notes])
 
 
-def _lock_instance(instance: ProcessInstance) -> None:
-    """Bump the instance's version now, so a concurrent actor fails fast instead of after the work.
+def _enter_instance(instance: ProcessInstance, user: User, task: HumanTask, data: dict | None) -> None:
+    """Write the completion's audit row now, as its first write (one Core INSERT, needed anyway).
 
-    Taking the instance's row first also fixes the order of locks: the handlers' writes (a
-    ballot's counts, an application's status) and the inbox rows come after it, as in the
-    scheduler's job, which claims the row before it fires a timer. Without it, a ballot and
-    the timer closing the same vote could each hold what the other waits for.
-    One Core UPDATE, version-checked; the ORM's copy learns the new version without a flush.
+    This replaces an early version bump (one more UPDATE per completion). The version is checked
+    where the state is written, in the final UPDATE of the instance (the ORM's version column):
+    a completion that lost a race does its work, then fails that check, rolls back and is told.
+    The early bump also fixed the order of locks, and the audit row keeps that order: its foreign
+    key makes PostgreSQL take a KEY SHARE lock on the instance's row before the handlers write
+    anything (a ballot's counts, an application's status, inbox rows). That lock conflicts with
+    the scheduler's `FOR UPDATE SKIP LOCKED` claim and with `_lock_instance`'s `FOR UPDATE`: a
+    timer closing the vote either holds the row first (the ballot waits here, holding nothing
+    else, then fails the version check) or skips the instance until the next run. It does not
+    conflict with another completion's final UPDATE, so parallel ballots still serialise on
+    the version. On SQLite the first write takes the database's write lock, the same order.
+    """
+    table = AuditEvent.__table__
+    db.session.connection().execute(insert(table).values(
+        instance_id=instance.id, actor_id=user.id, action="completed", task_name=task.task_name,
+        task_title=task.title, task_title_en=task.title_en, form_file=task.form_file, data=data, comment=None,
+        created_dt=utcnow(),
+    ))
+
+
+def _lock_instance(instance: ProcessInstance) -> None:
+    """Take the instance's row and bump its version now, for actions that change an instance
+    without writing its state (a reassignment) or before they run its engine (a cancellation, a
+    timer fired outside the scheduler's claim): a concurrent completion fails cleanly.
+
+    On PostgreSQL the row is taken `FOR UPDATE` first: that mode conflicts with the KEY SHARE
+    lock a running completion holds through its audit row (`_enter_instance`), so this waits
+    for the completion (or the completion waits for this) instead of both holding rows the
+    other needs. The UPDATE is version-checked; the ORM's copy learns the new version without a flush.
     """
     if instance.lock_version is None:  # created in this transaction: nobody else can see it
         return
     now = utcnow()
     table = ProcessInstance.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection().execute(select(table.c.id).where(table.c.id == instance.id).with_for_update())
     result = db.session.connection().execute(
         update(table).where(table.c.id == instance.id, table.c.lock_version == instance.lock_version)
         .values(lock_version=instance.lock_version + 1, updated_dt=now)

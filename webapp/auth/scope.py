@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from ..core.errors import NotFound
 from ..extensions import db
-from ..models import Organisation, User
+from ..models import Organisation, OrgKind, User
 from ..roles import Role
 
 Row = TypeVar("Row")
@@ -38,3 +38,12 @@ def held_org(user: User, org_id: int, *roles: Role, message: str | None = None) 
     if org is None:
         raise NotFound(message or _("No such page."))
     return org
+
+
+def orgs_holding(user: User, kind: OrgKind, *roles: Role) -> list[Organisation]:
+    """Organisations of this kind where the user holds one of `roles`, each once, in the order held."""
+    found: dict[int, Organisation] = {}
+    for role, org in user.role_scopes():
+        if org.kind is kind and role in roles:
+            found.setdefault(org.id, org)
+    return list(found.values())

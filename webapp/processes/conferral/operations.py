@@ -8,14 +8,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ... import register
-from ...auth.scope import held_org, roles_at, scoped
+from ...auth.scope import held_org, orgs_holding, roles_at, scoped
 from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import Organisation, OrgKind, TitleHolding, TitleStatus, User
 from ...roles import Role
-from ...titles import call_labels, office_call_title
-from ...workflow.operations import start_instance
+from ..call_instances import start_call_instance
 from ..training.models import CohortStatus, TrainingCohort
 from ..training.base import today
 from ..training.results import passed_trainees
@@ -31,11 +30,7 @@ CATEGORY_CODES = {"famous_teacher": "01", "academic_leader": "02", "backbone": "
 
 def office_counties(user: User) -> list[Organisation]:
     """Counties where the user is the office (proposes) or on the leading group (approves)."""
-    found = {}
-    for role, org in user.role_scopes():
-        if org.kind is OrgKind.county and role in (Role.county_office, Role.county_leader):
-            found[org.id] = org
-    return list(found.values())
+    return orgs_holding(user, OrgKind.county, Role.county_office, Role.county_leader)
 
 
 def is_office(user: User, county_id: int) -> bool:
@@ -79,13 +74,8 @@ def open_conferral(engine: WorkflowEngine, user: User, office: Organisation, coh
     conferral.entries = [ConferralEntry(trainee_id=t.id, user_id=t.teacher_id) for t in passed]
     db.session.add(conferral)
     db.session.flush()
-    instance = start_instance(
-        engine, PROCESS_ID, org=office, actor=user,
-        title=office_call_title(office.name, cohort.cycle, "授予称号", english=False),
-        title_en=office_call_title(office.name, cohort.cycle, "conferral", english=True),
-        data={"conferral_id": conferral.id, "level": cohort.level, "category": cohort.category, "office_name": office.name,
-              **call_labels(cohort.cycle)},
-    )
+    instance = start_call_instance(engine, PROCESS_ID, office, user, cohort.cycle, "授予称号", "conferral",
+                                   {"conferral_id": conferral.id, "level": cohort.level, "category": cohort.category})
     conferral.instance_id = instance.id
     db.session.flush()
     return conferral

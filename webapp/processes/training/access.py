@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...auth.scope import held_org, roles_at, scoped
+from ...auth.scope import held_org, orgs_holding, roles_at, scoped
 from ...extensions import db
 from ...models import Organisation, OrgKind, User
 from ...roles import Role
@@ -50,11 +50,7 @@ def own_trainee(user: User, trainee_id: int) -> Trainee:
 
 def staff_counties(user: User) -> list[Organisation]:
     """Counties where the user is the office or the training centre."""
-    seen = {}
-    for role, org in user.role_scopes():
-        if org.kind is OrgKind.county and role in (Role.county_office, Role.training_centre):
-            seen[org.id] = org
-    return list(seen.values())
+    return orgs_holding(user, OrgKind.county, Role.county_office, Role.training_centre)
 
 
 def mentored(user: User) -> list[Trainee]:

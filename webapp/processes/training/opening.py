@@ -9,8 +9,7 @@ from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import Organisation, RoleAssignment, User
 from ...roles import Role
-from ...titles import call_labels, office_call_title
-from ...workflow.operations import start_instance
+from ..call_instances import start_call_instance
 from ..county_review.models import ReviewCandidate, ReviewCandidateStatus
 from ..county_review.selection import staff_subjects
 from . import access, rules
@@ -51,13 +50,8 @@ def open_cohort(engine: WorkflowEngine, user: User, office: Organisation, review
     db.session.flush()
     cohort.trainees = [new_trainee(cohort, c, False) for c in formal]
     db.session.flush()
-    instance = start_instance(
-        engine, PROCESS_ID, org=office, actor=user,
-        title=office_call_title(office.name, review.cycle, "培养期", english=False),
-        title_en=office_call_title(office.name, review.cycle, "training", english=True),
-        data={"cohort_id": cohort.id, "level": review.level, "category": review.category, "office_name": office.name,
-              **call_labels(review.cycle)},
-    )
+    instance = start_call_instance(engine, PROCESS_ID, office, user, review.cycle, "培养期", "training",
+                                   {"cohort_id": cohort.id, "level": review.level, "category": review.category})
     cohort.instance_id = instance.id
     db.session.flush()
     return cohort

@@ -100,25 +100,7 @@ def plan(cohort_id: int):
 @committing
 def attendance(cohort_id: int):
     """The attendance grid: one row per trainee, one column per session."""
-    cohort = access.cohort_for_centre(current_user, cohort_id)
-    if request.method == "POST":
-        marks = {}
-        for key, value in request.form.items():
-            if key.startswith("mark_") and value:
-                try:
-                    _m, trainee_id, session_id = key.split("_")
-                    marks[(int(trainee_id), int(session_id))] = value
-                except ValueError:
-                    continue
-        try:
-            count = record_attendance(cohort, marks)
-        except InvalidInput as error:
-            return _refused(error, access.cohort_for_centre, cohort_id, "training/attendance.html", posted=request.form,
-                            marks=AttendanceMark, message=error.message, preview=None)
-        flash(_("%(count)d mark(s) saved.", count=count), "success")
-        return redirect(url_for("training.attendance", cohort_id=cohort.id))
-    return render_template("training/attendance.html", cohort=cohort, errors={}, posted=None, marks=AttendanceMark,
-                           message=None, preview=None)
+    return _grid(cohort_id, "attendance", _posted_marks, lambda count: _("%(count)d mark(s) saved.", count=count))
 
 
 @bp.route("/<int:cohort_id>/scores", methods=["GET", "POST"])
@@ -126,22 +108,47 @@ def attendance(cohort_id: int):
 @committing
 def scores(cohort_id: int):
     """The assessment grid: one row per trainee, one column per component; the weighted total follows."""
+    return _grid(cohort_id, "scores", _posted_scores, lambda count: _("%(count)d score(s) saved.", count=count))
+
+
+# Each grid's store: all or nothing (also used by the Excel import).
+STORE = {"attendance": record_attendance, "scores": record_scores}
+
+
+def _grid(cohort_id: int, kind: str, read_posted, saved):
+    """A grid of the training centre: shown, or the posted values stored all or nothing."""
     cohort = access.cohort_for_centre(current_user, cohort_id)
+    template = f"training/{kind}.html"
     if request.method == "POST":
-        values = {}
-        for trainee in cohort.trainees:
-            for component in cohort.components():
-                key = f"score_{trainee.id}_{component}"
-                if key in request.form:
-                    values[(trainee.id, component)] = request.form.get(key)
         try:
-            count = record_scores(cohort, values)
+            count = STORE[kind](cohort, read_posted(cohort, request.form))
         except InvalidInput as error:
-            return _refused(error, access.cohort_for_centre, cohort_id, "training/scores.html", posted=request.form,
-                            message=error.message, preview=None)
-        flash(_("%(count)d score(s) saved.", count=count), "success")
-        return redirect(url_for("training.scores", cohort_id=cohort.id))
-    return render_template("training/scores.html", cohort=cohort, errors={}, posted=None, message=None, preview=None)
+            return _refused(error, access.cohort_for_centre, cohort_id, template, posted=request.form,
+                            marks=AttendanceMark, message=error.message, preview=None)
+        flash(saved(count), "success")
+        return redirect(url_for(f"training.{kind}", cohort_id=cohort.id))
+    return render_template(template, cohort=cohort, errors={}, posted=None, marks=AttendanceMark, message=None,
+                           preview=None)
+
+
+def _posted_marks(cohort: TrainingCohort, form) -> dict:
+    """(trainee id, session id) → mark, from the fields ``mark_<trainee>_<session>``."""
+    marks = {}
+    for key, value in form.items():
+        if key.startswith("mark_") and value:
+            try:
+                _m, trainee_id, session_id = key.split("_")
+                marks[(int(trainee_id), int(session_id))] = value
+            except ValueError:
+                continue
+    return marks
+
+
+def _posted_scores(cohort: TrainingCohort, form) -> dict:
+    """(trainee id, component) → the posted text, for the cohort's trainees and components."""
+    return {(trainee.id, component): form.get(f"score_{trainee.id}_{component}")
+            for trainee in cohort.trainees for component in cohort.components()
+            if f"score_{trainee.id}_{component}" in form}
 
 
 @bp.post("/<int:cohort_id>/import/<kind>")
@@ -162,8 +169,7 @@ def import_sheet(cohort_id: int, kind: str):
         return render_template(template, cohort=cohort, errors={}, posted=None, marks=AttendanceMark, message=None,
                                preview=result), (422 if result.problems else 200)
     try:
-        count = (record_attendance(cohort, result.values) if kind == "attendance"
-                 else record_scores(cohort, result.values))
+        count = STORE[kind](cohort, result.values)
     except InvalidInput as error:
         db.session.rollback()
         return render_template(template, cohort=cohort, errors=_errors(error), posted=None, marks=AttendanceMark,

@@ -69,7 +69,7 @@ def to_score(review: ReviewRound) -> list[ReviewCandidate]:
     return [c for c in review.candidates if c.status is Status.accepted and not c.fast_track]
 
 
-def _to_score_where(review: ReviewRound):
+def to_score_where(review: ReviewRound):
     """`to_score` as a WHERE clause on review_candidate."""
     return (ReviewCandidate.review_id == review.id, ReviewCandidate.status == Status.accepted,
             ReviewCandidate.fast_track.is_(False))
@@ -88,7 +88,7 @@ def assign_panels(review: ReviewRound, panel_size: int) -> dict:
     _forget_assignments(review)
     rows = db.session.execute(
         select(ReviewCandidate.id, ReviewCandidate.teacher_id, ReviewCandidate.school_id, ReviewCandidate.subject)
-        .where(*_to_score_where(review)).order_by(ReviewCandidate.id)
+        .where(*to_score_where(review)).order_by(ReviewCandidate.id)
     ).all()
     candidates = [solver.Candidate(*row) for row in rows]
     result = solver.assign(candidates, office_experts(review), panel_size)
@@ -135,7 +135,7 @@ def confirm_panels(review: ReviewRound) -> None:
     if review.status is not ReviewStatus.assigning:
         raise Conflict(_("The expert panels of this review are confirmed already."))
     has_expert = select(ExpertAssignment.id).where(ExpertAssignment.candidate_id == ReviewCandidate.id).exists()
-    empty = db.session.scalar(select(func.count(ReviewCandidate.id)).where(*_to_score_where(review), ~has_expert))
+    empty = db.session.scalar(select(func.count(ReviewCandidate.id)).where(*to_score_where(review), ~has_expert))
     if empty:
         raise Conflict(_("%(count)d candidate(s) have no expert; add one before confirming.", count=empty))
     review.status = ReviewStatus.scoring
@@ -145,7 +145,7 @@ def scoring_experts(review: ReviewRound) -> list[int]:
     """Experts with at least one candidate to score, each getting one score sheet (one query)."""
     ids = list(db.session.scalars(
         select(ExpertAssignment.expert_id).join(ReviewCandidate, ReviewCandidate.id == ExpertAssignment.candidate_id)
-        .where(*_to_score_where(review)).distinct().order_by(ExpertAssignment.expert_id)
+        .where(*to_score_where(review)).distinct().order_by(ExpertAssignment.expert_id)
     ))
     review.status = ReviewStatus.scoring if ids else ReviewStatus.selection
     return ids

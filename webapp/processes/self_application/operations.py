@@ -1,14 +1,16 @@
 """Start, withdraw and read applications; the process itself lives in workflows/self_application.bpmn."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import (
-    ApplicationCycle, HumanTask, Organisation, ProcessInstance, TaskState, TitleHolding, TitleStatus, User, utcnow,
+    ApplicationCycle, AuditEvent, HumanTask, Organisation, ProcessInstance, TaskState, TitleHolding, TitleStatus, User, utcnow,
 )
 from ...roles import Role
 from ...titles import title_label
@@ -190,3 +192,23 @@ def declaration_of(application: Application) -> tuple[str | None, dict | None]:
     if not application.instance_id:
         return None, None
     return latest_answers(application.instance_id, DECLARATION_STEPS)
+
+
+def declarations_of(application_ids: Iterable[int]) -> dict[int, tuple[str | None, dict | None]]:
+    """`declaration_of` for many applications at once (one query): application id → (form file, answers).
+
+    An application without a declaration yet is absent.
+    """
+    ids = sorted(set(application_ids))
+    if not ids:
+        return {}
+    latest = (select(func.max(AuditEvent.id)).join(Application, Application.instance_id == AuditEvent.instance_id)
+              .where(Application.id.in_(ids), AuditEvent.action == "completed",
+                     AuditEvent.task_name.in_(DECLARATION_STEPS))
+              .group_by(AuditEvent.instance_id))
+    rows = db.session.execute(
+        select(Application.id, AuditEvent.form_file, AuditEvent.data)
+        .join(AuditEvent, AuditEvent.instance_id == Application.instance_id)
+        .where(AuditEvent.id.in_(latest), Application.id.in_(ids))
+    )
+    return {application_id: (form_file, data) for application_id, form_file, data in rows}

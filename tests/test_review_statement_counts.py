@@ -11,9 +11,7 @@ last opinion 456, the confirmation 316).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import ApplicationCycle, HumanTask, Organisation, TaskState, User
@@ -24,7 +22,7 @@ from webapp.processes.county_review.pools import pool_size
 from webapp.workflow.task_forms import task_context
 
 from .conftest import Session, empty_database
-from .helpers import reach_timers
+from .helpers import counting, reach_timers
 
 SMALL, LARGE = 1, 5  # extra recommended teachers per school (the demo's three schools): pools of 12 and 24
 
@@ -53,23 +51,6 @@ PINS = {
 }
 OPEN_REVIEW_PIN = 25  # and two per candidate, read by the pool provider (see the test)
 QUEUE_HOLDERS = {"approve_list": "leader"}  # who answers a step of a role rather than a person (else the office)
-
-
-@contextmanager
-def counting(app):
-    """`with counting(app) as seen:` — the SQL statements sent inside the block."""
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def _seed(app, extra_per_school: int) -> None:

@@ -8,14 +8,12 @@ prints the same counts per action for the service layer over a whole county.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from webapp.extensions import db
 
-from .helpers import accepted_applications, cycle_id_for, declaration, submit, task_id_in_inbox
+from .helpers import accepted_applications, counting, cycle_id_for, declaration, submit, task_id_in_inbox
 from .test_school_vote import MEMBERS, _open_round
 
 # Statements per request (COMMIT not counted), measured; an action may send fewer, never more.
@@ -36,23 +34,7 @@ PINS = {
 @pytest.fixture
 def count_statements(app):
     """`with count_statements() as seen:` — the SQL statements sent inside the block, in order."""
-
-    @contextmanager
-    def counting():
-        seen: list[str] = []
-
-        def note(_conn, _cursor, statement, *_args) -> None:
-            seen.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", note)
-        try:
-            yield seen
-        finally:
-            event.remove(engine, "before_cursor_execute", note)
-
-    return counting
+    return lambda: counting(app)
 
 
 def _pinned(kind: str, seen: list[str]) -> None:

@@ -181,8 +181,10 @@ class Drive:
             candidate_ids = db.session.scalars(select(ExpertAssignment.candidate_id).filter_by(
                 review_id=review_id, expert_id=expert_id)).all()
         data = {}
-        for candidate_id in candidate_ids:  # distinct totals per candidate: no tie
-            data |= {f"score-{candidate_id}-teaching": 40 - order[candidate_id], f"score-{candidate_id}-research": 25,
+        # Distinct totals per candidate (no tie), not in the candidates' order: rank and status then
+        # change differently from one candidate to the next, as with real scores.
+        for candidate_id in candidate_ids:
+            data |= {f"score-{candidate_id}-teaching": 16 + (order[candidate_id] * 7) % 25, f"score-{candidate_id}-research": 25,
                      f"score-{candidate_id}-growth": 25}
         self.post(kind, username, f"/review/tasks/{task_id}/scores", data)
 

@@ -72,13 +72,18 @@ def _extra_teacher(school: Organisation, username: str, index: int) -> User:
     return teacher
 
 
+def _declares_first_prize(username: str) -> bool:
+    """t016, and every fourth extra teacher of a school (x<school>03, x<school>07, …)."""
+    return username in FAST_TRACK or (username.startswith("x") and int(username[2:]) % 4 == 3)
+
+
 def _apply(engine, forms, teacher: User, cycle: ApplicationCycle) -> Application:
     """The teacher declares with one certificate; the school administrator accepts."""
     application = start_application(engine, teacher, cycle.id)
     evidence = store_upload(teacher, FileStorage(io.BytesIO(PDF + f"% {teacher.username}\n".encode()), "证书.pdf"), {})
     answers = {
         "subject": teacher.profile.subject, "statement": STATEMENT,
-        "honours": ["excellent_teacher"] + (["class_competition"] if teacher.username in FAST_TRACK else []),
+        "honours": ["excellent_teacher"] + (["class_competition"] if _declares_first_prize(teacher.username) else []),
         "achievements": [{"year": utcnow().year - 1, "kind": "open_class", "description": "县级公开课展示"}],
         "evidence": [evidence], "commitment": True,
     }
@@ -115,7 +120,8 @@ def seed_reported_lists(engine, forms, extra_per_school: int = 0) -> list[VoteRo
     """Reported school lists of this year's county backbone-teacher call (three per school).
 
     `extra_per_school` more eligible teachers of each school apply and are recommended too
-    (`x<school><n>`, subjects in turn): a larger pool for tests that compare two pool sizes.
+    (`x<school><n>`, subjects in turn, every fourth declaring a first prize): a larger pool for tests
+    that compare two pool sizes.
     """
     county = db.session.scalar(select(Organisation).filter_by(name=COUNTY, kind=OrgKind.county))
     cycle = db.session.scalar(select(ApplicationCycle).filter_by(county_id=county.id, category=CATEGORY, level="county"))

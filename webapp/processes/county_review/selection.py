@@ -5,7 +5,8 @@ from datetime import date
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, union_all
+from sqlalchemy import bindparam, delete, func, insert, select, union_all, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ...calendar import end_of_working_days, local_zone
 from ...core.errors import Conflict, NotFound
@@ -215,6 +216,7 @@ def rank(review: ReviewRound, rules: dict, margin_accepted: bool) -> dict:
                         (result.not_selected, Status.not_selected), (result.tie, Status.accepted)):
         for candidate_id in ids:
             by_id[candidate_id].status = status
+    _write_ranking(fast + scored)
     needed = -(-Fraction(str(rules["margin_ratio"])) * places // 1)
     tied = [(by_id[i], facts[i][1]) for i in result.tie]
     return {
@@ -263,7 +265,29 @@ def apply_tie(review: ReviewRound, chosen: list, note: str) -> None:
     rest = [c for c in order if c.status is Status.not_selected]
     for position, candidate in enumerate(formal + reserve + rest, start=1):
         candidate.rank = position
+    _write_ranking(formal + reserve + rest)
     review.tie_note = note
+
+
+def _write_ranking(candidates: list[ReviewCandidate]) -> None:
+    """Status, rank and final score of these candidates in one UPDATE (executemany), changed or not.
+
+    A flush groups UPDATEs by the columns that changed, and only rows that come one after the other:
+    candidates whose changes alternate (status and rank, rank only, …) made a statement each (203
+    for the closing score sheet of a review of 405). The values set on the objects are then their
+    stored state, so the flush has nothing more to write for them.
+    """
+    if not candidates:
+        return
+    table = ReviewCandidate.__table__
+    rows = [{"row_id": c.id, "new_status": c.status, "new_rank": c.rank, "new_score": c.final_score}
+            for c in candidates]
+    for candidate in candidates:
+        for key in ("status", "rank", "final_score"):
+            set_committed_value(candidate, key, getattr(candidate, key))
+    with db.session.no_autoflush:
+        db.session.execute(update(table).where(table.c.id == bindparam("row_id")).values(
+            status=bindparam("new_status"), rank=bindparam("new_rank"), final_score=bindparam("new_score")), rows)
 
 
 def publish_notice(review: ReviewRound, working_days: int) -> str:

@@ -209,7 +209,7 @@ def print_result(result: dict) -> None:
         if step.startswith("county_review/"):
             print(f"   complete · {step:<34} n={figures['n']:<5} median {figures['median_ms']:8.2f} ms   "
                   f"p95 {figures['p95_ms']:8.2f} ms")
-    for kind in ("open_review", "timer"):
+    for kind in ("open_review", "decide_materials", "timer"):
         if kind in result["per_action"]:
             figures = result["per_action"][kind]
             print(f"   {kind:<45} n={figures['n']:<5} median {figures['median_ms']:8.2f} ms")
@@ -217,7 +217,8 @@ def print_result(result: dict) -> None:
           f"{assigning['assign_experts_ms']} ms; the MILP solver alone {assigning['solver_ms']} ms")
     statements = result["statements_per_action"]
     for kind, figures in statements.items():
-        if "expert_scoring" in kind or "research_opinion" in kind or "materials" in kind:
+        if any(step in kind for step in ("expert_scoring", "research_opinion", "materials", "confirm_assignment",
+                                         "open_review")):
             print(f"   SQL statements · {kind:<40} median {figures['median']} / max {figures['max']}")
     cost = result["scoring"]
     if cost is not None:

@@ -49,7 +49,7 @@ def cohort_run(app, size: int) -> dict:
     from webapp.demo_training import confer_cohort, finished_review
     from webapp.extensions import db
     from webapp.models import HumanTask, Organisation, TaskState, TitleHolding, User
-    from webapp.processes.training import operations as training
+    from webapp.processes.training import assessment, attendance, opening, plan
     from webapp.workflow.operations import complete_task
 
     timings = {}
@@ -67,7 +67,7 @@ def cohort_run(app, size: int) -> dict:
             complete_task(engine, centre, task, {})
 
         started = time.perf_counter()
-        cohort = training.open_cohort(engine, office, county, review.id)
+        cohort = opening.open_cohort(engine, office, county, review.id)
         timings["open_cohort_s"] = time.perf_counter() - started
         form = MultiDict()
         for i, (name, weight) in enumerate(COMPONENTS):
@@ -76,16 +76,16 @@ def cohort_run(app, size: int) -> dict:
             form[f"session_day_{i}"] = (date.today() + timedelta(days=i)).isoformat()
             form[f"session_hours_{i}"], form[f"session_topic_{i}"] = "6", f"第{i + 1}天"
         started = time.perf_counter()
-        training.save_plan(cohort, form)
+        plan.save_plan(cohort, form)
         finish(cohort, "plan")
         timings["plan_s"] = time.perf_counter() - started
         started = time.perf_counter()
-        training.record_attendance(cohort, {(t.id, s.id): "present" for t in cohort.trainees for s in cohort.sessions})
+        attendance.record_attendance(cohort, {(t.id, s.id): "present" for t in cohort.trainees for s in cohort.sessions})
         finish(cohort, "centralised")
         finish(cohort, "practice")
         timings["attendance_grid_and_rule_s"] = time.perf_counter() - started
         started = time.perf_counter()
-        training.record_scores(cohort, {(t.id, name): str(60 + (n * 7) % 40) for n, t in enumerate(cohort.trainees)
+        assessment.record_scores(cohort, {(t.id, name): str(60 + (n * 7) % 40) for n, t in enumerate(cohort.trainees)
                                         for name, _w in COMPONENTS})
         finish(cohort, "assessment")
         timings["scores_and_assessment_s"] = time.perf_counter() - started

@@ -149,6 +149,10 @@ class ProcessDriver:
     start: Callable[[object, User, Population, random.Random], object] | None = None  # per teacher, "apply"
     abandon: Callable[[object, User, HumanTask], None] | None = None
     phases: dict[str, Planner] = field(default_factory=dict)
+    # Requests a person sends from a step's page before completing it (a review's per-candidate
+    # materials decisions): step → (task id, actor id) → [(kind, request)], each request its own
+    # timed action and transaction, counted under its kind, not in the completion.
+    before: dict[str, Callable[[int, int], list[tuple[str, Callable[[], None]]]]] = field(default_factory=dict)
 
 
 # ---- self-application (workflows/self_application.bpmn) ----------------------------------------
@@ -418,6 +422,7 @@ PROCESSES = {
         process_id="county_review",
         phases={"review": drive_review.plan_review, "review_end": drive_review.plan_review_end},
         answers=drive_review.ANSWERS,
+        before=drive_review.BEFORE,
     ),
     # After the reviews (the same county-wide scope): the training of each review's formal
     # candidates, then the conferral of those who passed (bench/drive_training.py).
@@ -574,6 +579,13 @@ class Driver:
                 detail += " (closing)" if siblings == 1 else ""
         if needs_claim:
             self._timed(stats, "claim", self._claim, task_id, actor_id)
+        before = PROCESSES[process_id].before.get(step)
+        if before is not None:
+            with self.app.test_request_context(), thinking():  # the page the person reads
+                requests = before(task_id, actor_id)
+                db.session.rollback()
+            for kind, request in requests:
+                self._timed(stats, kind, request)
         kind, seconds = self._timed(stats, "complete", self._complete, task_id, actor_id, detail=detail)
         if kind == "complete":
             stats.by_process[process_id].append(seconds)

@@ -4,7 +4,8 @@ Phase **review**: each county office of the run opens the review of every call w
 lists (places: the pool divided by the 差额 ratio, so the margin holds), after 30 experts and a
 leading group were added to the county (untimed: the generated population has one expert). The
 driver then answers the review's steps like the other processes' (FIFO): the office accepts every
-candidate's materials (a declared first prize verified: fast track) and finishes the check; the
+candidate's materials (a declared first prize verified: fast track), one request per candidate
+(timed and counted as `decide_materials`), and finishes the check; the
 research staff give an opinion per candidate of each subject; the office confirms the automatic
 panels (5 experts per candidate); each expert submits their score sheet (whole points drawn for
 every criterion); margin and ties get the office's answer; the office proposes, the leading group
@@ -88,13 +89,24 @@ def _review(context) -> ReviewRound:
     return sheets.review_of(context.task.instance_id)
 
 
+def materials_decisions(task_id: int, user_id: int) -> list:
+    """Accept every open candidate (a declared first prize verified): one request each, as the page
+    posts them (`POST /review/tasks/<task>/candidates/<candidate>/materials`), before the check is finished."""
+    review = sheets.review_of(db.session.get(HumanTask, task_id).instance_id)
+    return [("decide_materials", partial(decide_materials, user_id, candidate.id, candidate.claims_fast_track))
+            for candidate in review.candidates if candidate.status in review_ops.MATERIALS_OPEN]
+
+
+def decide_materials(user_id: int, candidate_id: int, fast_track: bool) -> None:
+    """What one materials decision does."""
+    from flask import current_app
+
+    review_ops.decide_materials(current_app.extensions["workflow_engine"], load_user(user_id), candidate_id,
+                                "accept", "", "", fast_track)
+
+
 def materials_answer(context) -> dict:
-    """Accept every open candidate (a declared first prize verified), then finish the check."""
-    review = _review(context)
-    for candidate in review.candidates:
-        if candidate.status in review_ops.MATERIALS_OPEN:
-            review_ops.decide_materials(context.engine, context.user, candidate.id, "accept", "", "",
-                                        candidate.claims_fast_track)
+    """Every candidate is decided (`materials_decisions`): finish the check."""
     return {}
 
 
@@ -151,6 +163,7 @@ def check_reviews(record) -> list[str]:
     return problems
 
 
+BEFORE = {"materials_check": materials_decisions}
 ANSWERS = {
     "materials_check": materials_answer,
     "research_opinion": opinion_answer,

@@ -23,7 +23,7 @@ from webapp.models import Organisation, ProcessInstance
 from webapp.processes.conferral import operations as conferral_ops
 from webapp.processes.conferral.models import Conferral, ConferralStatus
 from webapp.processes.county_review.models import ReviewRound, ReviewStatus
-from webapp.processes.training import operations as training
+from webapp.processes.training import assessment, attendance, base, opening, plan
 from webapp.processes.training.models import CohortStatus, TrainingCohort
 from webapp.roles import Role
 
@@ -43,7 +43,7 @@ def plan_training(driver, schools: list[int], record) -> list:
 
 def open_cohort_action(driver, county_id: int, review_id: int, record) -> None:
     office = load_user(driver.role_holders[(Role.county_office, county_id)])
-    cohort = training.open_cohort(driver.engine, office, db.session.get(Organisation, county_id), review_id)
+    cohort = opening.open_cohort(driver.engine, office, db.session.get(Organisation, county_id), review_id)
     record.cohorts.append(cohort.id)
 
 
@@ -54,13 +54,13 @@ def _cohort(context) -> TrainingCohort:
 def plan_answer(context) -> dict:
     from webapp.demo_training import plan_form
 
-    training.save_plan(_cohort(context), plan_form(days=2, start=training.today() - timedelta(days=30)))
+    plan.save_plan(_cohort(context), plan_form(days=2, start=base.today() - timedelta(days=30)))
     return {}
 
 
 def centralised_answer(context) -> dict:
     cohort = _cohort(context)
-    training.record_attendance(cohort, {(t.id, s.id): "present" for t in cohort.trainees for s in cohort.sessions})
+    attendance.record_attendance(cohort, {(t.id, s.id): "present" for t in cohort.trainees for s in cohort.sessions})
     return {}
 
 
@@ -71,7 +71,7 @@ def assessment_answer(context) -> dict:
         value = "50" if number % FAIL_EVERY == FAIL_EVERY - 1 else str(70 + context.rng.randint(0, 30))
         for name in cohort.components():
             scores[(trainee.id, name)] = value
-    training.record_scores(cohort, scores)
+    assessment.record_scores(cohort, scores)
     return {}
 
 

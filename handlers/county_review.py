@@ -12,7 +12,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import RoleAssignment, User
 from webapp.processes.county_review import objections, selection, sheets
-from webapp.processes.county_review.models import ReviewCandidateStatus, ReviewRound, ReviewStatus
+from webapp.processes.county_review.models import ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus
 from webapp.processes.county_review.operations import materials_finished, record
 from webapp.processes.county_review.selection import staff_subjects
 from webapp.processes.self_application.labels import subject_label
@@ -53,7 +53,10 @@ def finish_materials(context: dict, user_id: int, answers: dict) -> None:
 def review_opinion_tasks(review_id) -> list[dict]:
     """A step per subject that has research staff at the office; subjects without staff are skipped."""
     review = _review(review_id)
-    subjects = sorted({c.subject for c in review.candidates if c.status is ReviewCandidateStatus.accepted})
+    subjects = sorted(db.session.scalars(
+        select(ReviewCandidate.subject).distinct()
+        .where(ReviewCandidate.review_id == review.id, ReviewCandidate.status == ReviewCandidateStatus.accepted)
+    ))
     staff_ids = list(db.session.scalars(
         select(RoleAssignment.user_id).filter_by(role=Role.research_staff, org_id=review.office_id)
         .order_by(RoleAssignment.user_id)

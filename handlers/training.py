@@ -8,7 +8,7 @@ The rules come from `workflows/training_rules.dmn`.
 from __future__ import annotations
 
 from webapp.extensions import db
-from webapp.processes.training import operations
+from webapp.processes.training import assessment, attendance, opening, plan, practice
 from webapp.processes.training.models import TrainingCohort
 
 from . import handler
@@ -24,25 +24,25 @@ def _cohort(cohort_id) -> TrainingCohort:
 @handler("apply_training_rules", "Keep the training's local rules (default weights, attendance threshold and rule, pass line).")
 def apply_training_rules(cohort_id, rules: dict) -> bool:
     """Store the rules on the cohort; the plan may change the weights, never to a sum other than 100."""
-    operations.apply_rules(_cohort(cohort_id), rules)
+    opening.apply_rules(_cohort(cohort_id), rules)
     return True
 
 
 @handler("finish_training_plan", "End the planning once the plan is valid (called by the service layer).")
 def finish_training_plan(context: dict, user_id: int, answers: dict) -> None:
-    operations.plan_finished(_cohort(context["cohort_id"]))
+    plan.plan_finished(_cohort(context["cohort_id"]))
 
 
 @handler("finish_centralised", "End the centralised training: apply the attendance threshold (called by the service layer).")
 def finish_centralised(context: dict, user_id: int, answers: dict) -> None:
-    operations.apply_attendance_rule(_cohort(context["cohort_id"]))
+    attendance.apply_attendance_rule(_cohort(context["cohort_id"]))
 
 
 @handler("finish_practice", "End the decentralised practice (called by the service layer).")
 def finish_practice(context: dict, user_id: int, answers: dict) -> None:
-    operations.practice_finished(_cohort(context["cohort_id"]))
+    practice.practice_finished(_cohort(context["cohort_id"]))
 
 
 @handler("finish_assessment", "Weighted totals and elimination under the pass line (called by the service layer).")
 def finish_assessment(context: dict, user_id: int, answers: dict) -> None:
-    operations.finish_assessment(_cohort(context["cohort_id"]))
+    assessment.finish_assessment(_cohort(context["cohort_id"]))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from contextlib import contextmanager
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -96,3 +97,25 @@ def reach_timers(app, instance_id: int) -> int:
         make_timers_due(db.session.get(ProcessInstance, instance_id))
         db.session.commit()
         return advance_due_timers(app.extensions["workflow_engine"])
+
+
+@contextmanager
+def counting(app):
+    """`with counting(app) as seen:` — the SQL statements sent inside the block, in order (COMMIT not
+    counted: it does not pass `before_cursor_execute`)."""
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -60,23 +60,23 @@ def add_training(world) -> None:
     from flask import current_app
 
     from webapp.demo_training import PLAN_COMPONENTS, _finish, confer_cohort, plan_form
-    from webapp.processes.training import operations as training
+    from webapp.processes.training import assessment, attendance, base, opening, plan, practice
 
     app, ids = world.app, world.ids
     with app.test_request_context():
         engine = current_app.extensions["workflow_engine"]
         county = db.session.get(Organisation, ids["county1"])
         office, centre = (db.session.scalar(select(User).filter_by(username=name)) for name in ("county", "training"))
-        this_year = training.today().year
+        this_year = base.today().year
         # Conferred: the whole training, then the conferral proposed and approved.
         review = _review(county, _cycle(county, this_year - 1), ["t002", "t036", "t037"], [])
-        cohort = training.open_cohort(engine, office, county, review.id)
-        training.save_plan(cohort, plan_form(days=2, start=training.today() - timedelta(days=30)))
+        cohort = opening.open_cohort(engine, office, county, review.id)
+        plan.save_plan(cohort, plan_form(days=2, start=base.today() - timedelta(days=30)))
         _finish(engine, centre, cohort, "plan")
-        training.record_attendance(cohort, {(t.id, s.id): "present" for t in cohort.trainees for s in cohort.sessions})
+        attendance.record_attendance(cohort, {(t.id, s.id): "present" for t in cohort.trainees for s in cohort.sessions})
         _finish(engine, centre, cohort, "centralised")
         _finish(engine, centre, cohort, "practice")
-        training.record_scores(cohort, {(t.id, name): ("52" if number == 2 else "88")
+        assessment.record_scores(cohort, {(t.id, name): ("52" if number == 2 else "88")
                                         for number, t in enumerate(cohort.trainees) for name, _w in PLAN_COMPONENTS})
         _finish(engine, centre, cohort, "assessment")
         conferral = confer_cohort(engine, county, cohort)
@@ -88,14 +88,14 @@ def add_training(world) -> None:
         ids["certificate"], world.digests["certificate_no"] = title.id, title.certificate_no
         # Mid-training: plan saved and finished, attendance of the first session, a practice record.
         review = _review(county, _cycle(county, this_year), ["t002", "t028", "t029"], ["t034", "t035"])
-        cohort = training.open_cohort(engine, office, county, review.id)
-        training.save_plan(cohort, plan_form(days=5, start=training.today() - timedelta(days=2)))
+        cohort = opening.open_cohort(engine, office, county, review.id)
+        plan.save_plan(cohort, plan_form(days=5, start=base.today() - timedelta(days=2)))
         _finish(engine, centre, cohort, "plan")
-        training.record_attendance(cohort, {(t.id, cohort.sessions[0].id): "present" for t in cohort.trainees})
-        cohort.supplement_until = training.today() + timedelta(days=14)
+        attendance.record_attendance(cohort, {(t.id, cohort.sessions[0].id): "present" for t in cohort.trainees})
+        cohort.supplement_until = base.today() + timedelta(days=14)
         trainee = next(t for t in cohort.trainees if t.teacher_id == by_name["t002"])
         assert trainee.mentor_id == by_name["research"], "the mathematics research staff mentors t002"
-        record = training.submit_practice(trainee.teacher, trainee.id, "教学设计", "《一元一次方程》教学设计，含学情分析。", "")
+        record = practice.submit_practice(trainee.teacher, trainee.id, "教学设计", "《一元一次方程》教学设计，含学情分析。", "")
         stage = db.session.scalar(select(HumanTask.id).filter_by(instance_id=cohort.instance_id, task_name="centralised",
                                                                  state=TaskState.open))
         # A holders import of the county office, applied already (its page; applying it again is refused).

@@ -371,11 +371,11 @@ def test_scoring_statement_count_two_experts_at_once_and_no_second_sheet(app, se
     response, statements = _count_statements(app, lambda: expert.post(f"/review/tasks/{first}/scores", data=sheet))
     assert response.status_code == 302
     # Pinned: the user, the task, the review, the expert's assignments (read for the sheet, again
-    # by the handler), the instance lock, the audit row, the state, the scores (one executemany
-    # for every candidate of the sheet), the task row, and a user row read after the completion
-    # (since the personal-step rule of issue 12 was merged). The may-see checks need no query for
-    # the expert's own step, nor the inbox rows a read of the open tasks (issue 19).
-    assert len(statements) == 11, "\n".join(s.split("\n")[0][:100] for s in statements)
+    # by the handler), the audit row (the completion's first write, issue 19), the state (its
+    # version checked there), the task row and the scores (one executemany for every candidate of
+    # the sheet). The may-see checks need no query for the expert's own step, nor the inbox rows a
+    # read of the open tasks; no user row is read again after the commit (issue 19).
+    assert len(statements) == 9, "\n".join(s.split("\n")[0][:100] for s in statements)
     again = sessions("expert2").post(f"/review/tasks/{first}/scores", data=_sheet(app, "expert2"))
     assert again.status_code == 409
 

@@ -15,12 +15,11 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from webapp.extensions import db
 from webapp.workflow import blueprint
 
-from .helpers import accepted_applications, cycle_id_for, declaration, submit, task_id_in_inbox
+from .helpers import accepted_applications, counting, cycle_id_for, declaration, submit, task_id_in_inbox
 from .test_school_vote import MEMBERS, _open_round
 
 # (completion, page) statements per request (COMMIT not counted), measured; an action may send
@@ -69,23 +68,15 @@ def count_statements(app, _mark_the_outcome):
     """`with count_statements() as seen:` — the SQL statements sent inside the block, in order."""
 
     @contextmanager
-    def counting():
-        seen: list[str] = []
+    def counted():
+        with counting(app) as seen:
+            _mark_the_outcome.append(seen)
+            try:
+                yield seen
+            finally:
+                _mark_the_outcome.remove(seen)
 
-        def note(_conn, _cursor, statement, *_args) -> None:
-            seen.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", note)
-        _mark_the_outcome.append(seen)
-        try:
-            yield seen
-        finally:
-            _mark_the_outcome.remove(seen)
-            event.remove(engine, "before_cursor_execute", note)
-
-    return counting
+    return counted
 
 
 def _pinned(kind: str, seen: list[str]) -> None:

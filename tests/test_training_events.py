@@ -62,13 +62,13 @@ def test_holder_gets_the_certificate_link_once(app, demo):
 
 
 def test_supplement_is_told_once(app, demo):
-    from webapp.processes.training import notices, operations
+    from webapp.processes.training import notices, supplements
     from webapp.processes.training.models import TrainingCohort
 
     with app.test_request_context():
         cohort = db.session.scalar(select(TrainingCohort).filter_by(category="academic_leader"))
         assert _notes("t034", NotificationKind.training_notice) == []
-        [added] = operations.add_supplements(cohort, "1")
+        [added] = supplements.add_supplements(cohort, "1")
         db.session.commit()
         assert added.teacher.username == "t034"
         [note] = _notes("t034", NotificationKind.training_notice)

@@ -36,6 +36,7 @@ REVIEW_APPLICANTS = {
 FAST_TRACK = {"t016"}
 STATEMENT = "长期担任教研组长，开展大单元教学研究，在县级以上公开课和讲座中多次获奖，积极参与送教下乡。"
 CATEGORY = "backbone"
+EXTRA_SUBJECTS = ("physics", "mathematics", "chinese", "english")  # subjects with research staff in the demo
 COUNTY = "汉阴县"
 
 
@@ -52,13 +53,37 @@ def _school_admin(school_id: int) -> User:
                              .where(RoleAssignment.role == Role.school_admin, RoleAssignment.org_id == school_id))
 
 
+def _extra_teacher(school: Organisation, username: str, index: int) -> User:
+    """One more teacher of the school with the review applicants' eligible facts."""
+    import random
+
+    from .demo import _profile
+
+    password_hash = db.session.scalar(select(User.password_hash).filter_by(username="t001"))
+    teacher = User(username=username, display_name=f"{school.name[-4:]}教师{index + 1}", password_hash=password_hash,
+                   email=f"{username}@example.edu.cn")
+    teacher.roles.append(RoleAssignment(role=Role.teacher, org_id=school.id))
+    db.session.add(teacher)
+    today = utcnow().date()
+    _profile(teacher, school, random.Random(username), today, age=33 + index % 10, years=10 + index % 10,
+             title="intermediate", education="bachelor", subject=EXTRA_SUBJECTS[index % len(EXTRA_SUBJECTS)],
+             excellent_years={today.year - 1 - index % 3})
+    db.session.flush()
+    return teacher
+
+
+def _declares_first_prize(username: str) -> bool:
+    """t016, and every fourth extra teacher of a school (x<school>03, x<school>07, …)."""
+    return username in FAST_TRACK or (username.startswith("x") and int(username[2:]) % 4 == 3)
+
+
 def _apply(engine, forms, teacher: User, cycle: ApplicationCycle) -> Application:
     """The teacher declares with one certificate; the school administrator accepts."""
     application = start_application(engine, teacher, cycle.id)
     evidence = store_upload(teacher, FileStorage(io.BytesIO(PDF + f"% {teacher.username}\n".encode()), "证书.pdf"), {})
     answers = {
         "subject": teacher.profile.subject, "statement": STATEMENT,
-        "honours": ["excellent_teacher"] + (["class_competition"] if teacher.username in FAST_TRACK else []),
+        "honours": ["excellent_teacher"] + (["class_competition"] if _declares_first_prize(teacher.username) else []),
         "achievements": [{"year": utcnow().year - 1, "kind": "open_class", "description": "县级公开课展示"}],
         "evidence": [evidence], "commitment": True,
     }
@@ -91,16 +116,22 @@ def _vote_and_report(engine, school: Organisation, cycle: ApplicationCycle, admi
     return round_
 
 
-def seed_reported_lists(engine, forms) -> list[VoteRound]:
-    """Reported school lists of this year's county backbone-teacher call (three per school)."""
+def seed_reported_lists(engine, forms, extra_per_school: int = 0) -> list[VoteRound]:
+    """Reported school lists of this year's county backbone-teacher call (three per school).
+
+    `extra_per_school` more eligible teachers of each school apply and are recommended too
+    (`x<school><n>`, subjects in turn, every fourth declaring a first prize): a larger pool for tests
+    that compare two pool sizes.
+    """
     county = db.session.scalar(select(Organisation).filter_by(name=COUNTY, kind=OrgKind.county))
     cycle = db.session.scalar(select(ApplicationCycle).filter_by(county_id=county.id, category=CATEGORY, level="county"))
-    cycle.quota_value = 3
+    cycle.quota_value = 3 + extra_per_school
     rounds = []
-    for school_name, usernames in REVIEW_APPLICANTS.items():
+    for number, (school_name, usernames) in enumerate(REVIEW_APPLICANTS.items(), start=1):
         school = db.session.scalar(select(Organisation).filter_by(name=school_name, kind=OrgKind.school))
-        for username in usernames:
-            _apply(engine, forms, _user(username), cycle)
+        extra = [_extra_teacher(school, f"x{number}{index:02d}", index) for index in range(extra_per_school)]
+        for teacher in [_user(username) for username in usernames] + extra:
+            _apply(engine, forms, teacher, cycle)
         rounds.append(_vote_and_report(engine, school, cycle, _school_admin(school.id)))
     db.session.flush()
     return rounds

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from .extensions import db
 from .models import ApplicationCycle, HumanTask, Organisation, OrgKind, TaskState, User, utcnow
 from .processes.county_review.models import ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus
-from .processes.training import operations as training
+from .processes.training import assessment, attendance, base, opening, plan
 from .processes.training.models import TrainingCohort
 from .workflow.operations import complete_task
 
@@ -62,7 +62,7 @@ def finished_review(county: Organisation, category: str, formal: list[str], rese
 
 def plan_form(days: int = 4, start=None) -> MultiDict:
     """A plan as the plan page posts it: seed 001's weights, `days` sessions of 6 hours from `start`."""
-    start = start or training.today()
+    start = start or base.today()
     form = MultiDict()
     for index, (name, weight) in enumerate(PLAN_COMPONENTS):
         form[f"component_{index}"], form[f"weight_{index}"] = name, str(weight)
@@ -86,21 +86,21 @@ def build_training_demo(engine) -> None:
     office, centre = _user("county"), _user("training")
     # Mid-training: plan saved and finished, attendance of the first two sessions.
     review = finished_review(county, **MID_TRAINING)
-    cohort = training.open_cohort(engine, office, county, review.id)
-    training.save_plan(cohort, plan_form(days=5, start=training.today() - timedelta(days=2)))
+    cohort = opening.open_cohort(engine, office, county, review.id)
+    plan.save_plan(cohort, plan_form(days=5, start=base.today() - timedelta(days=2)))
     _finish(engine, centre, cohort, "plan")
     marks = {}
     for number, trainee in enumerate(cohort.trainees):
         for session in cohort.sessions[:2]:
             marks[(trainee.id, session.id)] = "late" if number == 1 else ("absent" if number == 2 else "present")
-    training.record_attendance(cohort, marks)
-    cohort.supplement_until = training.today() + timedelta(days=14)
+    attendance.record_attendance(cohort, marks)
+    cohort.supplement_until = base.today() + timedelta(days=14)
     # Conferred: the whole training, then the conferral proposed and approved.
     review = finished_review(county, **CONFERRED)
-    cohort = training.open_cohort(engine, office, county, review.id)
-    training.save_plan(cohort, plan_form(days=2, start=training.today() - timedelta(days=30)))
+    cohort = opening.open_cohort(engine, office, county, review.id)
+    plan.save_plan(cohort, plan_form(days=2, start=base.today() - timedelta(days=30)))
     _finish(engine, centre, cohort, "plan")
-    training.record_attendance(cohort, {(t.id, s.id): "present" for t in cohort.trainees for s in cohort.sessions})
+    attendance.record_attendance(cohort, {(t.id, s.id): "present" for t in cohort.trainees for s in cohort.sessions})
     _finish(engine, centre, cohort, "centralised")
     _finish(engine, centre, cohort, "practice")
     scores = {}
@@ -108,7 +108,7 @@ def build_training_demo(engine) -> None:
         value = 52 if number == len(cohort.trainees) - 1 else 88 - 4 * number
         for name, _weight in PLAN_COMPONENTS:
             scores[(trainee.id, name)] = str(value)
-    training.record_scores(cohort, scores)
+    assessment.record_scores(cohort, scores)
     _finish(engine, centre, cohort, "assessment")
     confer_cohort(engine, county, cohort)
     db.session.flush()

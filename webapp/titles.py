@@ -88,6 +88,16 @@ def call_title(cycle, english: bool | None = None) -> str:
     return title_label(cycle.level, cycle.category, cycle.year, english)
 
 
+def office_call_title(office_name: str, cycle, stage: str, english: bool) -> str:
+    """An office's instance about a call, e.g. "汉阴县 · 2026 年县级骨干教师 · 培养期"."""
+    return f"{office_name} · {call_title(cycle, english=english)} · {stage}"
+
+
+def call_labels(cycle) -> dict[str, str]:
+    """The call's title in both languages, as the steps of a process about it show it."""
+    return {"title_label": call_title(cycle, english=False), "title_label_en": call_title(cycle, english=True)}
+
+
 def _label(table: dict, key: str, english: bool | None) -> str:
     """Look a key up; `english` False forces Chinese (records stored in the official language), True English."""
     if english is None:

@@ -133,6 +133,11 @@ def form_library_for_instance_id(instance_id: int | None) -> FormLibrary:
     return _pinned_or_in_force(found.form_set, found.org_path)
 
 
+def form_library_pinned(key: str | None, org_path: str) -> FormLibrary:
+    """The forms of an instance from its `form_set` and `org_path` columns, when the caller read them."""
+    return _pinned_or_in_force(key, org_path)
+
+
 def _pinned_or_in_force(key: str | None, org_path: str) -> FormLibrary:
     # Instances started before forms were pinned (migration 0020) use the forms in force for their organisation.
     if key is None:

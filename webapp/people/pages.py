@@ -239,18 +239,26 @@ def save_profile(user_id: int):
     return redirect(url_for("people.user_page", user_id=person.id))
 
 
+def _user_action(user_id: int, form_name: str, action, done):
+    """A POST of one form on a user's page: `action(person)` (the reason is read by it); refused, the
+    page again with the message next to that form (422); else `done(person, outcome)` flashed, back to the page."""
+    person = users.get_person(current_user, user_id)
+    try:
+        outcome = action(person)
+    except InvalidInput as error:
+        return _user_page(person, 422, errors={form_name: error.message}, error_form=form_name)
+    flash(done(person, outcome), "success")
+    return redirect(url_for("people.user_page", user_id=person.id))
+
+
 @bp.post("/users/<int:user_id>/roles")
 @login_required
 @committing
 def grant_role(user_id: int):
     """Grant a role at an organisation, with a reason."""
-    person = users.get_person(current_user, user_id)
-    try:
-        users.grant(current_user, person, request.form.get("role", ""), request.form.get("org_id", ""), _reason())
-    except InvalidInput as error:
-        return _user_page(person, 422, errors={"grant": error.message}, error_form="grant")
-    flash(_("Role granted."), "success")
-    return redirect(url_for("people.user_page", user_id=person.id))
+    return _user_action(user_id, "grant", lambda person: users.grant(
+        current_user, person, request.form.get("role", ""), request.form.get("org_id", ""), _reason()),
+        lambda _person, _assignment: _("Role granted."))
 
 
 @bp.post("/users/<int:user_id>/roles/<int:assignment_id>/revoke")
@@ -258,13 +266,8 @@ def grant_role(user_id: int):
 @committing
 def revoke_role(user_id: int, assignment_id: int):
     """Revoke one role, with a reason."""
-    person = users.get_person(current_user, user_id)
-    try:
-        users.revoke(current_user, person, assignment_id, _reason())
-    except InvalidInput as error:
-        return _user_page(person, 422, errors={"revoke": error.message}, error_form="revoke")
-    flash(_("Role revoked."), "success")
-    return redirect(url_for("people.user_page", user_id=person.id))
+    return _user_action(user_id, "revoke", lambda person: users.revoke(current_user, person, assignment_id, _reason()),
+                        lambda _person, _none: _("Role revoked."))
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -272,14 +275,11 @@ def revoke_role(user_id: int, assignment_id: int):
 @committing
 def deactivate_user(user_id: int):
     """Deactivate: open queue steps go back to the queues, the county office is told."""
-    person = users.get_person(current_user, user_id)
-    try:
-        outcome = users.deactivate(current_user, person, _reason())
-    except InvalidInput as error:
-        return _user_page(person, 422, errors={"deactivate": error.message}, error_form="deactivate")
-    flash(_("%(name)s deactivated: %(returned)d open step(s) back to their queues, %(personal)d personal step(s) "
-            "to reassign; %(told)d office user(s) told.", name=person.display_name, **outcome), "success")
-    return redirect(url_for("people.user_page", user_id=person.id))
+    return _user_action(user_id, "deactivate", lambda person: users.deactivate(current_user, person, _reason()),
+                        lambda person, outcome: _(
+                            "%(name)s deactivated: %(returned)d open step(s) back to their queues, %(personal)d "
+                            "personal step(s) to reassign; %(told)d office user(s) told.",
+                            name=person.display_name, **outcome))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
@@ -287,10 +287,8 @@ def deactivate_user(user_id: int):
 @committing
 def reactivate_user(user_id: int):
     """Let a deactivated user log in again."""
-    person = users.get_person(current_user, user_id)
-    users.reactivate(current_user, person, _reason())
-    flash(_("%(name)s can log in again.", name=person.display_name), "success")
-    return redirect(url_for("people.user_page", user_id=person.id))
+    return _user_action(user_id, "reactivate", lambda person: users.reactivate(current_user, person, _reason()),
+                        lambda person, _none: _("%(name)s can log in again.", name=person.display_name))
 
 
 @bp.post("/users/<int:user_id>/password")

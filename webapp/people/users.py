@@ -140,8 +140,7 @@ def grant(actor: User, person: User, role_value: str, org_id: str, reason: str) 
 def _grant(actor: User, person: User, role: Role, org: Organisation, reason: str) -> RoleAssignment:
     assignment = RoleAssignment(role=role, org_id=org.id)
     person.roles.append(assignment)
-    db.session.add(RoleGrantEvent(user_id=person.id, role=role, org_id=org.id, action="grant", actor_id=actor.id,
-                                  reason=reason[:2000]))
+    _role_event(actor, person, role, org.id, "grant", reason)
     db.session.flush()
     return assignment
 
@@ -153,8 +152,7 @@ def revoke(actor: User, person: User, assignment_id: int, reason: str) -> None:
         raise NotFound("")
     if not reason.strip():
         raise InvalidInput(_("Give a reason."), ["reason"])
-    db.session.add(RoleGrantEvent(user_id=person.id, role=assignment.role, org_id=assignment.org_id, action="revoke",
-                                  actor_id=actor.id, reason=reason.strip()[:2000]))
+    _role_event(actor, person, assignment.role, assignment.org_id, "revoke", reason.strip())
     person.roles.remove(assignment)
     db.session.flush()
 
@@ -212,6 +210,11 @@ def _status_event(actor: User, person: User, action: str, reason: str) -> None:
         role, org_id = Role.teacher, person.profile.school_id
     else:
         return  # belongs nowhere: nothing to attach the entry to (such a person is not the actor's to manage)
+    _role_event(actor, person, role, org_id, action, reason)
+
+
+def _role_event(actor: User, person: User, role: Role, org_id: int, action: str, reason: str) -> None:
+    """One entry of the person's role history (grant, revoke, deactivate, activate), with its reason."""
     db.session.add(RoleGrantEvent(user_id=person.id, role=role, org_id=org_id, action=action, actor_id=actor.id,
                                   reason=reason[:2000]))
 

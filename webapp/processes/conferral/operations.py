@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ... import register
+from ...auth.scope import held_org, orgs_holding, roles_at, scoped
 from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import Organisation, OrgKind, TitleHolding, TitleStatus, User
 from ...roles import Role
-from ...titles import call_title
-from ...workflow.operations import start_instance
+from ..call_instances import start_call_instance
 from ..training.models import CohortStatus, TrainingCohort
-from ..training.operations import today
+from ..training.base import today
 from ..training.results import passed_trainees
 from . import notices
 from .models import Conferral, ConferralEntry, ConferralStatus
@@ -30,32 +30,23 @@ CATEGORY_CODES = {"famous_teacher": "01", "academic_leader": "02", "backbone": "
 
 def office_counties(user: User) -> list[Organisation]:
     """Counties where the user is the office (proposes) or on the leading group (approves)."""
-    found = {}
-    for role, org in user.role_scopes():
-        if org.kind is OrgKind.county and role in (Role.county_office, Role.county_leader):
-            found[org.id] = org
-    return list(found.values())
+    return orgs_holding(user, OrgKind.county, Role.county_office, Role.county_leader)
 
 
 def is_office(user: User, county_id: int) -> bool:
     """The user is the county's office (proposes, keeps the register)."""
-    return any(org.id == county_id and role is Role.county_office for role, org in user.role_scopes())
+    return Role.county_office in roles_at(user, county_id)
 
 
 def office_of(user: User, county_id: int) -> Organisation:
     """The county if the user is its office; anyone else 404."""
-    org = next((org for role, org in user.role_scopes() if org.id == county_id and role is Role.county_office), None)
-    if org is None:
-        raise NotFound(_("No such page."))
-    return org
+    return held_org(user, county_id, Role.county_office)
 
 
 def managed(user: User, conferral_id: int) -> Conferral:
     """A conferral of the user's county office or leading group; anyone else 404."""
-    row = db.session.get(Conferral, conferral_id)
-    if row is None or row.office_id not in {org.id for org in office_counties(user)}:
-        raise NotFound(_("No such conferral."))
-    return row
+    counties = {org.id for org in office_counties(user)}
+    return scoped(Conferral, conferral_id, lambda row: row.office_id in counties, _("No such conferral."))
 
 
 def cohorts_ready(office: Organisation) -> list[TrainingCohort]:
@@ -83,14 +74,8 @@ def open_conferral(engine: WorkflowEngine, user: User, office: Organisation, coh
     conferral.entries = [ConferralEntry(trainee_id=t.id, user_id=t.teacher_id) for t in passed]
     db.session.add(conferral)
     db.session.flush()
-    instance = start_instance(
-        engine, PROCESS_ID, org=office, actor=user,
-        title=f"{office.name} · {call_title(cohort.cycle, english=False)} · 授予称号",
-        title_en=f"{office.name} · {call_title(cohort.cycle, english=True)} · conferral",
-        data={"conferral_id": conferral.id, "level": cohort.level, "category": cohort.category,
-              "office_name": office.name, "title_label": call_title(cohort.cycle, english=False),
-              "title_label_en": call_title(cohort.cycle, english=True)},
-    )
+    instance = start_call_instance(engine, PROCESS_ID, office, user, cohort.cycle, "授予称号", "conferral",
+                                   {"conferral_id": conferral.id, "level": cohort.level, "category": cohort.category})
     conferral.instance_id = instance.id
     db.session.flush()
     return conferral
@@ -151,10 +136,14 @@ def confer_all(conferral: Conferral, on: date | None = None, instance_id: int | 
 # -- public pages ----------------------------------------------------------------------------------
 
 def public_county(county_id: int) -> Organisation:
-    org = db.session.get(Organisation, county_id)
-    if org is None or org.kind is not OrgKind.county:
-        raise NotFound(_("No such county."))
-    return org
+    """A county, for its public list (anything else 404)."""
+    return scoped(Organisation, county_id, lambda org: org.kind is OrgKind.county, _("No such county."))
+
+
+def printable(user: User, title_id: int) -> TitleHolding:
+    """A conferred title whose certificate the user may print (its holder or the county); else 404."""
+    return scoped(TitleHolding, title_id, lambda title: bool(title.certificate_no) and may_print(user, title),
+                  _("No such certificate."))
 
 
 def published_lists(county: Organisation) -> list[Conferral]:

@@ -69,9 +69,7 @@ def verify(number: str):
 @login_required
 def certificate_pdf(title_id: int):
     """The printable certificate of a conferred title: its holder or the county office."""
-    title = db.session.get(TitleHolding, title_id)
-    if title is None or not title.certificate_no or not operations.may_print(current_user, title):
-        raise NotFound(_("No such certificate."))
+    title = operations.printable(current_user, title_id)
     county_org = db.session.get(Organisation, title.county_id) if title.county_id else None
     county = county_org.name if county_org is not None else ""
     url = url_for("conferral.verify", number=title.certificate_no, _external=True)

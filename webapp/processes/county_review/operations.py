@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 
 from ...calendar import end_of_working_days, local_zone
 from ...core.errors import Conflict, InvalidInput, NotFound
@@ -95,8 +95,6 @@ def reviews_of(office: Organisation) -> dict[int, ReviewRound]:
 
 def area_headcount(office: Organisation) -> int:
     """Teachers of every school within the office's area."""
-    from sqlalchemy import func
-
     return int(db.session.scalar(
         select(func.coalesce(func.sum(Organisation.teacher_headcount), 0))
         .where(Organisation.kind == OrgKind.school, Organisation.path.startswith(office.path, autoescape=True))
@@ -131,15 +129,17 @@ def open_review(engine: WorkflowEngine, user: User, office: Organisation, cycle_
         raise Conflict(empty_pool_message(cycle))
     review = ReviewRound(office_id=office.id, cycle_id=cycle.id, level=cycle.level, category=cycle.category,
                          places_mode=places_mode, places_value=places_value, places=places, opened_by_id=user.id)
-    review.candidates = [
-        ReviewCandidate(cycle_id=cycle.id, office_id=office.id, level=cycle.level, category=cycle.category,
-                        source=entry.source, source_id=entry.source_id, application_id=entry.application_id,
-                        teacher_id=entry.teacher_id, school_id=entry.school_id, subject=entry.subject,
-                        claims_fast_track=entry.claims_fast_track)
-        for entry in pool
-    ]
     db.session.add(review)
     db.session.flush()
+    # The pool enters in one INSERT (executemany), whatever its size.
+    db.session.execute(insert(ReviewCandidate), [
+        {"review_id": review.id, "cycle_id": cycle.id, "office_id": office.id, "level": cycle.level,
+         "category": cycle.category, "source": entry.source, "source_id": entry.source_id,
+         "application_id": entry.application_id, "teacher_id": entry.teacher_id, "school_id": entry.school_id,
+         "subject": entry.subject, "claims_fast_track": entry.claims_fast_track,
+         "status": ReviewCandidateStatus.pending, "fast_track": False}
+        for entry in pool
+    ])
     instance = start_instance(
         engine, PROCESS_ID, org=office, actor=user,
         title=f"{office.name} · {call_title(cycle, english=False)} · 差额评审",
@@ -150,18 +150,21 @@ def open_review(engine: WorkflowEngine, user: User, office: Organisation, cycle_
     )
     review.instance_id = instance.id
     # The office, research staff and experts read the candidates' evidence through the review.
-    for candidate in review.candidates:
-        if candidate.application is not None and candidate.application.instance_id:
-            link_to_instance(instance, evidence_digests(candidate.application.instance_id))
+    link_to_instance(instance, pool_evidence_digests(review))
     db.session.flush()
     return review
 
 
-def evidence_digests(instance_id: int) -> set[str]:
-    """Digests of the files an instance cites."""
+def pool_evidence_digests(review: ReviewRound) -> set[str]:
+    """Digests of the files the review's candidates' applications cite (one query)."""
+    from ..self_application.models import Application
+
     return set(db.session.scalars(
-        select(Evidence.digest).join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
-        .where(EvidenceLink.instance_id == instance_id)
+        select(Evidence.digest).distinct()
+        .join(EvidenceLink, EvidenceLink.evidence_id == Evidence.id)
+        .join(Application, Application.instance_id == EvidenceLink.instance_id)
+        .join(ReviewCandidate, ReviewCandidate.application_id == Application.id)
+        .where(ReviewCandidate.review_id == review.id)
     ))
 
 
@@ -246,12 +249,13 @@ def _start_supplement(engine: WorkflowEngine, user: User, candidate: ReviewCandi
 
 
 def materials_finished(review: ReviewRound) -> None:
-    """Refuse to finish the check while a candidate is undecided or waiting for material."""
-    waiting = [c for c in review.candidates
-               if c.status in (*MATERIALS_OPEN, ReviewCandidateStatus.returned)]
+    """Refuse to finish the check while a candidate is undecided or waiting for material (one count)."""
+    waiting = db.session.scalar(select(func.count(ReviewCandidate.id)).where(
+        ReviewCandidate.review_id == review.id,
+        ReviewCandidate.status.in_((*MATERIALS_OPEN, ReviewCandidateStatus.returned))))
     if waiting:
         raise Conflict(_("%(count)d candidate(s) are not decided yet or still wait for material; decide them first.",
-                         count=len(waiting)))
+                         count=waiting))
 
 
 # -- the teacher's side ----------------------------------------------------------------------------

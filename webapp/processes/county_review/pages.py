@@ -94,6 +94,7 @@ def review_page(review_id: int):
 def _render_review(review, data, errors, status=200):
     events = db.session.scalars(db.select(ReviewEvent).filter_by(review_id=review.id).order_by(ReviewEvent.id)).all()
     returned = experts.returned_sheets(review) if operations.is_office_of(current_user, review) else []
+    panels.preload_people(review.candidates)
     return render_template("county_review/review.html", review=review, events=events, returned=returned,
                            data=data, errors=errors), status
 
@@ -128,6 +129,7 @@ def notice(review_id: int):
 
 def _render_notice(review, data, errors, status=200):
     """The notice with the objection form (and its errors) while it runs, and the reader's own objections."""
+    panels.preload_people(review.candidates)
     form = None
     if objections.notice_open(review):
         form = current_app.extensions["form_library"].render(

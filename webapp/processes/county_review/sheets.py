@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ...core.errors import Conflict, InvalidInput, NotFound
 from ...extensions import db
@@ -87,8 +88,9 @@ def store_opinions(review: ReviewRound, staff_id: int, subject: str, answers: di
 
 def open_assignments(review: ReviewRound, expert_id: int) -> list[ExpertAssignment]:
     """The expert's candidates still in the review, in a stable order (never anyone else's)."""
+    # The candidates come with the same query (the join is there for the filter anyway).
     return list(db.session.scalars(
-        select(ExpertAssignment).join(ReviewCandidate)
+        select(ExpertAssignment).join(ReviewCandidate).options(contains_eager(ExpertAssignment.candidate))
         .where(ExpertAssignment.review_id == review.id, ExpertAssignment.expert_id == expert_id,
                ReviewCandidate.status == ReviewCandidateStatus.accepted)
         .order_by(ReviewCandidate.subject, ReviewCandidate.id)

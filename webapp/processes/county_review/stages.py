@@ -57,5 +57,5 @@ def teacher_stages(user: User) -> dict[int, TeacherStage]:
 
 
 def own_candidacy(user: User, review: ReviewRound) -> ReviewCandidate | None:
-    """The user's own place in the review, if they are one of its candidates."""
-    return next((c for c in review.candidates if c.teacher_id == user.id), None)
+    """The user's own place in the review, if they are one of its candidates (one row, not the pool)."""
+    return db.session.scalar(select(ReviewCandidate).filter_by(review_id=review.id, teacher_id=user.id))

@@ -1,19 +1,21 @@
 """Start, withdraw and read applications; the process itself lives in workflows/self_application.bpmn."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import (
-    ApplicationCycle, HumanTask, Organisation, ProcessInstance, TaskState, TitleHolding, TitleStatus, User, utcnow,
+    ApplicationCycle, AuditEvent, HumanTask, Organisation, ProcessInstance, TaskState, TitleHolding, TitleStatus, User, utcnow,
 )
 from ...roles import Role
 from ...titles import title_label
 from ...workflow.operations import cancel_instance, start_instance
-from ...definitions.form_sets import form_library_for_instance_id
+from ...definitions.form_sets import form_library_for_instance_id, form_library_pinned
 from ...workflow.display import describe
 from ...workflow.history import latest_answers
 from .models import Application, ApplicationStatus
@@ -199,3 +201,41 @@ def declaration_entries(application: Application) -> list:
     instance was pinned to (the form the teacher filled, not a form published since)."""
     form_file, answers = declaration_of(application)
     return describe(form_file, answers, form_library_for_instance_id(application.instance_id)) if answers else []
+
+
+def _latest_declarations(application_ids: Iterable[int], *columns):
+    """Rows (application id, form file, answers, *columns) of each application's latest declaration,
+    in one query; `columns` may name the application's instance's columns."""
+    ids = sorted(set(application_ids))
+    if not ids:
+        return []
+    latest = (select(func.max(AuditEvent.id)).join(Application, Application.instance_id == AuditEvent.instance_id)
+              .where(Application.id.in_(ids), AuditEvent.action == "completed",
+                     AuditEvent.task_name.in_(DECLARATION_STEPS))
+              .group_by(AuditEvent.instance_id))
+    query = (select(Application.id, AuditEvent.form_file, AuditEvent.data, *columns)
+             .join(AuditEvent, AuditEvent.instance_id == Application.instance_id)
+             .where(AuditEvent.id.in_(latest), Application.id.in_(ids)))
+    if columns:
+        query = query.join(ProcessInstance, ProcessInstance.id == Application.instance_id)
+    return db.session.execute(query).all()
+
+
+def declarations_of(application_ids: Iterable[int]) -> dict[int, tuple[str | None, dict | None]]:
+    """`declaration_of` for many applications at once (one query): application id → (form file, answers).
+
+    An application without a declaration yet is absent.
+    """
+    return {application_id: (form_file, data)
+            for application_id, form_file, data in _latest_declarations(application_ids)}
+
+
+def declaration_entries_of(application_ids: Iterable[int]) -> dict[int, list]:
+    """`declaration_entries` for many applications at once, in one query: application id → label/value
+    entries, each labelled by the form set its instance was pinned to (the libraries are cached per
+    form set). An application without a declaration yet is absent.
+    """
+    return {application_id: describe(form_file, answers, form_library_pinned(form_set, org_path))
+            for application_id, form_file, answers, form_set, org_path
+            in _latest_declarations(application_ids, ProcessInstance.form_set, ProcessInstance.org_path)
+            if answers}

@@ -8,7 +8,7 @@ from .. import NavEntry, Process
 from . import models  # noqa: F401  (tables)
 from .labels import COHORT_STATUS, MARKS, PRACTICE_STATUS, TRAINEE_STATUS, component_label, status_reason
 from ...roles import Role
-from .operations import staff_counties
+from .access import staff_counties
 from .pages import bp
 from .panels import PANELS
 from .stages import teacher_stages

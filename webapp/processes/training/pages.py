@@ -11,7 +11,13 @@ from ...extensions import db
 from ...roles import Role
 from ...transaction import committing
 from ...workflow.operations import complete_task, get_actionable_task
-from . import excel, operations
+from . import access, excel
+from .assessment import record_scores
+from .attendance import record_attendance
+from .opening import PROCESS_ID, open_cohort as open_training
+from .plan import save_plan
+from .practice import review_practice as record_review, submit_practice as record_practice
+from .supplements import add_supplements, next_reserves, set_supplement_window, withdraw as withdraw_trainee
 from .models import AttendanceMark, PracticeRecord, TrainingCohort
 
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates")
@@ -27,13 +33,21 @@ def _errors(error: InvalidInput) -> dict:
     return {e.path[0]: e.message for e in error.errors if e.path}
 
 
+def _refused(error: InvalidInput, load_cohort, cohort_id: int, template: str, **context):
+    """Nothing changed: roll back, load the cohort again as the user may see it, show the page with
+    each message next to its field and the input kept (422)."""
+    db.session.rollback()
+    cohort = load_cohort(current_user, cohort_id)
+    return render_template(template, cohort=cohort, errors=_errors(error), **context), 422
+
+
 @bp.get("/")
 @login_required
 def index():
     """Staff: counties with finished reviews and cohorts. Mentors: their trainees. Trainees: their places."""
-    counties = [(office, operations.reviews_ready(office), operations.cohorts_of(office))
-                for office in operations.staff_counties(current_user)]
-    mine, mentees = operations.trainings_of(current_user), operations.mentored(current_user)
+    counties = [(office, access.reviews_ready(office), access.cohorts_of(office))
+                for office in access.staff_counties(current_user)]
+    mine, mentees = access.trainings_of(current_user), access.mentored(current_user)
     if not counties and not mine and not mentees and not any(
             role in (Role.teacher, Role.research_staff) for role, _org in current_user.role_scopes()):
         raise NotFound(_("No such page."))
@@ -45,8 +59,8 @@ def index():
 @committing
 def open_cohort(office_id: int, review_id: int):
     """The county office opens the training of a finished review."""
-    office = operations.office_org(current_user, office_id)
-    cohort = operations.open_cohort(_engine(), current_user, office, review_id)
+    office = access.office_org(current_user, office_id)
+    cohort = open_training(_engine(), current_user, office, review_id)
     flash(_("The training is open: the training centre enters the plan."), "success")
     return redirect(url_for("training.cohort_page", cohort_id=cohort.id))
 
@@ -54,10 +68,14 @@ def open_cohort(office_id: int, review_id: int):
 @bp.get("/<int:cohort_id>")
 @login_required
 def cohort_page(cohort_id: int):
-    cohort = operations.cohort_for_staff(current_user, cohort_id)
-    return render_template("training/cohort.html", cohort=cohort, is_office=operations.is_office(current_user, cohort),
-                           is_centre=operations.is_centre(current_user, cohort), reserves=operations.next_reserves(cohort),
-                           errors={}, data={})
+    """Where the training stands: the plan, the trainees, the office's supplements."""
+    return _cohort_view(access.cohort_for_staff(current_user, cohort_id))
+
+
+def _cohort_view(cohort: TrainingCohort, errors: dict | None = None, data=None) -> str:
+    return render_template("training/cohort.html", cohort=cohort, is_office=access.is_office(current_user, cohort),
+                           is_centre=access.is_centre(current_user, cohort), reserves=next_reserves(cohort),
+                           errors=errors or {}, data=data or {})
 
 
 @bp.route("/<int:cohort_id>/plan", methods=["GET", "POST"])
@@ -65,15 +83,13 @@ def cohort_page(cohort_id: int):
 @committing
 def plan(cohort_id: int):
     """The training centre's plan: sessions, practice, weights (refused unless they add up to 100)."""
-    cohort = operations.cohort_for_centre(current_user, cohort_id)
+    cohort = access.cohort_for_centre(current_user, cohort_id)
     if request.method == "POST":
         try:
-            operations.save_plan(cohort, request.form)
+            save_plan(cohort, request.form)
         except InvalidInput as error:
-            db.session.rollback()
-            cohort = operations.cohort_for_centre(current_user, cohort_id)
-            return render_template("training/plan.html", cohort=cohort, form=request.form, errors=_errors(error),
-                                   message=error.message), 422
+            return _refused(error, access.cohort_for_centre, cohort_id, "training/plan.html", form=request.form,
+                            message=error.message)
         flash(_("The plan is saved."), "success")
         return redirect(url_for("training.cohort_page", cohort_id=cohort.id))
     return render_template("training/plan.html", cohort=cohort, form=None, errors={}, message=None)
@@ -84,27 +100,7 @@ def plan(cohort_id: int):
 @committing
 def attendance(cohort_id: int):
     """The attendance grid: one row per trainee, one column per session."""
-    cohort = operations.cohort_for_centre(current_user, cohort_id)
-    if request.method == "POST":
-        marks = {}
-        for key, value in request.form.items():
-            if key.startswith("mark_") and value:
-                try:
-                    _m, trainee_id, session_id = key.split("_")
-                    marks[(int(trainee_id), int(session_id))] = value
-                except ValueError:
-                    continue
-        try:
-            count = operations.record_attendance(cohort, marks)
-        except InvalidInput as error:
-            db.session.rollback()
-            cohort = operations.cohort_for_centre(current_user, cohort_id)
-            return render_template("training/attendance.html", cohort=cohort, errors=_errors(error), posted=request.form,
-                                   marks=AttendanceMark, message=error.message, preview=None), 422
-        flash(_("%(count)d mark(s) saved.", count=count), "success")
-        return redirect(url_for("training.attendance", cohort_id=cohort.id))
-    return render_template("training/attendance.html", cohort=cohort, errors={}, posted=None, marks=AttendanceMark,
-                           message=None, preview=None)
+    return _grid(cohort_id, "attendance", _posted_marks, lambda count: _("%(count)d mark(s) saved.", count=count))
 
 
 @bp.route("/<int:cohort_id>/scores", methods=["GET", "POST"])
@@ -112,24 +108,47 @@ def attendance(cohort_id: int):
 @committing
 def scores(cohort_id: int):
     """The assessment grid: one row per trainee, one column per component; the weighted total follows."""
-    cohort = operations.cohort_for_centre(current_user, cohort_id)
+    return _grid(cohort_id, "scores", _posted_scores, lambda count: _("%(count)d score(s) saved.", count=count))
+
+
+# Each grid's store: all or nothing (also used by the Excel import).
+STORE = {"attendance": record_attendance, "scores": record_scores}
+
+
+def _grid(cohort_id: int, kind: str, read_posted, saved):
+    """A grid of the training centre: shown, or the posted values stored all or nothing."""
+    cohort = access.cohort_for_centre(current_user, cohort_id)
+    template = f"training/{kind}.html"
     if request.method == "POST":
-        values = {}
-        for trainee in cohort.trainees:
-            for component in cohort.components():
-                key = f"score_{trainee.id}_{component}"
-                if key in request.form:
-                    values[(trainee.id, component)] = request.form.get(key)
         try:
-            count = operations.record_scores(cohort, values)
+            count = STORE[kind](cohort, read_posted(cohort, request.form))
         except InvalidInput as error:
-            db.session.rollback()
-            cohort = operations.cohort_for_centre(current_user, cohort_id)
-            return render_template("training/scores.html", cohort=cohort, errors=_errors(error), posted=request.form,
-                                   message=error.message, preview=None), 422
-        flash(_("%(count)d score(s) saved.", count=count), "success")
-        return redirect(url_for("training.scores", cohort_id=cohort.id))
-    return render_template("training/scores.html", cohort=cohort, errors={}, posted=None, message=None, preview=None)
+            return _refused(error, access.cohort_for_centre, cohort_id, template, posted=request.form,
+                            marks=AttendanceMark, message=error.message, preview=None)
+        flash(saved(count), "success")
+        return redirect(url_for(f"training.{kind}", cohort_id=cohort.id))
+    return render_template(template, cohort=cohort, errors={}, posted=None, marks=AttendanceMark, message=None,
+                           preview=None)
+
+
+def _posted_marks(cohort: TrainingCohort, form) -> dict:
+    """(trainee id, session id) → mark, from the fields ``mark_<trainee>_<session>``."""
+    marks = {}
+    for key, value in form.items():
+        if key.startswith("mark_") and value:
+            try:
+                _m, trainee_id, session_id = key.split("_")
+                marks[(int(trainee_id), int(session_id))] = value
+            except ValueError:
+                continue
+    return marks
+
+
+def _posted_scores(cohort: TrainingCohort, form) -> dict:
+    """(trainee id, component) → the posted text, for the cohort's trainees and components."""
+    return {(trainee.id, component): form.get(f"score_{trainee.id}_{component}")
+            for trainee in cohort.trainees for component in cohort.components()
+            if f"score_{trainee.id}_{component}" in form}
 
 
 @bp.post("/<int:cohort_id>/import/<kind>")
@@ -137,7 +156,7 @@ def scores(cohort_id: int):
 @committing
 def import_sheet(cohort_id: int, kind: str):
     """An Excel sheet of attendance or scores: checked row by row; a preview; applied all or nothing."""
-    cohort = operations.cohort_for_centre(current_user, cohort_id)
+    cohort = access.cohort_for_centre(current_user, cohort_id)
     if kind not in ("attendance", "scores"):
         raise NotFound(_("No such page."))
     template = "training/attendance.html" if kind == "attendance" else "training/scores.html"
@@ -150,8 +169,7 @@ def import_sheet(cohort_id: int, kind: str):
         return render_template(template, cohort=cohort, errors={}, posted=None, marks=AttendanceMark, message=None,
                                preview=result), (422 if result.problems else 200)
     try:
-        count = (operations.record_attendance(cohort, result.values) if kind == "attendance"
-                 else operations.record_scores(cohort, result.values))
+        count = STORE[kind](cohort, result.values)
     except InvalidInput as error:
         db.session.rollback()
         return render_template(template, cohort=cohort, errors=_errors(error), posted=None, marks=AttendanceMark,
@@ -165,22 +183,18 @@ def import_sheet(cohort_id: int, kind: str):
 @committing
 def supplements(cohort_id: int):
     """The county office sets the window and adds the next reserves in rank order."""
-    cohort = operations.cohort_for_office(current_user, cohort_id)
+    cohort = access.cohort_for_office(current_user, cohort_id)
     try:
         if request.form.get("supplement_until"):
-            operations.set_supplement_window(cohort, request.form["supplement_until"])
+            set_supplement_window(cohort, request.form["supplement_until"])
         if request.form.get("count"):
-            added = operations.add_supplements(cohort, request.form["count"])
+            added = add_supplements(cohort, request.form["count"])
             flash(_("%(count)d candidate(s) from the reserve list joined the training.", count=len(added)), "success")
         else:
             flash(_("The window for supplements is set."), "success")
     except InvalidInput as error:
         db.session.rollback()
-        cohort = operations.cohort_for_office(current_user, cohort_id)
-        return render_template("training/cohort.html", cohort=cohort, is_office=True,
-                               is_centre=operations.is_centre(current_user, cohort),
-                               reserves=operations.next_reserves(cohort), errors=_errors(error),
-                               data=request.form), 422
+        return _cohort_view(access.cohort_for_office(current_user, cohort_id), _errors(error), request.form), 422
     return redirect(url_for("training.cohort_page", cohort_id=cohort.id))
 
 
@@ -190,7 +204,7 @@ def supplements(cohort_id: int):
 def finish_stage(task_id: int):
     """Finish the stage this step stands for (refused with the reason while it is not ready)."""
     task = get_actionable_task(current_user, task_id)
-    if task.process_id != operations.PROCESS_ID or task.task_name not in STAGE_STEPS:
+    if task.process_id != PROCESS_ID or task.task_name not in STAGE_STEPS:
         raise NotFound(_("No such task."))
     cohort = db.session.scalar(db.select(TrainingCohort).filter_by(instance_id=task.instance_id))
     complete_task(_engine(), current_user, task, {})
@@ -204,7 +218,7 @@ def finish_stage(task_id: int):
 @login_required
 def mine(trainee_id: int):
     """A trainee's own attendance, practice, component scores and total: nobody else's."""
-    trainee = operations.own_trainee(current_user, trainee_id)
+    trainee = access.own_trainee(current_user, trainee_id)
     return render_template("training/mine.html", trainee=trainee, cohort=trainee.cohort, errors={}, data={})
 
 
@@ -213,11 +227,11 @@ def mine(trainee_id: int):
 @committing
 def submit_practice(trainee_id: int):
     try:
-        operations.submit_practice(current_user, trainee_id, request.form.get("kind", ""),
+        record_practice(current_user, trainee_id, request.form.get("kind", ""),
                                    request.form.get("content", ""), request.form.get("link", ""))
     except InvalidInput as error:
         db.session.rollback()
-        trainee = operations.own_trainee(current_user, trainee_id)
+        trainee = access.own_trainee(current_user, trainee_id)
         return render_template("training/mine.html", trainee=trainee, cohort=trainee.cohort, errors=_errors(error),
                                data=request.form), 422
     flash(_("Submitted: your mentor reviews it."), "success")
@@ -228,7 +242,7 @@ def submit_practice(trainee_id: int):
 @login_required
 @committing
 def withdraw(trainee_id: int):
-    operations.withdraw(current_user, trainee_id, request.form.get("reason", ""))
+    withdraw_trainee(current_user, trainee_id, request.form.get("reason", ""))
     flash(_("You have withdrawn from the training."), "success")
     return redirect(url_for("training.mine", trainee_id=trainee_id))
 
@@ -237,7 +251,7 @@ def withdraw(trainee_id: int):
 @login_required
 def mentoring():
     """A mentor's trainees and their practice records."""
-    mentees = operations.mentored(current_user)
+    mentees = access.mentored(current_user)
     if not mentees:
         raise NotFound(_("No such page."))
     return render_template("training/mentoring.html", mentees=mentees, errors={}, data={})
@@ -248,12 +262,12 @@ def mentoring():
 @committing
 def review_practice(record_id: int):
     try:
-        operations.review_practice(current_user, record_id, request.form.get("decision", ""),
+        record_review(current_user, record_id, request.form.get("decision", ""),
                                    request.form.get("comment", ""))
     except InvalidInput as error:
         db.session.rollback()
         record = db.session.get(PracticeRecord, record_id)
-        return render_template("training/mentoring.html", mentees=operations.mentored(current_user),
+        return render_template("training/mentoring.html", mentees=access.mentored(current_user),
                                errors=_errors(error), data=dict(request.form, record_id=record.id)), 422
     flash(_("Your review is recorded."), "success")
     return redirect(url_for("training.mentoring"))

@@ -24,7 +24,7 @@ from webapp.processes.county_review.models import ReviewCandidate, ReviewCandida
 from webapp.roles import Role
 
 from .conftest import Session, empty_database
-from .helpers import reach_timers
+from .helpers import counting, reach_timers
 
 POOL = ["q001", "q002", "t001", "t004", "t007"]
 TOTALS = {"t001": 90, "t007": 85, "q001": 80, "t004": 70}  # each expert gives the candidate this total
@@ -227,7 +227,13 @@ def test_the_steps_fall_to_the_city_and_outsiders_get_404(app, city, sessions):
 def test_materials_show_the_title_held_and_one_is_rejected(app, city, sessions):
     office = sessions("city")
     task = _open_task(app, "materials_check")
-    page = office.get(f"/tasks/{task.id}").get_data(as_text=True)
+    with counting(app) as seen:
+        page = office.get(f"/tasks/{task.id}").get_data(as_text=True)
+    # Every candidate's title, holder, profile, events and assessments in one query each, not per
+    # candidate (a city's pool holds hundreds of holders).
+    title_reads = [s for s in seen if re.search(r"FROM title_holding\b", s)]
+    assert len(title_reads) == 1 and len(POOL) > 2, [s.split(chr(10))[0][:120] for s in title_reads]
+    assert len([s for s in seen if re.search(r"FROM title_event\b", s)]) == 1
     assert page.count("称号及个人情况") == len(POOL) and "HY-OLD-001" in page and "SQ-OLD-002" in page
     assert "县级骨干教师" in page and "职称" in page and "申报表和证明材料" not in page
     # In English: the title and profile labels are translated; only people's data stays Chinese.

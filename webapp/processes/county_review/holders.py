@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ...extensions import db
-from ...models import TitleHolding
+from ...models import TeacherProfile, TitleHolding, User
 from ...titles import (
     education_label, professional_title_label, rating_label, title_event_label, title_label, title_status_label,
 )
@@ -22,11 +24,23 @@ def _years(since: date, on: date) -> int:
     return on.year - since.year - ((on.month, on.day) < (since.month, since.day))
 
 
-def title_entries(candidate) -> list[Entry]:
-    """The title held and the holder's profile, for a candidate whose `source` is "title"."""
-    title = db.session.get(TitleHolding, candidate.source_id) if candidate.source == "title" else None
-    if title is None:
-        return []
+def title_entries_of(candidates) -> dict[int, list[Entry]]:
+    """candidate id → the title held and the holder's profile, for every candidate whose `source` is
+    "title" (who entered from the register), in four
+    queries whatever their number (titles with holder and profile, events, assessments)."""
+    wanted = {c.source_id: c.id for c in candidates if c.source == "title"}
+    if not wanted:
+        return {}
+    titles = db.session.scalars(
+        select(TitleHolding).where(TitleHolding.id.in_(sorted(wanted)))
+        .options(selectinload(TitleHolding.events),
+                 joinedload(TitleHolding.holder).joinedload(User.profile).selectinload(TeacherProfile.assessments))
+    ).unique().all()
+    return {wanted[title.id]: _entries(title) for title in titles}
+
+
+def _entries(title: TitleHolding) -> list[Entry]:
+    """The title's label/value entries, then the holder's profile facts."""
     today = date.today()
     entries = [
         Entry(label=_("Title held"), text=title_label(title.level, title.category)),

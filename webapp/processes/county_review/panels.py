@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ...extensions import db
 from ...models import HumanTask, Organisation, User
 from ..self_application.operations import declaration_entries_of
-from .holders import title_entries
+from .holders import title_entries_of
 from .models import ReviewCandidate, ReviewCandidateStatus
 from .operations import MATERIALS_OPEN, default_supplement_due
 from .selection import office_experts, to_score_where
@@ -28,11 +28,12 @@ def _rows(candidates: list[ReviewCandidate], items: list | None = None) -> list[
 
     A constant number of queries whatever the number of candidates who applied: their declarations
     (labelled by the form set each instance was pinned to) in two, their teachers and schools (which
-    the sheet names) in one each, into the session. Title entries are read per candidate.
+    the sheet names) in one each, into the session; the titles of those from the register in four.
     """
     declarations = declaration_entries_of(c.application_id for c in candidates if c.application_id is not None)
+    titles = title_entries_of(c for c in candidates if c.application_id is None)
     preload_people(candidates)
-    return [(item, declarations.get(c.application_id, []) if c.application_id is not None else title_entries(c))
+    return [(item, declarations.get(c.application_id, []) if c.application_id is not None else titles.get(c.id, []))
             for item, c in zip(items if items is not None else candidates, candidates)]
 
 

@@ -21,7 +21,8 @@ from ...core.errors import Conflict
 from ...extensions import db
 from ...models import ApplicationCycle, Organisation, OrgKind, TeacherProfile, TitleHolding, User
 from ..school_vote.models import CandidateStatus, RoundCandidate, RoundStatus, VoteRound
-from ..self_application.operations import declaration_of
+from ..self_application.models import Application
+from ..self_application.operations import declarations_of
 
 FAST_TRACK_HONOUR = "class_competition"  # 优质课竞赛一等奖, declared on the application
 
@@ -49,17 +50,26 @@ def _reported(cycle: ApplicationCycle, office: Organisation, what):
 
 
 def school_lists(cycle: ApplicationCycle, office: Organisation) -> list[PoolEntry]:
-    """Every recommended candidate of every round the office's schools reported for the call."""
-    rows = db.session.scalars(_reported(cycle, office, RoundCandidate).order_by(RoundCandidate.id)).all()
+    """Every recommended candidate of every round the office's schools reported for the call.
+
+    Two queries whatever the number of candidates: the candidates with their school and subject,
+    and their declarations (for the fast-track honour and a subject the application lacks).
+    """
+    rows = db.session.execute(
+        _reported(cycle, office, RoundCandidate.id).add_columns(
+            RoundCandidate.application_id, RoundCandidate.teacher_id, VoteRound.school_id, Application.subject)
+        .join(Application, Application.id == RoundCandidate.application_id)
+        .order_by(RoundCandidate.id)
+    ).all()
+    declarations = declarations_of(row.application_id for row in rows)
     entries = []
-    for row in rows:
-        _form, answers = declaration_of(row.application)
-        honours = (answers or {}).get("honours") or []
+    for candidate_id, application_id, teacher_id, school_id, subject in rows:
+        answers = declarations.get(application_id, (None, None))[1] or {}
         entries.append(PoolEntry(
-            source="school_list", source_id=row.id, application_id=row.application_id,
-            teacher_id=row.teacher_id, school_id=row.round.school_id,
-            subject=row.application.subject or (answers or {}).get("subject") or "",
-            claims_fast_track=FAST_TRACK_HONOUR in honours,
+            source="school_list", source_id=candidate_id, application_id=application_id,
+            teacher_id=teacher_id, school_id=school_id,
+            subject=subject or answers.get("subject") or "",
+            claims_fast_track=FAST_TRACK_HONOUR in (answers.get("honours") or []),
         ))
     return entries
 

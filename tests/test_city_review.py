@@ -342,6 +342,24 @@ def test_the_city_leading_group_approves_and_the_result_is_the_citys_formal_cand
     assert "正式候选人" in result and names["t001"] in result and names["q001"] in result
 
 
+def test_candidates_from_the_register_see_where_they_stand_on_my_applications(app, city, sessions):
+    """No application of theirs: 我的申报 lists the review they are in through their title, with the
+    stage, the notice and no withdraw button once the review is ranked."""
+    review = _review(app)
+    for username, stage in (("t001", "正式候选人"), ("q002", "资格复审未通过: 近五年年度考核无优秀等次"),
+                            ("t007", "因异议核实从公示名单中移除"), ("t004", "评审未入选")):
+        page = sessions(username).get("/applications/").get_data(as_text=True)
+        section = page.split('id="candidacies"', 1)[1].split("</section>", 1)[0]
+        assert "市级骨干教师" in section and "县级骨干教师" in section and stage in section, (username, section)
+        assert f"/review/{review.id}/notice" in section and "退出评审" not in section
+    # A teacher of the city outside the pool has no such section.
+    assert 'id="candidacies"' not in sessions("t002").get("/applications/").get_data(as_text=True)
+    english = Session(app, "t001")
+    english.post("/language", data={"lang": "en", "next": "/"})
+    page = english.get("/applications/").get_data(as_text=True)
+    assert "Reviews you take part in through a title you hold" in page and "Formal candidate" in page
+
+
 def test_the_city_review_in_english(app, city, sessions):
     """The city's review, its list of calls and its notice in English: no Chinese but people's data."""
     from .english_scan import chinese_left, user_entered_values

@@ -14,6 +14,8 @@ names a process. What a declaration may hold:
 - ``template_globals``: label functions its templates (and others') use;
 - ``teacher_stage``: where a teacher's applications stand in this process, for *我的申报* and the
   career record (application id → `TeacherStage`); a later ``stage_order`` wins;
+- ``teacher_candidacies``: where a teacher stands in this process without an application of theirs
+  (a city review's pool drawn from the title register), each a `Candidacy`, listed on *我的申报*;
 - ``outcomes``: what a person is told right after completing a step, when the process knows
   better than the generic message (`webapp.workflow.outcomes`);
 - ``jobs``: scheduled jobs of its own (`webapp.scheduler.runner.JobSpec`), run by every scheduler
@@ -70,6 +72,18 @@ TeacherStageProvider = Callable[[Any], dict[int, TeacherStage]]
 
 
 @dataclass(frozen=True)
+class Candidacy:
+    """A process a teacher takes part in without an application (e.g. entered from a title held)."""
+
+    title: str        # what it is for, e.g. "2026 · 市级骨干教师"
+    through: str      # why the teacher is in it, e.g. the title held
+    stage: TeacherStage
+
+
+CandidacyProvider = Callable[[Any], list[Candidacy]]
+
+
+@dataclass(frozen=True)
 class Process:
     """Everything one process adds to the app besides its BPMN, DMN and form files."""
 
@@ -80,6 +94,7 @@ class Process:
     navigation: tuple[NavEntry, ...] = ()
     template_globals: dict[str, Callable[..., Any]] = field(default_factory=dict)
     teacher_stage: TeacherStageProvider | None = None
+    teacher_candidacies: CandidacyProvider | None = None
     stage_order: int = 0
     outcomes: tuple[OutcomeProvider, ...] = ()
     jobs: tuple[Any, ...] = ()
@@ -134,6 +149,12 @@ def teacher_stages(app: Flask, user: Any) -> dict[int, TeacherStage]:
         if process.teacher_stage is not None:
             stages.update(process.teacher_stage(user))
     return stages
+
+
+def teacher_candidacies(app: Flask, user: Any) -> list[Candidacy]:
+    """What the teacher takes part in without an application, over every process, in process order."""
+    return [candidacy for process in registered(app) if process.teacher_candidacies is not None
+            for candidacy in process.teacher_candidacies(user)]
 
 
 def navigation(app: Flask, user: Any) -> list[NavEntry]:

@@ -12,7 +12,7 @@ from .models import ReviewCandidateStatus
 from .operations import OFFICE_ROLE
 from .pages import bp
 from .panels import PANELS
-from .stages import teacher_stages
+from .stages import register_candidacies, teacher_stages
 
 
 def _runs_reviews(user) -> bool:
@@ -35,5 +35,6 @@ process = Process(
         "review_statuses": ReviewCandidateStatus,
     },
     teacher_stage=teacher_stages,
+    teacher_candidacies=register_candidacies,
     stage_order=20,
 )

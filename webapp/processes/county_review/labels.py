@@ -65,6 +65,19 @@ EVENTS = {
 }
 
 # Where a teacher stands in the review (see stages.py).
+# The same stages for a candidate who entered from the title register (a city or province review):
+# the review is not the county's.
+REGISTER_STAGES = {
+    "in_review": _l("In the review"),
+    "returned": _l("Material requested"),
+    "rejected": _l("Rejected at the materials check"),
+    "on_notice": _l("Selected, on the public notice"),
+    "formal": _l("Formal candidate"),
+    "reserve": _l("On the reserve list"),
+    "not_selected": _l("Not selected in the review"),
+    "withdrawn": _l("Withdrawn from the review"),
+    "removed": _l("Removed from the notice after an objection"),
+}
 TEACHER_STAGES = {
     "in_review": _l("In the county review"),
     "returned": _l("County review: material requested from your school"),

@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...extensions import db
-from ...models import User
-from .. import StageAction, TeacherStage
-from .labels import TEACHER_STAGES
+from ...models import TitleHolding, User
+from ...titles import title_label
+from .. import Candidacy, StageAction, TeacherStage
+from .labels import REGISTER_STAGES, TEACHER_STAGES
 from .models import ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus
 from .operations import WITHDRAWABLE
 
@@ -54,6 +55,42 @@ def teacher_stages(user: User) -> dict[int, TeacherStage]:
             css_class="review-stage",
         )
     return stages
+
+
+def register_candidacies(user: User) -> list[Candidacy]:
+    """The reviews the teacher is a candidate of through a title they hold (no application of theirs):
+    a city review drawing on county titles, a province review on city titles."""
+    rows = db.session.execute(
+        select(ReviewCandidate, TitleHolding)
+        .join(TitleHolding, TitleHolding.id == ReviewCandidate.source_id)
+        .where(ReviewCandidate.teacher_id == user.id, ReviewCandidate.application_id.is_(None),
+               ReviewCandidate.source == "title")
+        .order_by(ReviewCandidate.id)
+    ).all()
+    candidacies = []
+    for candidate, title in rows:
+        review, key = candidate.review, stage(candidate)
+        label = str(REGISTER_STAGES[key])
+        if key == "rejected" and candidate.materials_note:
+            label = f"{label}: {candidate.materials_note}"
+        published = review.notice_start_dt is not None
+        action = None
+        if review.status in WITHDRAWABLE and key in ("in_review", "returned"):
+            action = StageAction(url_for("county_review.withdraw", candidate_id=candidate.id),
+                                 _("Withdraw from the review"), _("Withdraw from this review? This cannot be undone."))
+        candidacies.append(Candidacy(
+            title=f"{review.cycle.year} · {title_label(review.level, review.category)}",
+            through=_("through your title %(title)s, certificate %(number)s",
+                      title=title_label(title.level, title.category), number=title.certificate_no or "—"),
+            stage=TeacherStage(
+                label=label,
+                link_url=url_for("county_review.notice", review_id=review.id) if published else None,
+                link_label=_("Public notice") if published else None,
+                action=action,
+                css_class="review-stage",
+            ),
+        ))
+    return candidacies
 
 
 def own_candidacy(user: User, review: ReviewRound) -> ReviewCandidate | None:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ...core.errors import NotFound
 from ...transaction import committing
-from .. import teacher_stages
+from .. import teacher_candidacies, teacher_stages
 from . import operations
 
 bp = Blueprint("self_application", __name__, url_prefix="/applications", template_folder="templates")
@@ -25,6 +25,7 @@ def mine():
         cycles=cycles,
         renewals=operations.renewable_titles(current_user, cycles),
         stages=teacher_stages(current_app, current_user),
+        candidacies=teacher_candidacies(current_app, current_user),
         my_steps=operations.my_open_steps(current_user),
     )
 

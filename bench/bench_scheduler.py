@@ -247,10 +247,10 @@ def build_tasks(version_id: int, now: datetime) -> None:
           FROM generate_series(1, %(tasks)s) g
         ) s;
         SELECT setval(pg_get_serial_sequence('human_task', 'id'), 10000000);
-        INSERT INTO reminder_schedule (task_id, next_dt)
+        UPDATE human_task SET reminder_dt = s.next_dt FROM (
           SELECT g, CASE WHEN (g / %(open_every)s) %% %(overdue_every)s = 0 THEN %(now)s - interval '1 minute'
-                         ELSE (%(first)s::timestamptz[])[1 + (g / %(open_every)s) %% %(n_future)s] END
-          FROM generate_series(%(open_every)s, %(tasks)s, %(open_every)s) g;
+                         ELSE (%(first)s::timestamptz[])[1 + (g / %(open_every)s) %% %(n_future)s] END AS next_dt
+          FROM generate_series(%(open_every)s, %(tasks)s, %(open_every)s) g) s WHERE human_task.id = s.g;
         ANALYZE;
     """, {"now": now, "past": past, "future": future, "first": first, "n_past": len(past), "n_future": len(future),
           "schools": SCHOOLS, "counties": COUNTIES, "teachers": TEACHERS, "tasks": TASKS,
@@ -263,14 +263,14 @@ def measure_scan() -> dict:
     from sqlalchemy import func, select
 
     from webapp.extensions import db
-    from webapp.models import Notification, ReminderSchedule
+    from webapp.models import HumanTask, Notification
     from webapp.notifications.reminders import scan_reminders
 
     now = datetime.now(timezone.utc)
-    due = db.session.scalar(select(func.count(ReminderSchedule.task_id)).where(ReminderSchedule.next_dt <= now))
+    due = db.session.scalar(select(func.count(HumanTask.id)).where(HumanTask.reminder_dt <= now))
     plan = "\n".join(db.session.execute(db.text(
-        "EXPLAIN SELECT h.id, h.due_dt FROM reminder_schedule s JOIN human_task h ON h.id = s.task_id "
-        "WHERE s.next_dt <= now() ORDER BY s.next_dt LIMIT 5000 FOR UPDATE OF s SKIP LOCKED")).scalars())
+        "EXPLAIN SELECT h.id, h.due_dt FROM human_task h "
+        "WHERE h.reminder_dt <= now() ORDER BY h.reminder_dt LIMIT 5000 FOR UPDATE OF h SKIP LOCKED")).scalars())
     db.session.commit()
     started, cpu_started = time.perf_counter(), time.process_time()
     written = scan_reminders(now)
@@ -361,10 +361,10 @@ def _copy_instances(template, task, marker: str, count: int) -> None:
         {"first": first_id, "app": FIRST_APPLICATION_ID})
     sql("UPDATE application SET instance_id = %(template)s WHERE id = %(app)s",
         {"template": template.id, "app": FIRST_APPLICATION_ID})
-    if task.reminder is not None:
-        sql("INSERT INTO reminder_schedule (task_id, next_dt) SELECT id, %(next)s FROM human_task WHERE instance_id > %(first)s",
-            {"next": task.reminder.next_dt, "first": first_id})
-    sql("ANALYZE process_instance;\nANALYZE human_task;\nANALYZE application;\nANALYZE reminder_schedule")
+    if task.reminder_dt is not None:
+        sql("UPDATE human_task SET reminder_dt = %(next)s WHERE instance_id > %(first)s",
+            {"next": task.reminder_dt, "first": first_id})
+    sql("ANALYZE process_instance;\nANALYZE human_task;\nANALYZE application")
 
 
 def measure_timers(url: str, due: int) -> dict:

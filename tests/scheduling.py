@@ -15,7 +15,6 @@ from webapp.models import (
     Organisation,
     ProcessInstance,
     ProcessVersion,
-    ReminderSchedule,
     TaskState,
     User,
     utcnow,
@@ -98,8 +97,7 @@ def synthetic_instance() -> ProcessInstance:
 
 def next_reminder(task_id: int) -> datetime | None:
     """When the reminder scan will look at a step next (None: no reminder pending)."""
-    schedule = db.session.get(ReminderSchedule, task_id)
-    return schedule.next_dt if schedule is not None else None
+    return db.session.scalar(select(HumanTask.reminder_dt).where(HumanTask.id == task_id))
 
 
 def open_step(instance: ProcessInstance, *, role: Role, org_code: str, due: datetime, assignee: User | None = None,
@@ -111,7 +109,7 @@ def open_step(instance: ProcessInstance, *, role: Role, org_code: str, due: date
         task_name=name, title=title, title_en=title_en, role=role, org_id=org(org_code).id,
         subject_name="王老师 · 县级学科带头人", assignee_id=assignee.id if assignee else None,
         created_dt=due - timedelta(days=10), due_dt=due, state=TaskState.open,
-        reminder=ReminderSchedule(next_dt=next_reminder or (due - timedelta(days=10))),
+        reminder_dt=next_reminder or (due - timedelta(days=10)),
     )
     db.session.add(task)
     db.session.flush()

@@ -483,11 +483,9 @@ def test_a_deactivated_experts_sheet_returns_to_the_office(app, sessions):
     review = _review(app)
     sheet = _open_task(app, "expert_scoring", "expert6")
     with app.app_context():
-        from webapp.models import ReminderSchedule
-
         # Score sheets have the rule's scoring deadline, so the reminder policy reminds (and escalates) them.
         assert db.session.get(HumanTask, sheet).due_dt is not None
-        assert db.session.get(ReminderSchedule, sheet) is not None
+        assert db.session.get(HumanTask, sheet).reminder_dt is not None
     held = {u for u, experts in _panels(app).items() if "expert6" in experts}
     moved = held - {"t024"}  # t024 withdrew: that row stays behind, unscored and uncounted
     office = sessions("county")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from webapp.config import PROJECT_ROOT
 from webapp.extensions import db
 from webapp.models import (
-    AuditEvent, EmailState, InstanceStatus, Notification, ProcessInstance, ReminderSchedule, SchedulerFailure, SchedulerJob, utcnow,
+    AuditEvent, EmailState, HumanTask, InstanceStatus, Notification, ProcessInstance, SchedulerFailure, SchedulerJob, utcnow,
 )
 from webapp.processes.self_application.models import Application, ApplicationStatus
 from webapp.roles import Role
@@ -63,7 +63,7 @@ def _wait_until_done(app, timeout: float = 120) -> None:
             left = (
                 db.session.scalar(select(func.count(ProcessInstance.id)).where(
                     ProcessInstance.status == InstanceStatus.running, ProcessInstance.next_timer_dt <= now))
-                + db.session.scalar(select(func.count(ReminderSchedule.task_id)).where(ReminderSchedule.next_dt <= now))
+                + db.session.scalar(select(func.count(HumanTask.id)).where(HumanTask.reminder_dt <= now))
                 + db.session.scalar(select(func.count(Notification.id)).where(
                     Notification.email_state.in_([EmailState.pending, EmailState.sending])))
             )

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from ..calendar import end_of_working_days
 from ..extensions import db
 from ..models import (
-    HumanTask, Organisation, ProcessInstance, ReminderSchedule, RoleAssignment, TaskAnnouncement, TaskState, utcnow,
+    HumanTask, Organisation, ProcessInstance, RoleAssignment, TaskState, utcnow,
 )
 from ..roles import Role
 from .errors import WorkflowConfigurationError
@@ -45,7 +45,7 @@ def sync_human_tasks(
                 update(table)
                 .where(table.c.instance_id == instance.id, table.c.bpmn_task_id.in_(sorted(moved_on)),
                        table.c.state == TaskState.open)
-                .values(state=TaskState.cancelled, completed_dt=now)
+                .values(state=TaskState.cancelled, completed_dt=now, reminder_dt=None)
             )
         created = [_new_row(instance, task, workflow, now) for task_id, task in ready.items() if task_id not in open_before]
         db.session.add_all(created)
@@ -57,6 +57,7 @@ def sync_human_tasks(
         if row.bpmn_task_id not in ready:
             row.state = TaskState.cancelled
             row.completed_dt = now
+            row.reminder_dt = None
     known = {row.bpmn_task_id for row in open_rows}
     created = [
         _new_row(instance, task, workflow, now) for task_id, task in ready.items() if task_id not in known
@@ -95,11 +96,10 @@ def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datet
     )
     # The reminder and event policies are registered from outside the engine (webapp.engine.registry).
     registry = workflow.script_engine.registry
-    first_reminder = registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now, instance.org_path)
-    if first_reminder is not None:
-        row.reminder = ReminderSchedule(next_dt=first_reminder)
+    # Both go in the row's own INSERT (no rows of other tables).
+    row.reminder_dt = registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now, instance.org_path)
     if registry.announces(instance.process_id, step_name(spec)):
-        row.announcement = TaskAnnouncement(created_dt=now)
+        row.announce_dt = now
     if role is Role.teacher:
         # A teacher's step belongs to the teacher the instance is about, nobody else.
         row.assignee_id = instance.subject_user_id

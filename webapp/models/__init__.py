@@ -8,7 +8,7 @@ from .cycle import ApplicationCycle  # noqa: F401
 from .workflow import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, ProcessVersion, TaskState  # noqa: F401
 from .evidence import Evidence, EvidenceLink  # noqa: F401
 from .calendar import CalendarDay  # noqa: F401
-from .notification import EmailState, Notification, NotificationKind, ReminderSchedule, TaskAnnouncement  # noqa: F401
+from .notification import EmailState, Notification, NotificationKind  # noqa: F401
 from .scheduler import SchedulerFailure, SchedulerJob  # noqa: F401
 from .definitions import DefinitionDraft, DefinitionFormSet, DefinitionPublication  # noqa: F401
 from .security import LoginEvent, RateLimitCounter  # noqa: F401

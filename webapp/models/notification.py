@@ -50,19 +50,6 @@ class EmailState(enum.Enum):
     skipped = "skipped"  # no SMTP, no address, or the step was done before the e-mail left
 
 
-class ReminderSchedule(db.Model):
-    """When the reminder scan next looks at an open step; a row exists only while one is pending.
-
-    Kept apart from `human_task` so that rescheduling thousands of steps rewrites a narrow table
-    with one index instead of the inbox table and all of its indexes.
-    """
-
-    __tablename__ = "reminder_schedule"
-
-    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
-    next_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-
-
 class Notification(db.Model):
     """A reminder or escalation about one human task, or an event of a process, for one recipient.
 
@@ -106,17 +93,3 @@ class Notification(db.Model):
     def is_event(self) -> bool:
         """True for a process event, False for a reminder about a step."""
         return self.kind not in REMINDER_KINDS
-
-
-class TaskAnnouncement(db.Model):
-    """A new open step not yet announced to the people who may act on it (a row while pending).
-
-    The engine adds one per new step that the event policy announces; the announcement scan
-    claims them, writes one digest per recipient and deletes them. Kept apart from `human_task`
-    for the same reason as `ReminderSchedule`.
-    """
-
-    __tablename__ = "task_announcement"
-
-    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id"), primary_key=True)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

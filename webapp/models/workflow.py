@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
-from sqlalchemy import false as sa_false, JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false, JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..roles import Role
 from .base import UTCDateTime, utcnow
 from .org import Organisation
-
-if TYPE_CHECKING:
-    from .notification import ReminderSchedule, TaskAnnouncement
 
 
 class ProcessVersion(db.Model):
@@ -103,6 +100,12 @@ class HumanTask(db.Model):
         Index("ix_human_task_queue", "state", "role", "org_id", "created_dt"),
         Index("ix_human_task_assignee", "state", "assignee_id", "created_dt"),
         Index("ix_human_task_due", "state", "due_dt"),
+        # The reminder and announcement scans read only the rows with a moment set: partial
+        # indexes stay as small as the work pending (migration 0025).
+        Index("ix_human_task_reminder", "reminder_dt", postgresql_where=text("reminder_dt IS NOT NULL"),
+              sqlite_where=text("reminder_dt IS NOT NULL")),
+        Index("ix_human_task_announce", "announce_dt", "id", postgresql_where=text("announce_dt IS NOT NULL"),
+              sqlite_where=text("announce_dt IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,12 +141,15 @@ class HumanTask(db.Model):
     # task, the process data, a draft or the history.
     secret_handler: Mapped[Optional[str]] = mapped_column(String(64))
 
+    # When the reminder scan looks at this step next (None: no reminder pending). Written with
+    # the row itself, so that a new step is one INSERT (issue 19; it was a row of its own table).
+    reminder_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Set while the step waits to be announced to whoever may act on it (the moment it opened);
+    # the announcement scan clears it (None: announced, or never announced).
+    announce_dt: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
     instance: Mapped[ProcessInstance] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    # When the reminder scan looks at this step next (no row: no reminder pending).
-    reminder: Mapped[Optional["ReminderSchedule"]] = relationship(cascade="all, delete-orphan")
-    # Waiting to be announced to whoever may act on it (no row: announced, or never announced).
-    announcement: Mapped[Optional["TaskAnnouncement"]] = relationship(cascade="all, delete-orphan")
 
     def display_title(self, english: bool) -> str:
         """The step's name in the page's language."""

@@ -1,9 +1,9 @@
 """The digest of new steps: one notification per person per scan, not one per step.
 
-The engine marks each new step that the event policy announces (a `task_announcement` row).
-This scan claims those rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the job's lease on SQLite),
+The engine marks each new step that the event policy announces (`human_task.announce_dt`, set in
+the row's own INSERT). This scan claims those rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the job's lease on SQLite),
 works out who may act on each step that is still open (its assignee, or everyone who could claim
-it), writes one digest per person listing their new steps, and deletes the rows in the same
+it), writes one digest per person listing their new steps, and clears the mark in the same
 transaction: a step is announced once, however many schedulers run.
 """
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import HumanTask, NotificationKind, TaskAnnouncement, TaskState, utcnow
+from ..models import HumanTask, NotificationKind, TaskState, utcnow
 from .events import app_path, current_event_policy, event_row, insert_events
 from .recipients import Recipients
 
@@ -36,7 +36,7 @@ def announce_new_tasks(now: datetime | None = None, chunk: int = 5000, lease=Non
             if current_event_policy().enabled(NotificationKind.new_tasks):
                 written += insert_events(_digests([t for t in tasks if t.state is TaskState.open], now))
             db.session.execute(
-                delete(TaskAnnouncement).where(TaskAnnouncement.task_id.in_([t.id for t in tasks]))
+                update(HumanTask).where(HumanTask.id.in_([t.id for t in tasks])).values(announce_dt=None)
                 .execution_options(synchronize_session=False)
             )
         db.session.commit()
@@ -51,11 +51,10 @@ def _claim(limit: int) -> list:
             HumanTask.id, HumanTask.title, HumanTask.title_en, HumanTask.subject_name, HumanTask.subject_name_en,
             HumanTask.role, HumanTask.org_id, HumanTask.assignee_id, HumanTask.state,
         )
-        .select_from(TaskAnnouncement)
-        .join(HumanTask, HumanTask.id == TaskAnnouncement.task_id)
-        .order_by(TaskAnnouncement.created_dt, TaskAnnouncement.task_id)
+        .where(HumanTask.announce_dt.is_not(None))
+        .order_by(HumanTask.announce_dt, HumanTask.id)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=TaskAnnouncement)
+        .with_for_update(skip_locked=True, of=HumanTask)
     ))
 
 

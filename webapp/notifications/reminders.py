@@ -1,6 +1,6 @@
 """The reminder scan: find open steps whose next reminder moment has come, write the notifications.
 
-The scan reads the indexed `reminder_schedule.next_dt` only, claims the rows it works on
+The scan reads the partial index on `human_task.reminder_dt` only, claims the rows it works on
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two schedulers split the work), inserts one
 notification per recipient with `ON CONFLICT DO NOTHING` on the unique key (so a reminder
 exists once however many schedulers run) and moves each step's next reminder moment on, or
@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..calendar.window import WorkingDayWindow
 from ..extensions import db
 from ..models import (
-    EmailState, HumanTask, Notification, NotificationKind, ProcessInstance, ReminderSchedule, TaskState, utcnow,
+    EmailState, HumanTask, Notification, NotificationKind, ProcessInstance, TaskState, utcnow,
 )
 from ..roles import Role
 from .policy import ReminderPolicy
@@ -90,12 +90,10 @@ def _claim_due_tasks(now: datetime, limit: int) -> list[_DueTask]:
             HumanTask.id, HumanTask.instance_id, HumanTask.process_id, HumanTask.task_name, HumanTask.role,
             HumanTask.org_id, HumanTask.assignee_id, HumanTask.due_dt, HumanTask.state,
         )
-        .select_from(ReminderSchedule)
-        .join(HumanTask, HumanTask.id == ReminderSchedule.task_id)
-        .where(ReminderSchedule.next_dt <= now)
-        .order_by(ReminderSchedule.next_dt)
+        .where(HumanTask.reminder_dt <= now)
+        .order_by(HumanTask.reminder_dt)
         .limit(limit)
-        .with_for_update(skip_locked=True, of=ReminderSchedule)
+        .with_for_update(skip_locked=True, of=HumanTask)
     )
     return [_DueTask(*row) for row in db.session.execute(query)]
 
@@ -198,13 +196,9 @@ def _reschedule(next_times: dict[datetime | None, list[int]]) -> None:
     postgresql = db.engine.dialect.name == "postgresql"
     for when, ids in next_times.items():
         if postgresql:
-            statement = (
-                "DELETE FROM reminder_schedule WHERE task_id = ANY(CAST(:ids AS integer[]))" if when is None else
-                "UPDATE reminder_schedule SET next_dt = :when WHERE task_id = ANY(CAST(:ids AS integer[]))"
-            )
-            db.session.execute(text(statement), {"when": when, "ids": _array(ids)})
+            db.session.execute(text("UPDATE human_task SET reminder_dt = :when WHERE id = ANY(CAST(:ids AS integer[]))"),
+                               {"when": when, "ids": _array(ids)})
             continue
         for start in range(0, len(ids), 2000):
-            matching = ReminderSchedule.task_id.in_(ids[start:start + 2000])
-            statement = delete(ReminderSchedule) if when is None else update(ReminderSchedule).values(next_dt=when)
-            db.session.execute(statement.where(matching).execution_options(synchronize_session=False))
+            db.session.execute(update(HumanTask).where(HumanTask.id.in_(ids[start:start + 2000])).values(reminder_dt=when)
+                               .execution_options(synchronize_session=False))

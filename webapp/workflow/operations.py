@@ -231,6 +231,7 @@ def complete_task(
         task.completed_by_id = user.id
         task.assignee_id = task.assignee_id or user.id
         task.draft_json = None
+        task.reminder_dt = None  # in the same UPDATE: the reminder scan has nothing left to drop
         # Running the user's task may already expand what follows (a multi-instance task), so it
         # runs under the same error handling as the engine steps after it.
         _advance(engine, instance, workflow, now, first=spiff_task.run, open_before=open_before - {task.bpmn_task_id})

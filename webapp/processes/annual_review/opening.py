@@ -23,7 +23,7 @@ from ...engine.runtime import WorkflowEngine
 from ...engine.serialization import workflow_state_to_json
 from ...extensions import db
 from ...models import (
-    AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, ReminderSchedule, TaskAnnouncement, TaskState,
+    AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState,
     TeacherProfile, TitleHolding, TitleStatus, User, utcnow,
 )
 from .models import AnnualReview, AnnualReviewRound, AnnualReviewStatus
@@ -68,9 +68,9 @@ def _template(engine: WorkflowEngine, level: str, category: str, year: SchoolYea
         "process_id", "bpmn_task_id", "task_name", "title", "title_en", "role", "form_file", "ui_form_file",
         "instructions", "instructions_en", "due_dt", "panel", "secret_handler", "personal")}
     values["personal"] = True
-    reminder = row.reminder.next_dt if row.reminder is not None else None
-    announced = row.announcement is not None
-    for obj in (row, probe, row.reminder, row.announcement):
+    reminder = row.reminder_dt
+    announced = row.announce_dt is not None
+    for obj in (row, probe):
         if obj is not None and obj in db.session:
             db.session.expunge(obj)
     return _Template(version_id, state_json, values, reminder, announced)
@@ -147,14 +147,9 @@ def _insert_chunk(template: _Template, round_: AnnualReviewRound, county: Organi
         task_rows.append({**template.row, "instance_id": instance_id, "org_id": school.id,
                           "subject_user_id": title.user_id, "subject_name": instance["title"][:100],
                           "subject_name_en": instance["title_en"][:100], "assignee_id": title.user_id,
-                          "created_dt": now, "state": TaskState.open})
-    task_ids = db.session.scalars(
-        insert(HumanTask).returning(HumanTask.id, sort_by_parameter_order=True), task_rows).all()
-    if template.reminder_dt is not None:
-        db.session.execute(insert(ReminderSchedule), [{"task_id": task_id, "next_dt": template.reminder_dt}
-                                                      for task_id in task_ids])
-    if template.announced:
-        db.session.execute(insert(TaskAnnouncement), [{"task_id": task_id, "created_dt": now} for task_id in task_ids])
+                          "created_dt": now, "state": TaskState.open, "reminder_dt": template.reminder_dt,
+                          "announce_dt": now if template.announced else None})
+    db.session.execute(insert(HumanTask), task_rows)
     db.session.execute(insert(AuditEvent), [{"instance_id": instance_id, "actor_id": actor.id if actor else None,
                                              "action": "started", "created_dt": now} for instance_id in instance_ids])
     return len(instance_ids)

@@ -340,7 +340,11 @@ def service_complete(setup: Setup, task_id: int, actor_id: int, data: dict, coun
 
 
 def http_complete(setup: Setup, step: str, task_id: int, actor_id: int) -> float:
-    """(c) POST the task's form as a logged-in browser would; the server's time for the request."""
+    """(c) POST the task's form as a logged-in browser would; the server's time for the request.
+
+    Timed around the app's WSGI call: the test client's own work (encoding the multipart body,
+    its cookie jar, reading the response) is the browser's, not the server's.
+    """
     client = setup.app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = str(actor_id)
@@ -349,11 +353,23 @@ def http_complete(setup: Setup, step: str, task_id: int, actor_id: int) -> float
         post = dict(data=declaration_post(actor_id), content_type="multipart/form-data")
     else:
         post = dict(data=REVIEW)
-    started = time.perf_counter()
-    response = client.post(f"/tasks/{task_id}", **post)
-    elapsed = time.perf_counter() - started
+    served: list[float] = []
+    wsgi_app = setup.app.wsgi_app
+
+    def timed(environ, start_response):
+        started = time.perf_counter()
+        try:
+            return wsgi_app(environ, start_response)
+        finally:
+            served.append(time.perf_counter() - started)
+
+    setup.app.wsgi_app = timed
+    try:
+        response = client.post(f"/tasks/{task_id}", **post)
+    finally:
+        setup.app.wsgi_app = wsgi_app
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return elapsed
+    return served[0]
 
 
 def empty_commits(app, count: int) -> list[float]:
@@ -447,12 +463,59 @@ def profile_service_layer(app, count: int) -> dict:
     return {"completions": len(tasks), "self_time_s_by_library": common.time_by_library(profiler)}
 
 
+# Parts of (c), each a function whose inclusive time the profile of (c) measures (file suffix, name).
+HTTP_PARTS = (
+    ("the user and their roles (Flask-Login)", "webapp/__init__.py", "load_active_user"),
+    ("the task row, permission checked", "webapp/workflow/operations.py", "get_actionable_task"),
+    ("restoring the instance", "webapp/engine/runtime.py", "restore"),
+    ("the form's context and earlier answers", "webapp/workflow/task_forms.py", "task_context"),
+    ("", "webapp/workflow/task_forms.py", "current_form_data"),
+    ("multipart parsing (Werkzeug)", "werkzeug/wrappers/request.py", "_load_form_data"),
+    ("storing the upload", "webapp/evidence/operations.py", "store_upload"),
+    ("form parsing and validation (ours)", "webapp/forms/library.py", "parse_submission"),
+    ("", "webapp/forms/library.py", "validate"),
+    ("complete_task (= most of b)", "webapp/workflow/operations.py", "complete_task"),
+    ("evidence links", "webapp/evidence/operations.py", "link_to_instance"),
+    ("the outcome message", "webapp/workflow/outcomes.py", "outcome_after"),
+    ("commit", "sqlalchemy/orm/session.py", "commit"),
+    ("the session cookie", "flask/sessions.py", "save_session"),
+)
+
+
+def profile_http(app, step: str, count: int) -> dict:
+    """Where (c)'s time goes: cProfile over extra HTTP completions; each part's share of the total.
+
+    Shares, not milliseconds: the profiler slows Python code more than waiting on the database,
+    so a part's share times the measured median is an estimate. Parts may overlap (the multipart
+    parse runs inside our form parsing); "the rest" is Flask's dispatch, routing, CSRF, headers.
+    """
+    import cProfile
+    import pstats
+
+    setup = Setup(app, count // 2 + 1, prefix=f"http{step[:4]}")
+    tasks = setup.tasks[step][:count]
+    profiler = cProfile.Profile()
+    for task_id, actor_id in tasks:
+        profiler.runcall(http_complete, setup, step, task_id, actor_id)
+    stats = pstats.Stats(profiler).stats
+    total = sum(ct for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.items()
+                if name == "http_complete" and filename.endswith("bench_step_overhead.py"))
+    shares: dict[str, float] = {}
+    label = ""
+    for part, suffix, function in HTTP_PARTS:
+        label = part or label
+        inclusive = sum(ct for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.items()
+                        if name == function and filename.endswith(suffix))
+        shares[label] = shares.get(label, 0.0) + inclusive / total
+    return {"completions": len(tasks), "share_of_c": {key: round(value, 3) for key, value in shares.items()}}
+
+
 def report(database: str, results: dict) -> None:
     """Print the figures of one database."""
     print(f"\n== {database}")
     labels = (
         ("a", "(a) engine round trip, handlers stubbed"), ("w", "(w) write floor: Core rows + commit"),
-        ("b", "(b) service layer + commit"), ("c", "(c) HTTP POST (Flask test client)"),
+        ("b", "(b) service layer + commit"), ("c", "(c) HTTP POST, server time"),
         ("a_old", "(old a) full-JSON restore + handlers"), ("empty_commit", "    empty commit (SELECT 1; COMMIT)"),
     )
     for step, stats in results.items():
@@ -484,6 +547,13 @@ def main() -> None:
         report("PostgreSQL", postgres)
         profile = profile_service_layer(pg_app, 20 if args.quick else 60)
         print("  (b) self time by library, review step on PostgreSQL:", profile["self_time_s_by_library"])
+        http_profile = {}
+        for step in postgres:
+            http_profile[step] = profile_http(pg_app, step, 20 if args.quick else 60)
+            median_c = postgres[step]["c"]["median_ms"]
+            print(f"  (c) {step} on PostgreSQL, median {median_c} ms, by part (cProfile share × median; parts may overlap):")
+            for part, share in http_profile[step]["share_of_c"].items():
+                print(f"      {part:<42} {share * 100:5.1f} %  ≈ {share * median_c:5.2f} ms")
     finally:
         server.stop()
     sqlite = measure(common.make_app(common.sqlite_url()), samples, warmup)
@@ -499,6 +569,7 @@ def main() -> None:
                  "session, permission checks, form parsing and validation, file upload, complete_task, evidence links, "
                  "commit, redirect. a_old/empty_commit: the old, inflated reference, kept for one release.",
         "postgresql": postgres, "sqlite": sqlite, "profile_b_postgresql": profile,
+        "profile_c_postgresql": http_profile,
     }, pg_info["version"])
 
 

@@ -98,7 +98,8 @@ def form_library_of(key: str) -> FormLibrary:
     """The form library of a stored set (written under INSTANCE_DIR on first use)."""
     libraries = current_app.extensions.setdefault("definition_pinned_forms", {})
     if key not in libraries:
-        libraries[key] = FormLibrary(_materialised(key) / "forms")
+        # A stored set never changes (its key is its content's digest).
+        libraries[key] = FormLibrary(_materialised(key) / "forms", immutable=True)
     return libraries[key]
 
 

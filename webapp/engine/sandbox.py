@@ -28,8 +28,10 @@ multiples of 2**61-1) is refused.
 """
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -105,6 +107,13 @@ class SandboxedEnvironment(TaskDataEnvironment):
                 context[key] = value
 
 
+@lru_cache(maxsize=4096)
+def _parses(expression: str) -> bool:
+    """`ast.parse` the text once (a SyntaxError is raised every time: exceptions are not cached)."""
+    ast.parse(expression)
+    return True
+
+
 class ScriptEngine(PythonScriptEngine):
     """Script engine with the sandbox, its limits, and service tasks dispatched to the registered handlers."""
 
@@ -112,6 +121,10 @@ class ScriptEngine(PythonScriptEngine):
         self.limits = limits or EngineLimits()
         super().__init__(environment=SandboxedEnvironment(self.limits))
         self.registry = registry if registry is not None else Registry()
+
+    def validate(self, expression):
+        """Check the syntax of an expression (a DMN cell before each evaluation): parsed once per text."""
+        _parses(expression)
 
     def evaluate(self, task, expression, external_context=None):
         """Evaluate like the base class, but keep the reason in the message (it drops it)."""

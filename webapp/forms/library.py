@@ -27,18 +27,28 @@ from .validation import collect_errors
 DRAFT_RELAXED = frozenset({"required", "minLength", "minItems", "minProperties", "dependentRequired",
                            "pattern", "format"})
 
+# Keywords that take their value from the process data (see `_bound_schema`).
+BINDINGS = ("x-options", "x-max-items", "x-min-items")
+
 CheckDocument = Callable[[object, str], None]
 
 
 class FormLibrary:
     """The form files of one directory. Safe to share between threads and requests."""
 
-    def __init__(self, forms_dir: pathlib.Path):
-        """Serve the form files of ``forms_dir`` (nothing is read until asked)."""
+    def __init__(self, forms_dir: pathlib.Path, immutable: bool = False):
+        """Serve the form files of ``forms_dir`` (nothing is read until asked).
+
+        ``immutable``: the files never change (a stored, content-addressed form set), so a file
+        once loaded and checked is not looked at on disk again (no stat, no path resolution).
+        """
+        self.immutable = immutable
         self.forms_dir = pathlib.Path(forms_dir).resolve()
         self._documents: dict[tuple[str, str], tuple[tuple, object]] = {}
         # filename -> stamps of every file its $refs were resolved against.
         self._refs_checked: dict[str, dict[str, tuple]] = {}
+        # filename -> (its checked schema, whether it binds options or limits from the process data).
+        self._binding: dict[str, tuple[dict, bool]] = {}
         # Resolves $refs between form files; refuses everything else (see _retrieve).
         self.registry = Registry(retrieve=self._retrieve)
 
@@ -46,6 +56,8 @@ class FormLibrary:
 
     def _document(self, filename: str, kind: str, check: CheckDocument) -> object:
         """Parsed and checked file content, cached until the file changes."""
+        if self.immutable and (kind, filename) in self._documents:
+            return self._documents[(kind, filename)][1]
         path = safe_path(self.forms_dir, filename)
         stamp = file_stamp(path)
         cached = self._documents.get((kind, filename))
@@ -79,7 +91,7 @@ class FormLibrary:
         """A schema whose $refs all resolve, including those of the files it refers to."""
         schema = self._raw_schema(filename)
         stamps = self._refs_checked.get(filename)
-        if stamps is None or not self._stamps_current(stamps):
+        if stamps is None or not (self.immutable or self._stamps_current(stamps)):
             self._refs_checked[filename] = self._check_refs(filename)
         return schema
 
@@ -144,6 +156,10 @@ class FormLibrary:
         """The checked JSON Schema of a form (a copy: callers may modify it)."""
         return copy.deepcopy(self._checked_schema(filename))
 
+    def property_names(self, filename: str) -> tuple[str, ...]:
+        """The names of a form's top-level fields (read from the checked schema, nothing copied)."""
+        return tuple((self._checked_schema(filename).get("properties") or {}).keys())
+
     def options(self, filename: str, field: str) -> list[dict]:
         """The labelled choices (``oneOf`` consts) of a top-level field, read-only and uncopied."""
         node = (self._checked_schema(filename).get("properties") or {}).get(field) or {}
@@ -190,7 +206,7 @@ class FormLibrary:
         number in the context. A ballot's candidates and its quota are bound this way.
         """
         schema = self._checked_schema(filename)
-        if not context:
+        if not context or not self._binds(filename, schema):
             return schema
         bound = copy.deepcopy(schema)
         for path, node in walk_objects(bound):
@@ -200,6 +216,14 @@ class FormLibrary:
                 if keyword in node:
                     node[target] = _count(filename, path, node[keyword], context)
         return bound
+
+    def _binds(self, filename: str, schema: dict) -> bool:
+        """True if the schema has anything to bind (most forms have not: no copy is made for them)."""
+        cached = self._binding.get(filename)
+        if cached is None or cached[0] is not schema:
+            cached = (schema, any(keyword in node for _path, node in walk_objects(schema) for keyword in BINDINGS))
+            self._binding[filename] = cached
+        return cached[1]
 
     def fields(self, filename: str, ui_filename: str | None = None, context: dict | None = None) -> list[FieldSpec]:
         """The field tree of a form, as used by render and parse_submission."""

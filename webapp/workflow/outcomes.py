@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Flask, current_app, flash, url_for
+from flask import Flask, current_app, flash, g, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
@@ -82,7 +82,18 @@ def waiting_summary(instance_id: int, english: bool) -> str:
 
 
 def next_task_of_kind(user: User, task: HumanTask) -> HumanTask | None:
-    """The user's next open step of the same kind (assigned to them or claimable), soonest due first."""
+    """The user's next open step of the same kind (assigned to them or claimable), soonest due first.
+
+    Asked once per request: a process's provider and the generic answer may both want it.
+    """
+    asked = g.setdefault("next_task_of_kind", {})
+    key = (user.id, task.id)
+    if key not in asked:
+        asked[key] = _next_task_of_kind(user, task)
+    return asked[key]
+
+
+def _next_task_of_kind(user: User, task: HumanTask) -> HumanTask | None:
     scopes = [and_(HumanTask.role == role, HumanTask.org_id == org.id) for role, org in user.role_scopes()]
     mine = HumanTask.assignee_id == user.id
     claimable = and_(HumanTask.assignee_id.is_(None), or_(*scopes)) if scopes else None

@@ -36,10 +36,9 @@ def current_form_data(engine: WorkflowEngine, task: HumanTask, workflow=None, co
         return task.draft_json
     if not task.form_file or task.secret_handler:
         return {}
-    schema = form_library_for_instance(task.instance).schema(task.form_file)
+    fields = form_library_for_instance(task.instance).property_names(task.form_file)
     if context is None:
         context = task_context(engine, task, workflow)
-    fields = (schema.get("properties") or {}).keys()
     return {name: context[name] for name in fields if name in context}
 
 

@@ -81,8 +81,9 @@ def form_library_for(org_path: str) -> FormLibrary:
 
 def default_policy_path() -> Path | None:
     """The published default reminder policy as a file (None: the shipped file applies)."""
-    entry = store.in_force(files.POLICY_FILE, [store.DEFAULT_SCOPE])
-    if entry is None or entry.publication_id is None:
+    # Asked at every new step (its first reminder): the index only, not the shipped file's digest.
+    entry = store.published_in_force(files.POLICY_FILE, [store.DEFAULT_SCOPE])
+    if entry is None:
         return None
     return _policy_file(entry)
 
@@ -91,8 +92,8 @@ def policy_variant_path(org_path: str) -> Path | None:
     """The reminder policy a province, city or county published for itself, in force inside the
     organisation with this path, as a file (None: the default applies)."""
     chain = store.chain_for_path(org_path)
-    entry = store.in_force(files.POLICY_FILE, chain[1:]) if policy_has_variants() else None
-    if entry is None or entry.publication_id is None:
+    entry = store.published_in_force(files.POLICY_FILE, chain[1:]) if policy_has_variants() else None
+    if entry is None:
         return None
     return _policy_file(entry)
 

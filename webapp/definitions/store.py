@@ -83,13 +83,22 @@ def has_variants(chain: list[str]) -> bool:
     return any(scope in scopes for _name, scope in _index())
 
 
-def in_force(filename: str, chain: list[str]) -> Entry | None:
-    """The version of `filename` that applies for the chain of scopes (None: not a file here)."""
+def published_in_force(filename: str, chain: list[str]) -> Entry | None:
+    """The publication of `filename` that applies for the chain of scopes (None: the shipped file
+    applies, or none). Read from the cached index only: no file is read."""
     index = _index()
     for scope in reversed(chain):
         found = index.get((filename, scope))
         if found:
             return Entry(filename, found[1], found[0])
+    return None
+
+
+def in_force(filename: str, chain: list[str]) -> Entry | None:
+    """The version of `filename` that applies for the chain of scopes (None: not a file here)."""
+    published = published_in_force(filename, chain)
+    if published is not None:
+        return published
     shipped = files.shipped_content(filename)
     return None if shipped is None else Entry(filename, digest(shipped), None)
 

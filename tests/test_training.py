@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import date, timedelta
 
 import pytest
@@ -100,6 +101,21 @@ def _open_task(app, step: str) -> int:
                                  .order_by(HumanTask.id)).all()
         assert ids, f"no open step {step}"
         return ids[-1]
+
+
+def _with_doctype(data: bytes) -> io.BytesIO:
+    """The workbook with entity declarations put into its first sheet's XML (a billion-laughs opening)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                doctype = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                head, mark, rest = content.partition(b"?>")
+                content = head + mark + doctype + rest if mark else doctype + content
+            target.writestr(info.filename, content)
+    out.seek(0)
+    return out
 
 
 def _xlsx(rows: list[list]) -> io.BytesIO:
@@ -209,6 +225,19 @@ def test_an_excel_sheet_is_checked_previewed_and_applied_all_or_nothing(app, ses
     wrong = _xlsx([["编号", "出勤"], ["1", "出勤"]])
     assert centre.post(url, data={"sheet": (wrong, "b.xlsx"), "confirm": "1"}, content_type="multipart/form-data").status_code == 422
     assert centre.post(url, data={"sheet": (io.BytesIO(b"not excel"), "c.xlsx")}, content_type="multipart/form-data").status_code == 422
+    # Hostile or unusable files are refused whole by the shared safe reader, nothing applied:
+    # entity declarations in the sheet's XML, a formula cell.
+    marked = [["姓名", "用户名", *dates], [names["t020"], "t020", "缺勤", "缺勤", "缺勤", "缺勤"]]
+    hostile = centre.post(url, data={"sheet": (_with_doctype(_xlsx(marked).getvalue()), "e.xlsx"), "confirm": "1"},
+                          content_type="multipart/form-data")
+    assert hostile.status_code == 422
+    assert "该文件不是可读取的 Excel 工作簿" in hostile.get_data(as_text=True)
+    formula = centre.post(url, data={"sheet": (_xlsx([*marked, ["某人", "t021", "=1+1"]]), "f.xlsx"), "confirm": "1"},
+                          content_type="multipart/form-data")
+    assert formula.status_code == 422
+    assert "不能使用公式" in formula.get_data(as_text=True)
+    with app.app_context():
+        assert {m.mark.value for m in db.session.get(Trainee, _trainees(app)["t020"]["id"]).marks} == {"present"}
     # A good sheet: preview first (nothing saved), then applied.
     good = [["姓名", "用户名", *dates], [names["t020"], "t020", "缺勤", "缺勤", "请假", "出勤"]]
     preview = centre.post(url, data={"sheet": (_xlsx(good), "d.xlsx"), "confirm": "0"}, content_type="multipart/form-data")

@@ -7,12 +7,13 @@ match, duplicates, unknown marks, scores out of range); with any problem nothing
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from openpyxl.utils import get_column_letter
 
+from ...imports.xlsx import LayoutError, Workbook
 from .labels import COMPONENTS, MARKS
 from .models import TraineeStatus, TrainingCohort
 
@@ -46,23 +47,24 @@ def _text(value) -> str:
 
 
 def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult:
-    """Parse and check the first worksheet; `values` is filled only when there is no problem."""
-    from openpyxl import load_workbook
+    """Parse and check the first worksheet; `values` is filled only when there is no problem.
 
+    Read through the shared safe reader (`webapp.imports.xlsx`): a zip bomb, a DOCTYPE, merged or
+    formula cells refuse the whole file with the place named.
+    """
     result = SheetResult(kind=kind)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-        sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2))
-    except Exception:  # noqa: BLE001  (any unreadable upload is one answer)
-        result.problems.append(_("This is not an Excel workbook (.xlsx)."))
+        numbered = _rows(content)
+    except LayoutError as error:
+        result.problems.extend(str(problem) for problem in error.problems)
         return result
-    if not rows:
-        result.problems.append(_("The sheet is empty."))
-        return result
-    if len(rows) > MAX_ROWS + 1:
+    if numbered is None:
         result.problems.append(_("At most %(n)d rows per sheet.", n=MAX_ROWS))
         return result
+    if not numbered:
+        result.problems.append(_("The sheet is empty."))
+        return result
+    rows = [cells for _number, cells in numbered]
     header = [_text(cell) for cell in rows[0]]
     lowered = [h.lower() for h in header]
     name_col = next((i for i, h in enumerate(lowered) if h in NAME_HEADERS), None)
@@ -99,7 +101,7 @@ def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult
     result.columns = [header[i] for i in columns]
     people = {t.teacher.username.lower(): t for t in cohort.trainees if t.status is TraineeStatus.active}
     seen = set()
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in numbered[1:]:
         cells = [_text(c) for c in row]
         if not any(cells):
             continue
@@ -150,7 +152,22 @@ def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult
     return result
 
 
-def _column(index: int) -> str:
-    from openpyxl.utils import get_column_letter
+def _rows(content: bytes) -> list[tuple[int, list]] | None:
+    """(row number, cell values) of the first sheet, the header first; None past MAX_ROWS."""
+    book = Workbook(content)
+    try:
+        sheet = book.sheet()
+        if sheet.size() > MAX_ROWS + 1:
+            return None
+        numbered = []
+        for number, cells in sheet.rows():
+            numbered.append((number, [cells.get(index) for index in range(max(cells, default=-1) + 1)]))
+            if len(numbered) > MAX_ROWS + 1:
+                return None
+        return numbered
+    finally:
+        book.close()
 
+
+def _column(index: int) -> str:
     return get_column_letter(index + 1)

@@ -221,7 +221,7 @@ def build_tasks(version_id: int, now: datetime) -> None:
     sql("""
         INSERT INTO human_task (id, instance_id, process_id, bpmn_task_id, task_name, title, title_en, role, org_id,
                                 subject_user_id, subject_name, assignee_id, state, created_dt, due_dt, completed_dt,
-                                completed_by_id)
+                                completed_by_id, reminder_dt)
         SELECT g, (g - 1) / 10 + 1,
                CASE WHEN r = 9 THEN 'county_review' ELSE 'self_application' END,
                md5(g::text)::uuid::text,
@@ -239,7 +239,10 @@ def build_tasks(version_id: int, now: datetime) -> None:
                     WHEN open THEN (%(future)s::timestamptz[])[1 + k %% %(n_future)s]
                     ELSE %(now)s - interval '20 days' END,
                CASE WHEN open THEN NULL ELSE %(now)s - interval '21 days' END,
-               CASE WHEN open THEN NULL ELSE t END
+               CASE WHEN open THEN NULL ELSE t END,
+               -- each open step's first reminder moment, written with the row as the app does
+               CASE WHEN overdue THEN %(now)s - interval '1 minute'
+                    WHEN open THEN (%(first)s::timestamptz[])[1 + k %% %(n_future)s] END
         FROM (
           SELECT g, g / %(open_every)s AS k, g %% %(open_every)s = 0 AS open,
                  g %% %(open_every)s = 0 AND (g / %(open_every)s) %% %(overdue_every)s = 0 AS overdue,
@@ -247,10 +250,6 @@ def build_tasks(version_id: int, now: datetime) -> None:
           FROM generate_series(1, %(tasks)s) g
         ) s;
         SELECT setval(pg_get_serial_sequence('human_task', 'id'), 10000000);
-        UPDATE human_task SET reminder_dt = s.next_dt FROM (
-          SELECT g, CASE WHEN (g / %(open_every)s) %% %(overdue_every)s = 0 THEN %(now)s - interval '1 minute'
-                         ELSE (%(first)s::timestamptz[])[1 + (g / %(open_every)s) %% %(n_future)s] END AS next_dt
-          FROM generate_series(%(open_every)s, %(tasks)s, %(open_every)s) g) s WHERE human_task.id = s.g;
         ANALYZE;
     """, {"now": now, "past": past, "future": future, "first": first, "n_past": len(past), "n_future": len(future),
           "schools": SCHOOLS, "counties": COUNTIES, "teachers": TEACHERS, "tasks": TASKS,
@@ -351,19 +350,16 @@ def _copy_instances(template, task, marker: str, count: int) -> None:
                             template.state_json.replace(marker, f'"application_id":{FIRST_APPLICATION_ID + n}'),
                             template.next_timer_dt, template.created_dt, template.created_dt, 1))
     task_columns = ("instance_id, process_id, bpmn_task_id, task_name, title, title_en, role, org_id, subject_user_id, "
-                    "subject_name, assignee_id, form_file, state, created_dt, due_dt")
+                    "subject_name, assignee_id, form_file, state, created_dt, due_dt, reminder_dt")
     with cursor.copy(f"COPY human_task ({task_columns}) FROM STDIN") as copy:
         for n in range(1, count):
             copy.write_row((first_id + n, "self_application", task.bpmn_task_id, task.task_name, task.title,
                             task.title_en, "teacher", 13 + n % SCHOOLS, 1 + n, f"教师{1 + n}", 1 + n, task.form_file,
-                            "open", task.created_dt, task.due_dt))
+                            "open", task.created_dt, task.due_dt, task.reminder_dt))
     sql("UPDATE application SET instance_id = %(first)s + (id - %(app)s) WHERE id > %(app)s",
         {"first": first_id, "app": FIRST_APPLICATION_ID})
     sql("UPDATE application SET instance_id = %(template)s WHERE id = %(app)s",
         {"template": template.id, "app": FIRST_APPLICATION_ID})
-    if task.reminder_dt is not None:
-        sql("UPDATE human_task SET reminder_dt = %(next)s WHERE instance_id > %(first)s",
-            {"next": task.reminder_dt, "first": first_id})
     sql("ANALYZE process_instance;\nANALYZE human_task;\nANALYZE application")
 
 

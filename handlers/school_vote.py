@@ -30,7 +30,7 @@ from .self_application import _full_years
 def _round(round_id) -> VoteRound:
     """The round the process is about, with its cycle (the title every message about it names).
 
-    Within an advance the row stays in the session (operations._rows_kept_for_the_advance): the
+    Within an advance the row stays in the session (webapp.workflow.advance.rows_kept_for_the_advance): the
     handlers of one step read it once.
     """
     row = db.session.get(VoteRound, int(round_id), options=[joinedload(VoteRound.cycle)])

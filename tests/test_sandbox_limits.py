@@ -167,10 +167,10 @@ def test_instruction_templates_are_limited_too():
 
 
 def test_the_administrators_message_names_the_element_and_line():
-    from webapp.workflow.operations import _error_text
+    from webapp.workflow.advance import error_text
 
     workflow = probe_workflow(script=f"x = 1\ny = {NESTED_LOOPS}", engine=ScriptEngine(limits=FAST))
     with pytest.raises(WorkflowTaskException) as caught:
         workflow.do_engine_steps()
-    assert _error_text(caught.value) == (
+    assert error_text(caught.value) == (
         "[Task_script Script] line 2: ScriptLimitExceeded:used more than 0.3 s of CPU time (SCRIPT_CPU_SECONDS).")

@@ -112,12 +112,12 @@ def test_user_saves_first_and_the_job_finds_nothing_left(app, engine, instance_i
 
 
 def test_an_instance_held_by_a_request_is_fired_on_the_next_run(app, engine, instance_id):
-    from webapp.workflow.operations import _lock_instance
+    from webapp.workflow.advance import lock_instance
 
     result: dict = {}
     with app.app_context():
         # A request has taken the instance's lock (bumped its version) and not yet committed.
-        _lock_instance(db.session.get(ProcessInstance, instance_id))
+        lock_instance(db.session.get(ProcessInstance, instance_id))
         thread = _timer_in_thread(app, engine, result)
         time.sleep(0.5)
         db.session.commit()
@@ -138,13 +138,13 @@ def test_a_completion_under_way_holds_the_instance_against_the_job(app, engine, 
     foreign key holds the instance's row (KEY SHARE), so the scheduler's claim passes it by and
     never holds the row while the completion holds others (the order of locks that avoids a
     deadlock with a ballot). On SQLite that first write takes the database's write lock."""
-    from webapp.workflow.operations import _enter_instance
+    from webapp.workflow.advance import enter_instance
 
     result: dict = {}
     with app.app_context():
         postgresql = db.engine.dialect.name == "postgresql"
         task = _review(instance_id)
-        _enter_instance(task.instance, user("s1admin"), task, data=None)
+        enter_instance(task.instance, user("s1admin"), task, data=None)
         thread = _timer_in_thread(app, engine, result)
         thread.join(10 if postgresql else 0.2)  # PostgreSQL: a claim that waited would still be running
         if postgresql:

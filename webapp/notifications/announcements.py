@@ -1,10 +1,10 @@
 """The digest of new steps: one notification per person per scan, not one per step.
 
 The engine marks each new step that the event policy announces (`human_task.announce_dt`, set in
-the row's own INSERT). This scan claims those rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the job's lease on SQLite),
-works out who may act on each step that is still open (its assignee, or everyone who could claim
-it), writes one digest per person listing their new steps, and clears the mark in the same
-transaction: a step is announced once, however many schedulers run.
+the row's own INSERT). This scan claims those rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the
+job's lease on SQLite), works out who may act on each step that is still open (its assignee, or
+everyone who could claim it), writes one digest per person listing their new steps, and clears
+the mark in the same transaction: a step is announced once, however many schedulers run.
 """
 from __future__ import annotations
 

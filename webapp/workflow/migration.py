@@ -23,7 +23,7 @@ from ..engine.runtime import UnknownProcess, WorkflowEngine
 from ..extensions import db
 from ..models import HumanTask, InstanceStatus, Organisation, ProcessInstance, ProcessVersion, TaskState, User
 from ..core.errors import Conflict, NotFound
-from .operations import _advance, _audit
+from .advance import advance, audit
 
 SCAN_BATCH = 1000  # running instances read per query when looking for those on an older version
 
@@ -214,9 +214,9 @@ def _apply(engine: WorkflowEngine, user: User, instance: ProcessInstance, candid
     for row in db.session.scalars(select(HumanTask).filter_by(instance_id=instance.id, state=TaskState.open)):
         if row.bpmn_task_id in ready:
             refresh_open_row(row, ready[row.bpmn_task_id])
-    _audit(instance, user, "migrated", comment=f"{comment} (#{old_version} → #{candidate.target.id})")
+    audit(instance, user, "migrated", comment=f"{comment} (#{old_version} → #{candidate.target.id})")
     try:
-        _advance(scoped, instance, workflow)
+        advance(scoped, instance, workflow)
     except Conflict:
         raise Conflict(_("Someone acted on one of these processes at the same moment. Look again and retry."))
 

@@ -7,34 +7,29 @@ optimistic lock: the loser gets `Conflict` and nothing it did is kept.
 Each advance of the engine runs within the EngineLimits budget (steps and seconds). A diagram
 that fails (a script error, a runaway loop, a multi-instance task too large) never loses the
 action that led to it: the instance is flagged `error` with a message for administrators, and
-its id is noted in the session (STOPPED_INSTANCES) so the request can tell the user.
+its id is noted in the session (STOPPED_INSTANCES) so the request can tell the user. That
+machinery — the audit row as a completion's first write, the instance lock, the advance, the
+flush — lives in `advance`.
 """
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID
 
 from flask_babel import gettext as _
-from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import event, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..definitions.form_sets import form_set_key
-from ..engine.human_tasks import ready_user_task_ids, sync_human_tasks
-from ..engine.limits import EngineBudget, EngineBudgetExceeded
+from ..engine.human_tasks import ready_user_task_ids
 from ..engine.runtime import WorkflowEngine
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
-from ..core.errors import STOPPED_INSTANCES, Conflict, InstanceChanged, NotFound
+from ..models import HumanTask, InstanceStatus, Organisation, ProcessInstance, TaskState, User, utcnow
+from ..core.errors import Conflict, NotFound
+from .advance import advance, audit, enter_instance, flush_or_conflict, lock_instance, rows_kept_for_the_advance
 from .permissions import can_act_on_task, can_release, can_view_instance, holds_task_role, may_reach_task
-
-log = logging.getLogger(__name__)
 
 
 def start_instance(
@@ -73,9 +68,9 @@ def start_instance(
     )
     db.session.add(instance)
     db.session.flush()
-    _audit(instance, actor, "started")
-    with _rows_kept_for_the_advance():
-        _advance(engine, instance, workflow, new=True)
+    audit(instance, actor, "started")
+    with rows_kept_for_the_advance():
+        advance(engine, instance, workflow, new=True)
     return instance
 
 
@@ -127,7 +122,7 @@ def claim_task(user: User, task: HumanTask) -> None:
         raise Conflict(_("Someone else has already taken this step."))
     # The UPDATE above is what the row now holds; no need to read it back.
     set_committed_value(task, "assignee_id", user.id)
-    _audit(task.instance_id, user, "claimed", task)
+    audit(task.instance_id, user, "claimed", task)
 
 
 def unclaim_task(user: User, task: HumanTask) -> None:
@@ -138,7 +133,7 @@ def unclaim_task(user: User, task: HumanTask) -> None:
     if not can_release(user, task):
         raise Conflict(_("This step is not taken by you, so there is nothing to release."))
     task.assignee_id = None
-    _audit(task.instance, user, "unclaimed", task)
+    audit(task.instance, user, "unclaimed", task)
     db.session.flush()
 
 
@@ -150,7 +145,7 @@ def reassign_task(user: User, task: HumanTask, new_assignee: User | None, reason
     is bumped, so a completion racing with this fails cleanly and exactly one of them happens.
     """
     previous = db.session.get(User, task.assignee_id) if task.assignee_id else None
-    _lock_instance(task.instance)
+    lock_instance(task.instance)
     values = {"assignee_id": new_assignee.id if new_assignee else None}
     if task.personal:
         values["draft_json"] = None
@@ -165,7 +160,7 @@ def reassign_task(user: User, task: HumanTask, new_assignee: User | None, reason
     for key, value in values.items():
         set_committed_value(task, key, value)
     names = {"from": previous.display_name if previous else None, "to": new_assignee.display_name if new_assignee else None}
-    _audit(task.instance, user, "reassigned", task, data=names, comment=reason)
+    audit(task.instance, user, "reassigned", task, data=names, comment=reason)
     db.session.flush()
 
 
@@ -213,9 +208,9 @@ def complete_task(
     # The inbox rows mirror the READY user tasks as last stored: what is READY now is what has
     # an open row, so the advance can tell new and finished steps apart without reading them.
     open_before = ready_user_task_ids(workflow)
-    # The audit row is the completion's first write: see `_enter_instance` for what it also does.
-    _enter_instance(instance, user, task, data=None if task.secret_handler else data)
-    with _rows_kept_for_the_advance():
+    # The audit row is the completion's first write: see `enter_instance` for what it also does.
+    enter_instance(instance, user, task, data=None if task.secret_handler else data)
+    with rows_kept_for_the_advance():
         if task.secret_handler:
             # A secret ballot: the handler counts it; the answers are kept nowhere else.
             engine.registry.handler(task.secret_handler).func(context=spiff_task.data, user_id=user.id, answers=data)
@@ -234,7 +229,7 @@ def complete_task(
         task.reminder_dt = None  # in the same UPDATE: the reminder scan has nothing left to drop
         # Running the user's task may already expand what follows (a multi-instance task), so it
         # runs under the same error handling as the engine steps after it.
-        _advance(engine, instance, workflow, now, first=spiff_task.run, open_before=open_before - {task.bpmn_task_id})
+        advance(engine, instance, workflow, now, first=spiff_task.run, open_before=open_before - {task.bpmn_task_id})
     return instance
 
 
@@ -245,7 +240,7 @@ def cancel_instance(
     if instance.status is not InstanceStatus.running:
         raise Conflict(_("This process is no longer running."))
     workflow = engine.restore(instance)
-    _lock_instance(instance)
+    lock_instance(instance)
     workflow.cancel()
     now = utcnow()
     instance.status = InstanceStatus.cancelled
@@ -255,8 +250,8 @@ def cancel_instance(
     for row in db.session.scalars(select(HumanTask).filter_by(instance_id=instance.id, state=TaskState.open)):
         row.state = TaskState.cancelled
         row.completed_dt = now
-    _audit(instance, user, action, comment=comment)
-    _flush_or_conflict()
+    audit(instance, user, action, comment=comment)
+    flush_or_conflict()
 
 
 def fire_due_timers(
@@ -265,178 +260,16 @@ def fire_due_timers(
     """Fire the instance's timers that are due and run the process on.
 
     `claimed`: the caller already holds the instance's row (the scheduler's SKIP LOCKED claim),
-    so `_lock_instance` (its `FOR UPDATE` and version bump) is not needed; the optimistic lock
+    so `lock_instance` (its `FOR UPDATE` and version bump) is not needed; the optimistic lock
     still checks the final save.
     """
     workflow = engine.restore(instance)
     open_before = ready_user_task_ids(workflow)
     if not claimed:
-        _lock_instance(instance)
-    _audit(instance, None, "timer")
-    with _rows_kept_for_the_advance():
-        _advance(engine, instance, workflow, now, first=workflow.refresh_timers, open_before=open_before)
-
-
-def _advance(
-    engine: WorkflowEngine, instance: ProcessInstance, workflow, now: datetime | None = None, new: bool = False,
-    first=None, open_before: set[str] | None = None,
-) -> None:
-    """Run `first` (the user's task, fired timers), then engine steps within the advance's budget;
-    store state, inbox rows and errors; flush (a stale copy → Conflict).
-
-    `new`: the instance was created in this transaction, so it has no inbox rows yet.
-    `open_before`: the BPMN ids of the user tasks whose inbox rows are open (None: read them).
-    """
-    now = now or utcnow()
-    budget = EngineBudget(engine.limits)
-    try:
-        if first is not None:
-            first()
-        workflow.do_engine_steps(did_complete_task=budget)
-    except (WorkflowException, EngineBudgetExceeded) as error:
-        if _caused_by_database(error):
-            raise  # not the diagram's fault: the whole request rolls back
-        _stop(instance, error)
-    engine.store(instance, workflow, now)
-    if instance.status is InstanceStatus.running or instance.status is InstanceStatus.completed:
-        sync_human_tasks(instance, workflow, now, new=new, open_before=open_before)
-    _flush_or_conflict()
-
-
-def _stop(instance: ProcessInstance, error: Exception) -> None:
-    """Flag the instance: keep its state and the step that led here; tell administrators why."""
-    log.warning("instance %s stopped with an error: %s", instance.id, error)
-    instance.status = InstanceStatus.error
-    instance.error_message = _error_text(error)[:4000]
-    _audit(instance, None, "error", comment=instance.error_message)
-    db.session.info.setdefault(STOPPED_INSTANCES, []).append(instance.id)
-
-
-def _error_text(error: Exception) -> str:
-    """The error with the diagram element and line it came from, and the notes the sandbox adds."""
-    task = getattr(error, "task", None)
-    spec = getattr(task, "task_spec", None)
-    where = f"[{spec.bpmn_id or spec.name} {spec.bpmn_name or ''}] ".replace(" ]", "]") if spec else ""
-    if getattr(error, "line_number", None):
-        where += f"line {error.line_number}: "
-    notes = [note for note in getattr(error, "__notes__", []) if note not in str(error)]
-    return "\n".join([where + str(error).strip(), *notes])
-
-
-def _enter_instance(instance: ProcessInstance, user: User, task: HumanTask, data: dict | None) -> None:
-    """Write the completion's audit row now, as its first write (one Core INSERT, needed anyway).
-
-    This replaces an early version bump (one more UPDATE per completion). The version is checked
-    where the state is written, in the final UPDATE of the instance (the ORM's version column):
-    a completion that lost a race does its work, then fails that check, rolls back and is told.
-    The early bump also fixed the order of locks, and the audit row keeps that order: its foreign
-    key makes PostgreSQL take a KEY SHARE lock on the instance's row before the handlers write
-    anything (a ballot's counts, an application's status, inbox rows). That lock conflicts with
-    the scheduler's `FOR UPDATE SKIP LOCKED` claim and with `_lock_instance`'s `FOR UPDATE`: a
-    timer closing the vote either holds the row first (the ballot waits here, holding nothing
-    else, then fails the version check) or skips the instance until the next run. It does not
-    conflict with another completion's final UPDATE, so parallel ballots still serialise on
-    the version. On SQLite the first write takes the database's write lock, the same order.
-    """
-    table = AuditEvent.__table__
-    db.session.connection().execute(insert(table).values(
-        instance_id=instance.id, actor_id=user.id, action="completed", task_name=task.task_name,
-        task_title=task.title, task_title_en=task.title_en, form_file=task.form_file, data=data, comment=None,
-        created_dt=utcnow(),
-    ))
-
-
-def _lock_instance(instance: ProcessInstance) -> None:
-    """Take the instance's row and bump its version now, for actions that change an instance
-    without writing its state (a reassignment) or before they run its engine (a cancellation, a
-    timer fired outside the scheduler's claim): a concurrent completion fails cleanly.
-
-    On PostgreSQL the row is taken `FOR UPDATE` first: that mode conflicts with the KEY SHARE
-    lock a running completion holds through its audit row (`_enter_instance`), so this waits
-    for the completion (or the completion waits for this) instead of both holding rows the
-    other needs. The UPDATE is version-checked; the ORM's copy learns the new version without a flush.
-    """
-    if instance.lock_version is None:  # created in this transaction: nobody else can see it
-        return
-    now = utcnow()
-    table = ProcessInstance.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.connection().execute(select(table.c.id).where(table.c.id == instance.id).with_for_update())
-    result = db.session.connection().execute(
-        update(table).where(table.c.id == instance.id, table.c.lock_version == instance.lock_version)
-        .values(lock_version=instance.lock_version + 1, updated_dt=now)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again."))
-    set_committed_value(instance, "lock_version", instance.lock_version + 1)
-    set_committed_value(instance, "updated_dt", now)
-
-
-# Rows the handlers load during an advance stay in the session's identity map until it ends.
-# The identity map holds clean rows weakly, so without this every service task of a step read
-# the same application or vote round again (one SELECT each).
-_KEPT_ROWS = "rows_kept_for_the_advance"
-
-
-@event.listens_for(Session, "loaded_as_persistent")
-def _keep_loaded_row(session, instance) -> None:
-    """Hold a strong reference to each row loaded while an advance runs (see `_rows_kept_for_the_advance`)."""
-    kept = session.info.get(_KEPT_ROWS)
-    if kept is not None:
-        kept.append(instance)
-
-
-@contextmanager
-def _rows_kept_for_the_advance():
-    """Keep every row loaded inside the block in the session until the block ends."""
-    info = db.session.info
-    outer = info.get(_KEPT_ROWS)
-    if outer is None:
-        info[_KEPT_ROWS] = []
-    try:
-        yield
-    finally:
-        if outer is None:
-            info.pop(_KEPT_ROWS, None)
-
-
-def _caused_by_database(error: BaseException) -> bool:
-    """True if a database error lies anywhere in the exception's chain."""
-    seen = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, SQLAlchemyError):
-            return True
-        seen.add(id(current))
-        current = getattr(current, "exception", None) or current.__cause__ or current.__context__
-    return False
-
-
-def _flush_or_conflict() -> None:
-    """Flush; a concurrent update of the same instance turns into a Conflict."""
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again.")) from None
-
-
-def _audit(instance: ProcessInstance | int, actor: User | None, action: str, task: HumanTask | None = None, data: dict | None = None, comment: str | None = None) -> None:
-    """Append to the instance's paper trail (`instance`: the row or its id)."""
-    db.session.add(
-        AuditEvent(
-            instance_id=instance if isinstance(instance, int) else instance.id,
-            actor_id=actor.id if actor else None,
-            action=action,
-            task_name=task.task_name if task else None,
-            task_title=task.title if task else None,
-            task_title_en=task.title_en if task else None,
-            form_file=task.form_file if task else None,
-            data=data,
-            comment=comment,
-        )
-    )
+        lock_instance(instance)
+    audit(instance, None, "timer")
+    with rows_kept_for_the_advance():
+        advance(engine, instance, workflow, now, first=workflow.refresh_timers, open_before=open_before)
 
 
 def _completer_name(task: HumanTask) -> str:

@@ -40,15 +40,16 @@ PINS = {
     # the task, the upload, the audit row, the task row, the application (the facts), the state,
     # the application's status, the new inbox row (its first reminder and its announcement in
     # the same INSERT since migration 0025; they were two more), the evidence link. Issue 19's
-    # target of 10 is met in steady state; the page's 4: the outcome's application, the next
-    # step of the kind, the names of who the next step waits for, the open steps.
-    "declaration": (11, 4),
+    # target of 10 is met in steady state; the page's 3: the application's status (a refused
+    # declaration says why), the next step of the kind, the open steps with who they wait for
+    # (one query with the names since this branch; were two, and the rows as objects).
+    "declaration": (11, 3),
     # Another teacher's declaration in the same app: the form set is known by then.
-    "declaration, steady": (10, 4),
+    "declaration, steady": (10, 3),
     "claim": (4, 0),
     "review": (6, 3),
     # 9 + the version's spec, read once per app on the version's first restore.
-    "ballot": (10, 3),
+    "ballot": (10, 2),
     "closing ballot": (12, 2),
 }
 OUTCOME = "-- the page's outcome message starts here"

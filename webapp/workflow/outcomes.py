@@ -17,7 +17,6 @@ from sqlalchemy import and_, or_, select
 from ..extensions import db
 from ..i18n import is_english, join_list
 from ..models import HumanTask, TaskState, User
-from .progress import instance_progress
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,24 @@ def generic_outcome(user: User, task: HumanTask) -> Outcome:
 
 
 def waiting_summary(instance_id: int, english: bool) -> str:
-    """'School review — waiting for School administrator' for each open step of the instance."""
-    return join_list([_("%(step)s — waiting for %(who)s", step=step.title, who=join_list(step.waiting, english))
-                      for step in instance_progress(instance_id, english)], english)
+    """'School review — waiting for School administrator' for each open step of the instance.
+
+    What `instance_progress` says of the open steps (the step's title; the assignee's name, or
+    the role that may claim it), read in one column-only query: the instance page needs the
+    rows themselves (and a parallel step's done parts), the message after a step does not.
+    """
+    rows = db.session.execute(
+        select(HumanTask.task_name, HumanTask.title, HumanTask.title_en, HumanTask.role, User.display_name)
+        .outerjoin(User, User.id == HumanTask.assignee_id)
+        .where(HumanTask.instance_id == instance_id, HumanTask.state == TaskState.open)
+        .order_by(HumanTask.id)
+    ).all()
+    steps: dict[str, tuple[str, set[str]]] = {}
+    for name, title, title_en, role, person in rows:
+        label = (title_en or title) if english else title
+        steps.setdefault(name, (label, set()))[1].add(person or role.label)
+    return join_list([_("%(step)s — waiting for %(who)s", step=label, who=join_list(sorted(who), english))
+                      for label, who in steps.values()], english)
 
 
 def next_task_of_kind(user: User, task: HumanTask) -> HumanTask | None:

@@ -19,9 +19,11 @@ def after_declaration(user: User, task: HumanTask) -> Outcome | None:
     """An ineligible submission: no success, the reasons, and what to do (correct, or withdraw)."""
     if task.process_id != PROCESS_ID or task.task_name not in DECLARATION_STEPS:
         return None
-    application = db.session.scalar(select(Application).filter_by(instance_id=task.instance_id))
-    if application is None or application.status is not ApplicationStatus.ineligible:
+    # The status alone first (a column, not the row): most declarations are eligible.
+    status = db.session.scalar(select(Application.status).filter_by(instance_id=task.instance_id))
+    if status is not ApplicationStatus.ineligible:
         return None
+    application = db.session.scalar(select(Application).filter_by(instance_id=task.instance_id))
     again = db.session.scalar(
         select(HumanTask).filter_by(instance_id=task.instance_id, state=TaskState.open, assignee_id=user.id)
         .order_by(HumanTask.id.desc()).limit(1)

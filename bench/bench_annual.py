@@ -101,7 +101,7 @@ def run(url: str, quick: bool) -> tuple[dict, str]:
         began = time.perf_counter()
         idle = term.lapse_due_titles(now)
         idle_seconds = time.perf_counter() - began
-        print(f"lapse scan: {lapsed:,} titles lapsed in {lapse_seconds:.2f} s; idle rescan {idle_seconds * 1000:.0f} ms")
+        print(f"lapse scan: {lapsed:,} titles lapsed in {lapse_seconds:.2f} s; idle rescan {idle_seconds * 1000:.0f} ms ({idle} more)")
         began = time.perf_counter()
         reminded = term.remind_expiring(now)
         remind_seconds = time.perf_counter() - began

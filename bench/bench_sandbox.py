@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from common import ROOT, arguments, save_result  # noqa: F401  (puts the project on sys.path)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from webapp.auth import load_user
 from webapp.extensions import db
-from webapp.models import ApplicationCycle, HumanTask, Organisation, OrgKind, ProcessInstance, RoleAssignment, User
+from webapp.models import ApplicationCycle, HumanTask, Organisation, ProcessInstance, RoleAssignment, User
 from webapp.processes.county_review import operations as review_ops
 from webapp.processes.county_review import sheets
 from webapp.processes.county_review.models import ReviewCandidateStatus, ReviewRound, ReviewStatus, StaffSubject

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.processes.conferral import operations
-from webapp.processes.conferral.models import Conferral, ConferralStatus
+from webapp.processes.conferral.models import Conferral
 
 from . import handler
 

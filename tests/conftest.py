@@ -124,6 +124,19 @@ class Session:
         return [int(x) for x in re.findall(r'data-task-id="(\d+)"', html)]
 
 
+
+def logged_in_sessions(app):
+    """`get(username)` → a logged-in Session, one per username, made on first use (a login costs a
+    password hash): what a module's `sessions` fixture returns over the world it set up."""
+    made: dict[str, Session] = {}
+
+    def get(username: str) -> Session:
+        if username not in made:
+            made[username] = Session(app, username)
+        return made[username]
+
+    return get
+
 @pytest.fixture
 def login(app, demo):
     """`login('t001')` → a logged-in Session."""

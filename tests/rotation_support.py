@@ -13,7 +13,7 @@ from sqlalchemy import text
 from webapp import forget_cached_rows
 from webapp.extensions import db
 
-from .conftest import Session
+from .conftest import logged_in_sessions
 
 
 def empty_database(app) -> None:
@@ -43,14 +43,7 @@ def build(app, with_plan: bool) -> None:
 
 def sessions(app):
     """`login(username)` → a logged-in Session, one per username (logins cost a password hash)."""
-    cache: dict[str, Session] = {}
-
-    def login(username: str) -> Session:
-        if username not in cache:
-            cache[username] = Session(app, username)
-        return cache[username]
-
-    return login
+    return logged_in_sessions(app)
 
 
 def task_ids(session, step_title: str) -> list[int]:

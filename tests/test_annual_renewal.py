@@ -22,7 +22,7 @@ from webapp.models import HumanTask, Notification, Organisation, TaskState, Titl
 from webapp.processes.annual_review.models import AnnualReview, AnnualReviewRound, AnnualReviewStatus
 from webapp.processes.self_application.models import Application, ApplicationStatus
 
-from .conftest import Session, empty_database
+from .conftest import empty_database, logged_in_sessions
 from .helpers import cycle_id_for, declaration, submit, task_id_in_inbox
 
 REVIEWS = {"t001": ("passed", "passed"), "t004": ("passed", "appeal_window")}
@@ -68,14 +68,7 @@ def world(app):
 @pytest.fixture(scope="module")
 def sessions(app, world):
     """One logged-in browser session per user, made on first use."""
-    made: dict[str, Session] = {}
-
-    def get(username: str) -> Session:
-        if username not in made:
-            made[username] = Session(app, username)
-        return made[username]
-
-    return get
+    return logged_in_sessions(app)
 
 
 def _title(app, username: str) -> TitleHolding:

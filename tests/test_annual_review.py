@@ -23,7 +23,7 @@ from webapp.models import (
 )
 from webapp.processes.annual_review.models import AnnualReview, AnnualReviewRound, AnnualReviewStatus, DutyRecord
 
-from .conftest import Session, empty_database
+from .conftest import empty_database, logged_in_sessions
 from .helpers import PDF, reach_timers
 
 TODAY = date(2027, 6, 30)
@@ -68,14 +68,7 @@ def world(app):
 @pytest.fixture(scope="module")
 def sessions(app, world):
     """One logged-in browser session per user, made on first use."""
-    made: dict[str, Session] = {}
-
-    def get(username: str) -> Session:
-        if username not in made:
-            made[username] = Session(app, username)
-        return made[username]
-
-    return get
+    return logged_in_sessions(app)
 
 
 def _title_of(username: str) -> TitleHolding:

@@ -23,7 +23,7 @@ from webapp.processes.county_review import results
 from webapp.processes.county_review.models import ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus
 from webapp.roles import Role
 
-from .conftest import Session, empty_database
+from .conftest import Session, empty_database, logged_in_sessions
 from .helpers import counting, reach_timers
 
 POOL = ["q001", "q002", "t001", "t004", "t007"]
@@ -81,14 +81,8 @@ def city(app):
 
 @pytest.fixture(scope="module")
 def sessions(app, city):
-    made: dict[str, Session] = {}
-
-    def get(username: str) -> Session:
-        if username not in made:
-            made[username] = Session(app, username)
-        return made[username]
-
-    return get
+    """One logged-in browser session per user, made on first use."""
+    return logged_in_sessions(app)
 
 
 def _xlsx(rows: list[list]) -> io.BytesIO:

@@ -3,7 +3,6 @@ on where the county's rule table says so (`hr_approval` in workflows/conferral_r
 bureau (`hrb`, role hr_bureau of 汉阴县) approves after the leading group, or returns the list."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from webapp.extensions import db

@@ -16,14 +16,14 @@ import pytest
 from sqlalchemy import event, select
 
 from webapp.extensions import db
-from webapp.models import HumanTask, Organisation, OrgKind, RoleAssignment, TaskState, User
+from webapp.models import HumanTask, Organisation, RoleAssignment, TaskState, User
 from webapp.processes.county_review import results
 from webapp.processes.county_review.models import (
     ExpertAssignment, ReviewCandidate, ReviewCandidateStatus, ReviewRound, ReviewStatus, StaffSubject,
 )
 from webapp.roles import Role
 
-from .conftest import Session, empty_database
+from .conftest import Session, empty_database, logged_in_sessions
 from .helpers import PDF, reach_timers
 from .test_browser import browser  # noqa: F401  (fixture)
 from .test_concurrency import _race
@@ -77,14 +77,7 @@ def county(app):
 @pytest.fixture(scope="module")
 def sessions(app, county):
     """One logged-in browser session per user, made on first use."""
-    made: dict[str, Session] = {}
-
-    def get(username: str) -> Session:
-        if username not in made:
-            made[username] = Session(app, username)
-        return made[username]
-
-    return get
+    return logged_in_sessions(app)
 
 
 def _review(app) -> ReviewRound:

@@ -63,7 +63,7 @@ def test_after_a_review_the_next_one_then_the_vote(app, login):
     assert "所有申报均已审核完毕" in outcome and "到“评议与公示”开启评议" in outcome
     # A completed step says who did it and when, and leads to where things stand.
     page = admin.get(f"/tasks/{second}").get_data(as_text=True)
-    assert 'id="task-done"' in page and "校长" in page and f'href="/instances/' in page
+    assert 'id="task-done"' in page and "校长" in page and 'href="/instances/' in page
     assert 'name="review_decision"' not in page
 
 

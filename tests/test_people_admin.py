@@ -8,7 +8,6 @@ import pytest
 
 from webapp.extensions import db
 
-from .conftest import Session
 from .helpers import cycle_id_for, declaration, start_application, submit, task_id_in_inbox
 from .people_support import org_id, user_id
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from webapp.extensions import db
 
-from .people_support import finished_job, job_of, org_id, teacher_rows, upload, user_id, workbook
+from .people_support import finished_job, job_of, org_id, teacher_rows, upload, workbook
 
 
 @pytest.fixture

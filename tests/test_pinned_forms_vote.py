@@ -14,7 +14,7 @@ from webapp.models import Organisation, User
 from webapp.processes.objection.models import Objection
 from webapp.processes.self_application.models import Application
 
-from .helpers import accepted_applications, cycle_id_for, declaration, start_application, submit, task_id_in_inbox
+from .helpers import accepted_applications, cycle_id_for, start_application, task_id_in_inbox
 from .test_definition_editor import publish, shipped
 from .test_school_vote import APPLICANTS, _object, _open_round, _vote
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webapp import register
 from webapp.extensions import db
-from webapp.models import Organisation, TitleEvent, TitleHolding, TitleStatus, User
+from webapp.models import Organisation, TitleHolding, TitleStatus, User
 
 
 def _ids(username: str) -> tuple[int, int, int]:

@@ -25,7 +25,7 @@ from webapp.extensions import db
 from webapp.models import HumanTask, Organisation, TaskState, TitleHolding, User
 from webapp.processes.training.models import Trainee, TrainingCohort
 
-from .conftest import Session, empty_database
+from .conftest import empty_database, logged_in_sessions
 from .english_scan import chinese_left, crawl, user_entered_values
 
 FORMAL = ["t016", "t017", "t018", "t019", "t020"]
@@ -64,14 +64,8 @@ def county(app):
 
 @pytest.fixture(scope="module")
 def sessions(app, county):
-    made: dict[str, Session] = {}
-
-    def get(username: str) -> Session:
-        if username not in made:
-            made[username] = Session(app, username)
-        return made[username]
-
-    return get
+    """One logged-in browser session per user, made on first use."""
+    return logged_in_sessions(app)
 
 
 def _cohort(app) -> TrainingCohort:

@@ -1,7 +1,7 @@
 """Pages: the organisation tree and the users (create, edit, roles, deactivate, passwords)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -14,7 +14,7 @@ from ..roles import Role
 from ..titles import EDUCATION, PROFESSIONAL_TITLES
 from ..transaction import committing
 from . import orgs, tokens, users
-from .access import (CHILD_KIND, edits_profile_of, managed_roots, manages, manages_user, may_grant,
+from .access import (CHILD_KIND, managed_roots, manages_user, may_grant,
                      may_use_people_pages, profile_schools)
 from .blueprint import bp
 from .models import ApiToken, RoleGrantEvent

@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import ApplicationCycle, Organisation, OrgKind, TeacherProfile, TitleHolding, User
 from ...models.people import TitleStatus
 from ...processes.annual_review.labels import REVIEW_STATUS
-from ...processes.annual_review.models import FINAL_STATUSES, AnnualReview, AnnualReviewStatus
+from ...processes.annual_review.models import FINAL_STATUSES, AnnualReview
 from ...processes.conferral.models import Conferral, ConferralEntry
 from ...processes.rotation_plan.labels import DUE_RULES, FORM_LABELS, PLAN_STATUS, ROTATION_STATUS
 from ...processes.rotation_plan.models import (DueEntry, Nomination, NominationStatus, Rotation, RotationPlan,

@@ -18,7 +18,7 @@ from ...processes.county_review.models import ReviewCandidate, ReviewCandidateSt
 from ...processes.school_vote.models import CandidateStatus, RoundCandidate, VoteRound
 from ...processes.self_application.models import Application, ApplicationStatus
 from ...models.people import TitleStatus
-from ...titles import LEVELS, CATEGORIES, TITLE_STATUSES, call_title, category_label, level_label
+from ...titles import TITLE_STATUSES, call_title, category_label, level_label
 from ..subjects import subject_label
 
 

@@ -112,7 +112,6 @@ def remind_expiring(now: datetime, lease=None, months: tuple[int, ...] = REMIND_
             for farther in (m for m in months if m > month):
                 db.session.execute(dialect_insert(TitleTermNotice).values(
                     title_id=title.id, months_before=farther).on_conflict_do_nothing())
-            holder = title.holder
             tell([title.user_id], title, f"title:{title.id}:expiring:{month}",
                  lambda: _("Your title %(title)s ends on %(day)s. Apply for renewal before then, or it lapses.",
                            title=_title_words(title), day=title.valid_until.isoformat()),

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...calendar import local_zone
-from ...core.errors import Conflict, InvalidInput
+from ...core.errors import Conflict
 from ...engine.runtime import WorkflowEngine
 from ...extensions import db
 from ...models import Organisation, User, utcnow

@@ -430,6 +430,10 @@ def test_the_certificate_pdf_carries_the_holder_number_and_a_font_that_renders(a
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = re.sub(r"[\s\x00]+", "", PdfReader(io.BytesIO(response.data)).pages[0].extract_text())
     assert name in text and number in text and "骨干教师" in text and "荣誉证书" in text
+    # Set in the simplified-Chinese font (a pan-CJK font printed 骨 in its Taiwan form).
+    fonts = {str(font["/BaseFont"]) for font in PdfReader(io.BytesIO(response.data)).pages[0]["/Resources"]["/Font"].values()
+             for font in [font.get_object()]}
+    assert any("NotoSerifSC" in font for font in fonts), fonts
     assert sessions("t017").get(f"/conferral/certificates/{title_id}.pdf").status_code == 404
     assert sessions("sqcounty").get(f"/conferral/certificates/{title_id}.pdf").status_code == 404
     assert sessions("county").get(f"/conferral/certificates/{title_id}.pdf").status_code == 200

@@ -14,10 +14,15 @@ from ...titles import category_label, level_label
 
 @lru_cache(maxsize=1)
 def font_path() -> str:
-    """Noto Sans CJK from the `cvttf-notosanscjk-regular` package (installed with the app)."""
-    import cvttf_NotoSansCJK_Regular
+    """Noto Serif SC from the `pylopdf-fonts-zh-cn` package (installed with the app).
 
-    return cvttf_NotoSansCJK_Regular.get_TTF_path()
+    The mainland (SC) glyph forms: a pan-CJK font's default forms are another region's, and
+    print 骨 of 骨干教师 with its inner stroke mirrored, as Taiwan writes it. A serif face, as
+    certificates are set in China (宋体).
+    """
+    import pylopdf_fonts_zh_cn
+
+    return str(pylopdf_fonts_zh_cn.serif_path())
 
 
 def qr_png(url: str) -> io.BytesIO:

@@ -136,6 +136,51 @@ def test_a_formula_in_a_holders_sheet_refuses_it_naming_the_cell(app, demo):
     assert sheet_read.problems == ["Row 3, column B: Formulas are not allowed: paste the values instead."]
 
 
+def test_the_first_sheets_rows_are_padded_lists_read_no_further_than_asked(app, monkeypatch):
+    """`first_sheet_rows`, which the training sheets and the holders import read through: each row a list
+    up to its last filled cell, rows the sheet leaves out skipped, nothing read past the last row asked
+    for (so one row more than allowed tells a sheet too long), the workbook closed either way."""
+    from flask_babel import force_locale
+
+    from webapp.imports import xlsx
+    from webapp.processes.conferral import holders_import
+    from webapp.processes.training import excel
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["a", None, "c"])
+    sheet["B3"] = 2                      # row 2 is left out of the sheet
+    for n in range(4, 8):
+        sheet.append([n])
+    book.create_sheet("second").append(["not", "read"])
+    output = io.BytesIO()
+    book.save(output)
+    data = output.getvalue()
+    closed = []
+    close = xlsx.Workbook.close
+    monkeypatch.setattr(xlsx.Workbook, "close", lambda self: (closed.append(True), close(self))[1])
+    everything = [(1, ["a", None, "c"]), (3, [None, 2]), (4, [4]), (5, [5]), (6, [6]), (7, [7])]
+    assert list(xlsx.first_sheet_rows(data, 100)) == everything
+    assert list(xlsx.first_sheet_rows(data, 4)) == everything[:3]
+    assert len(closed) == 2
+    with app.test_request_context(), force_locale("en"):
+        # Both callers count the sheet's last row number, not the rows it holds (the header is row 1,
+        # the holders' template has two).
+        monkeypatch.setattr(excel, "MAX_ROWS", 5)
+        assert excel.read_sheet(None, "attendance", data).problems == ["At most 5 rows per sheet."]
+        monkeypatch.setattr(excel, "MAX_ROWS", 6)
+        assert excel.read_sheet(None, "attendance", data).problems == [
+            "Row 1 must have a column “name” and a column “username”."]
+        monkeypatch.setattr(holders_import, "MAX_ROWS", 4)
+        assert holders_import.read(None, data).problems == ["At most 4 rows per sheet."]
+        monkeypatch.setattr(holders_import, "MAX_ROWS", 5)
+        assert holders_import.read(None, data).problems[0].startswith("Use the template: row 2 must name the columns")
+        assert holders_import.layout_problems(data)[0].startswith("Use the template")
+        assert excel.read_sheet(None, "attendance", b"not a workbook").problems == [
+            "The file is not an Excel workbook (.xlsx): start from the template."]
+    assert len(closed) == 7
+
+
 def test_bulk_inserts_store_what_an_insert_stores_and_lookups_find_every_value(app, demo):
     from sqlalchemy import insert, select
 

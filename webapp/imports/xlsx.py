@@ -367,6 +367,26 @@ class Sheet:
             raise whole(_("The file is not a readable Excel workbook (.xlsx).")) from None
 
 
+def first_sheet_rows(data: bytes, last: int) -> Iterator[tuple[int, list[object]]]:
+    """The first sheet's rows up to row number `last`, in order, as (row number, values): the values
+    from column A to the row's last filled cell, None where a cell is empty; rows the sheet leaves out
+    are not yielded. The sheet is read no further than the first row past `last`, so a caller that
+    wants to know whether a sheet is too long asks for one row more than it accepts.
+
+    The workbook is opened by the first `next()` and closed when the iteration ends (or the generator
+    is closed); LayoutError, raised from the iteration, refuses the file as `Workbook` and
+    `Sheet.rows` do: not a workbook, no sheet, a zip bomb, a DOCTYPE, a formula, merged cells.
+    """
+    book = Workbook(data)
+    try:
+        for number, cells in book.sheet().rows():
+            if number > last:
+                return
+            yield number, [cells.get(index) for index in range(max(cells, default=-1) + 1)]
+    finally:
+        book.close()
+
+
 class _LocalNames(dict):
     """Tag → its local name (`x:row` → `row`), computed once per distinct tag."""
 

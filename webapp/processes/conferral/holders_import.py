@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...imports.lookup import matching
-from ...imports.xlsx import LayoutError, Workbook
+from ...imports.xlsx import LayoutError, first_sheet_rows
 from ...register.bulk import HeldTitle, import_titles
 from ...models import Organisation, TeacherProfile, TitleHolding, TitleStatus, User
 from ...titles import CATEGORIES, LEVELS
@@ -79,25 +79,13 @@ def _cell(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _rows(content: bytes, last: int):
-    """(row number, cell texts) of the first sheet up to row `last`, through the shared safe reader."""
-    book = Workbook(content)
-    try:
-        for number, cells in book.sheet().rows():
-            if number > last:
-                return
-            yield number, [_cell(cells.get(index)) for index in range(max(cells, default=-1) + 1)]
-    finally:
-        book.close()
-
-
 def layout_problems(content: bytes) -> list[str]:
     """What refuses the file at once, before any row is read: not a workbook, or not the template's columns."""
     try:
-        head = dict(_rows(content, 2))
+        head = dict(first_sheet_rows(content, 2))
     except LayoutError as error:
         return [str(problem) for problem in error.problems]
-    if [c.lower() for c in head.get(2, [])[:len(COLUMNS)]] != COLUMNS:
+    if [_cell(c).lower() for c in head.get(2, [])[:len(COLUMNS)]] != COLUMNS:
         return [_("Use the template: row 2 must name the columns %(columns)s.", columns=", ".join(COLUMNS))]
     return []
 
@@ -107,7 +95,8 @@ def read(county: Organisation, content: bytes, progress=None) -> HolderSheet:
     is told every 500 rows (the background job's progress bar)."""
     result = HolderSheet()
     try:
-        rows = dict(_rows(content, MAX_ROWS + 3))
+        rows = {number: [_cell(value) for value in values]
+                for number, values in first_sheet_rows(content, MAX_ROWS + 3)}
     except LayoutError as error:
         result.problems += [str(problem) for problem in error.problems]
         return result

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 
-from ...imports.xlsx import LayoutError, Workbook
+from ...imports.xlsx import LayoutError, first_sheet_rows
 from .labels import COMPONENTS, MARKS
 from .models import TraineeStatus, TrainingCohort
 
@@ -54,11 +54,11 @@ def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult
     """
     result = SheetResult(kind=kind)
     try:
-        numbered = _rows(content)
+        numbered = list(first_sheet_rows(content, MAX_ROWS + 2))  # the header, MAX_ROWS rows and one too many
     except LayoutError as error:
         result.problems.extend(str(problem) for problem in error.problems)
         return result
-    if numbered is None:
+    if numbered and numbered[-1][0] > MAX_ROWS + 1:
         result.problems.append(_("At most %(n)d rows per sheet.", n=MAX_ROWS))
         return result
     if not numbered:
@@ -150,23 +150,6 @@ def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult
     if result.problems:
         result.values = {}
     return result
-
-
-def _rows(content: bytes) -> list[tuple[int, list]] | None:
-    """(row number, cell values) of the first sheet, the header first; None past MAX_ROWS."""
-    book = Workbook(content)
-    try:
-        sheet = book.sheet()
-        if sheet.size() > MAX_ROWS + 1:
-            return None
-        numbered = []
-        for number, cells in sheet.rows():
-            numbered.append((number, [cells.get(index) for index in range(max(cells, default=-1) + 1)]))
-            if len(numbered) > MAX_ROWS + 1:
-                return None
-        return numbered
-    finally:
-        book.close()
 
 
 def _column(index: int) -> str:

@@ -19,6 +19,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from xml.parsers import expat
 
 from flask_babel import gettext as _
@@ -385,6 +386,18 @@ def first_sheet_rows(data: bytes, last: int) -> Iterator[tuple[int, list[object]
             yield number, [cells.get(index) for index in range(max(cells, default=-1) + 1)]
     finally:
         book.close()
+
+
+def cell_text(value: object) -> str:
+    """A cell's value as the text a person typed: a date (or a datetime) as YYYY-MM-DD, a whole
+    number without ".0", anything else stripped; an empty cell is ""."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
 
 
 class _LocalNames(dict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...imports.lookup import matching
-from ...imports.xlsx import LayoutError, first_sheet_rows
+from ...imports.xlsx import LayoutError, cell_text, first_sheet_rows
 from ...register.bulk import HeldTitle, import_titles
 from ...models import Organisation, TeacherProfile, TitleHolding, TitleStatus, User
 from ...titles import CATEGORIES, LEVELS
@@ -69,23 +69,13 @@ def template() -> bytes:
     return out.getvalue()
 
 
-def _cell(value) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value).strip()
-
-
 def layout_problems(content: bytes) -> list[str]:
     """What refuses the file at once, before any row is read: not a workbook, or not the template's columns."""
     try:
         head = dict(first_sheet_rows(content, 2))
     except LayoutError as error:
         return [str(problem) for problem in error.problems]
-    if [_cell(c).lower() for c in head.get(2, [])[:len(COLUMNS)]] != COLUMNS:
+    if [cell_text(c).lower() for c in head.get(2, [])[:len(COLUMNS)]] != COLUMNS:
         return [_("Use the template: row 2 must name the columns %(columns)s.", columns=", ".join(COLUMNS))]
     return []
 
@@ -95,7 +85,7 @@ def read(county: Organisation, content: bytes, progress=None) -> HolderSheet:
     is told every 500 rows (the background job's progress bar)."""
     result = HolderSheet()
     try:
-        rows = {number: [_cell(value) for value in values]
+        rows = {number: [cell_text(value) for value in values]
                 for number, values in first_sheet_rows(content, MAX_ROWS + 3)}
     except LayoutError as error:
         result.problems += [str(problem) for problem in error.problems]

@@ -8,12 +8,11 @@ match, duplicates, unknown marks, scores out of range); with any problem nothing
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 
-from ...imports.xlsx import LayoutError, first_sheet_rows
+from ...imports.xlsx import LayoutError, cell_text, first_sheet_rows
 from .labels import COMPONENTS, MARKS
 from .models import TraineeStatus, TrainingCohort
 
@@ -36,16 +35,6 @@ class SheetResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _text(value) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value).strip()
-
-
 def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult:
     """Parse and check the first worksheet; `values` is filled only when there is no problem.
 
@@ -65,7 +54,7 @@ def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult
         result.problems.append(_("The sheet is empty."))
         return result
     rows = [cells for _number, cells in numbered]
-    header = [_text(cell) for cell in rows[0]]
+    header = [cell_text(cell) for cell in rows[0]]
     lowered = [h.lower() for h in header]
     name_col = next((i for i, h in enumerate(lowered) if h in NAME_HEADERS), None)
     id_col = next((i for i, h in enumerate(lowered) if h in ID_HEADERS), None)
@@ -102,7 +91,7 @@ def read_sheet(cohort: TrainingCohort, kind: str, content: bytes) -> SheetResult
     people = {t.teacher.username.lower(): t for t in cohort.trainees if t.status is TraineeStatus.active}
     seen = set()
     for number, row in numbered[1:]:
-        cells = [_text(c) for c in row]
+        cells = [cell_text(c) for c in row]
         if not any(cells):
             continue
         who = cells[id_col].lower() if id_col < len(cells) else ""

@@ -31,11 +31,13 @@ from datetime import date, timedelta
 from uuid import UUID
 
 import common
-from drive import PDF, submit_form
+from drive import PDF, local_today, submit_form
 
 from sqlalchemy import event, insert, select, text, update
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
+from webapp.processes.school_vote import operations as vote
+from webapp.processes.school_vote.models import BallotReceipt, CandidateStatus, RoundCandidate, VoteRound
 from webapp.processes.self_application.operations import start_application
 from webapp.processes.self_application.models import Application
 from webapp.engine.sandbox import ScriptEngine
@@ -54,7 +56,9 @@ ELIGIBLE = dict(
     professional_title="intermediate", education="bachelor", subject="mathematics", open_classes_5y=5,
     papers_awarded_5y=3, research_projects_5y=1, has_it_certificate=True,
 )
-STEPS = ("fill_declaration", "school_review")
+STEPS = ("fill_declaration", "school_review", "ballot")
+# A ballot's round: this many accepted applications (the call's default quota is 2 places).
+CANDIDATES_PER_ROUND = 3
 
 
 def declaration(evidence_id: str) -> dict:
@@ -88,11 +92,29 @@ REVIEW = {"review_decision": "accept"}
 
 
 class Setup:
-    """Instances waiting at each step, with the people, files and forms to complete them."""
+    """Instances waiting at each step, with the people, files and forms to complete them.
 
-    def __init__(self, app, samples: int, prefix: str = "g") -> None:
+    `tasks[step]` holds 2 × `samples` (task id, actor id): sample i takes (a, w, b) on entry i
+    and (c) on entry samples + i. For the ballot both are ballots of round i — the first and
+    the second committee member's — so neither closes the round (three members), whichever of
+    the two runs first; a round costs three applications taken through start, declaration and
+    review, and its opening, so one round per sample keeps the setup at half the cost of twins.
+    """
+
+    def __init__(self, app, samples: int, prefix: str = "g", steps: tuple[str, ...] = STEPS) -> None:
         self.app = app
         self.engine = app.extensions["workflow_engine"]
+        self.evidence: dict[int, str] = {}
+        self.choices: dict[int, list[str]] = {}  # a ballot task's answer: the round's first candidates, up to the quota
+        self.tasks: dict[str, list[tuple[int, int]]] = {}
+        if "fill_declaration" in steps or "school_review" in steps:
+            self._applications(samples, prefix)
+        if "ballot" in steps:
+            self.tasks["ballot"] = self._ballots(samples, prefix)
+
+    def _applications(self, samples: int, prefix: str) -> None:
+        """Applications waiting at the declaration and at the school review."""
+        app = self.app
         per_step = 2 * samples  # (a, b) share an instance; (c) needs a twin
         with app.test_request_context():
             population = generate_population(
@@ -101,34 +123,77 @@ class Setup:
             )
             db.session.commit()
         teachers = population.teacher_ids
-        self.school_admin = population.school_admin
-        self.cycle_id = population.cycle_ids[(population.county_ids[0], "academic_leader")]
-        self.evidence: dict[int, str] = {}
-        self.tasks = {
-            "fill_declaration": self._open(teachers[:per_step], declare=False),
-            "school_review": self._open(teachers[per_step:], declare=True),
-        }
+        self.tasks["fill_declaration"] = self._open(population, teachers[:per_step], declare=False)
+        self.tasks["school_review"] = self._open(population, teachers[per_step:], declare=True)
 
-    def _open(self, teacher_ids: list[int], declare: bool) -> list[tuple[int, int]]:
-        """Start an application per teacher (and submit it if `declare`); return (task id, actor id)."""
+    def _open(self, population, teacher_ids: list[int], declare: bool, accept: bool = False) -> list[tuple[int, int]]:
+        """Start an application per teacher (and submit it if `declare`, and have the school accept
+        it if `accept`); return (open task id, actor id) — after `accept`, (instance id, school admin)."""
+        cycle_id = population.cycle_ids[(population.county_ids[0], "academic_leader")]
+        forms = self.app.extensions["form_library"]
         result = []
         for teacher_id in teacher_ids:
             with self.app.test_request_context():
                 teacher = db.session.get(User, teacher_id)
-                application = start_application(self.engine, teacher, self.cycle_id)
+                application = start_application(self.engine, teacher, cycle_id)
                 self.evidence[teacher_id] = store_upload(
                     teacher, _file(PDF + f"% own file of {teacher_id}\n".encode()), {})
                 task = _open_task(application.instance_id)
                 if declare:
-                    submit_form(self.engine, self.app.extensions["form_library"], teacher, task,
-                                declaration(self.evidence[teacher_id]))
+                    submit_form(self.engine, forms, teacher, task, declaration(self.evidence[teacher_id]))
                     task = _open_task(application.instance_id)
-                    actor = self.school_admin[task.org_id]
+                    actor = population.school_admin[task.org_id]
+                    if accept:
+                        submit_form(self.engine, forms, db.session.get(User, actor), task, REVIEW)
+                        result.append((application.instance_id, actor))
+                        db.session.commit()
+                        continue
                 else:
                     actor = teacher_id
                 result.append((task.id, actor))
                 db.session.commit()
         return result
+
+    def _ballots(self, samples: int, prefix: str) -> list[tuple[int, int]]:
+        """A school vote round per sample, each in a school of its own with three committee members
+        and three accepted applications; the first member's ballot for (a, w, b), the second's for (c).
+
+        The rounds are opened as the vote page does (`open_round`, deadline a week ahead, the
+        call's default quota of 2). Each ballot names the round's first two candidates.
+        """
+        app = self.app
+        with app.test_request_context():
+            population = generate_population(
+                PopulationSize(cities=1, counties=1, schools=samples, teachers=8 * samples),
+                prefix=f"{prefix}v", assessments=True, profile=ELIGIBLE,
+            )
+            db.session.commit()
+        cycle_id = population.cycle_ids[(population.county_ids[0], "academic_leader")]
+        by_school: dict[int, list[int]] = {}
+        for teacher_id in population.teacher_ids:
+            by_school.setdefault(population.teacher_school[teacher_id], []).append(teacher_id)
+        first, second = [], []
+        for school_id in population.school_ids:
+            teachers = by_school[school_id][:CANDIDATES_PER_ROUND]
+            assert len(teachers) == CANDIDATES_PER_ROUND, f"school {school_id} has too few teachers"
+            admin_id = population.school_admin[school_id]
+            self._open(population, teachers, declare=True, accept=True)
+            with app.test_request_context():
+                admin = db.session.get(User, admin_id)
+                school = vote.school_of_admin(admin, school_id)
+                round_ = vote.open_round(self.engine, admin, school, cycle_id, (local_today() + timedelta(days=7)).isoformat())
+                candidates = [str(candidate.id) for candidate in round_.candidates][:round_.quota]
+                ballots = db.session.scalars(
+                    select(HumanTask).filter_by(instance_id=round_.instance_id, state=TaskState.open)
+                    .order_by(HumanTask.assignee_id)
+                ).all()
+                assert len(ballots) == 3 and all(t.secret_handler for t in ballots), "three members, three secret ballots"
+                for task in ballots:
+                    self.choices[task.id] = candidates
+                first.append((ballots[0].id, ballots[0].assignee_id))
+                second.append((ballots[1].id, ballots[1].assignee_id))
+                db.session.commit()
+        return first + second
 
 
 def _file(content: bytes):
@@ -143,9 +208,13 @@ def _open_task(instance_id: int) -> HumanTask:
     return db.session.scalar(select(HumanTask).filter_by(instance_id=instance_id, state=TaskState.open))
 
 
-def step_data(setup: Setup, step: str, actor_id: int) -> dict:
+def step_data(setup: Setup, step: str, task_id: int, actor_id: int) -> dict:
     """What the service layer completes the step with."""
-    return declaration(setup.evidence[actor_id]) if step == "fill_declaration" else REVIEW
+    if step == "fill_declaration":
+        return declaration(setup.evidence[actor_id])
+    if step == "ballot":
+        return {"choices": setup.choices[task_id]}
+    return REVIEW
 
 
 class RecordingScriptEngine(ScriptEngine):
@@ -173,37 +242,59 @@ class ReplayScriptEngine(ScriptEngine):
 
 
 class Probe:
-    """What the engine does at one sample's step: the handlers' results, the new state, the new inbox rows."""
+    """What the engine does at one sample's step: the handlers' results, the new state, the new inbox
+    rows, the audit row's data (None for a secret ballot: its answers are kept nowhere) and the answers."""
 
-    def __init__(self, handler_results, state_json, new_ready, audit_data) -> None:
+    def __init__(self, handler_results, state_json, new_ready, audit_data, answers) -> None:
         self.handler_results = handler_results
         self.state_json = state_json
         self.new_ready = new_ready
         self.audit_data = audit_data
+        self.answers = answers
 
 
-def _run_step(setup: "Setup", instance: ProcessInstance, task: HumanTask, data: dict, script_engine):
-    """Restore on the cached spec (as `WorkflowEngine.restore`), run the task and the engine steps."""
+def _run_step(setup: "Setup", instance: ProcessInstance, task: HumanTask, data: dict, script_engine, secret=None):
+    """Restore on the cached spec (as `WorkflowEngine.restore`), run the task and the engine steps.
+
+    A secret ballot's answers do not enter the task's data: `complete_task` hands them to the
+    secret handler instead, and runs the task without them. `secret(spiff_task)` stands for that
+    call (the probe and a_old call the real handler; (a) passes nothing: the handler stubbed).
+    """
     spec_json = setup.engine._spec_json.get(instance.version_id) or instance.version.spec_json
     setup.engine._spec_json[instance.version_id] = spec_json
     workflow = workflow_from_json(instance.state_json, spec_json, script_engine)
     spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
-    spiff_task.task_spec.add_data_from_form(spiff_task, data)
+    if task.secret_handler:
+        if secret is not None:
+            secret(spiff_task)
+    else:
+        spiff_task.task_spec.add_data_from_form(spiff_task, data)
     spiff_task.run()
     workflow.do_engine_steps()
     return workflow
 
 
+def _real_secret_handler(setup: "Setup", task: HumanTask, data: dict):
+    """The call `complete_task` makes for a secret ballot, with the real handler (rolled back by the caller)."""
+    handler = setup.engine.registry.handler(task.secret_handler).func
+    return lambda spiff_task: handler(context=spiff_task.data, user_id=task.assignee_id, answers=data)
+
+
 def probe_step(setup: "Setup", task_id: int, data: dict) -> Probe:
-    """Run the step once with the real handlers and roll back: what (a) replays and (w) writes."""
+    """Run the step once with the real handlers and roll back: what (a) replays and (w) writes.
+
+    A secret ballot's handler runs first, as in `complete_task`, so that any service task after
+    it (the closing ballot's count) returns what it would return in (b).
+    """
     with setup.app.test_request_context():
         task = db.session.get(HumanTask, task_id)
         instance = db.session.get(ProcessInstance, task.instance_id)
         before = {str(t.id) for t in _restore(setup, instance).get_tasks(state=SpiffState.READY, manual=True)}
         recorder = RecordingScriptEngine(setup.engine)
-        workflow = _run_step(setup, instance, task, data, recorder)
+        workflow = _run_step(setup, instance, task, data, recorder, secret=_real_secret_handler(setup, task, data))
         new_ready = [t for t in workflow.get_tasks(state=SpiffState.READY, manual=True) if str(t.id) not in before]
-        probe = Probe(recorder.results, workflow_state_to_json(workflow), len(new_ready), data)
+        probe = Probe(recorder.results, workflow_state_to_json(workflow), len(new_ready),
+                      None if task.secret_handler else data, data)
         db.session.rollback()  # the handlers' row updates
     return probe
 
@@ -214,7 +305,11 @@ def _restore(setup, instance):
 
 def engine_round_trip(setup: Setup, task_id: int, data: dict, probe: Probe) -> float:
     """(a) The engine as the app runs it, handlers stubbed with their recorded results: restore on the
-    cached spec, run the task, engine steps, serialise the state, find the next timer."""
+    cached spec, run the task, engine steps, serialise the state, find the next timer.
+
+    A secret ballot's handler is stubbed too (it is no service task: `complete_task` calls it
+    before running the task): its Python is in neither (a) nor (w), its rows are in (w).
+    """
     with setup.app.test_request_context():
         task = db.session.get(HumanTask, task_id)
         instance = db.session.get(ProcessInstance, task.instance_id)
@@ -235,11 +330,20 @@ def write_floor(setup: Setup, task_id: int, probe: Probe, evidence_id: str | Non
     version bumped and checked, as the real save does), the task row its own values, the audit
     row the form data, each new inbox row is written already cancelled, the application row its
     status, the evidence link a scratch row that is deleted again outside the clock.
+
+    A secret ballot writes no application row and no form data (the audit row's data is empty):
+    its handler writes the ballot receipt (a scratch row with the real round and voter, deleted
+    again outside the clock, so (b) can write its own), one vote more to each chosen candidate
+    (here the same UPDATE leaving the counts as they are) and the round's count of ballots cast
+    (the round's own value again).
     """
     with setup.app.test_request_context():
         task = db.session.get(HumanTask, task_id)
         instance_id, version = task.instance_id, task.instance.lock_version
-        state_json = task.instance.state_json
+        state_json, next_timer = task.instance.state_json, task.instance.next_timer_dt
+        ballot_round = db.session.scalar(select(VoteRound.id).filter_by(instance_id=instance_id)) \
+            if task.secret_handler == "record_ballot" else None
+        chosen = [int(value) for value in (probe.answers.get("choices") or [])] if ballot_round else []
         actor = task.assignee_id
         own_values = dict(assignee_id=actor, state=task.state, completed_dt=task.completed_dt,
                           completed_by_id=task.completed_by_id, draft_json=task.draft_json)
@@ -255,21 +359,33 @@ def write_floor(setup: Setup, task_id: int, probe: Probe, evidence_id: str | Non
         evidence_row = db.session.scalar(select(Evidence.id).filter_by(digest=evidence_id).limit(1)) if evidence_id else None
         db.session.commit()
         connection = db.session.connection()
-        application = Application.__table__
+        application, receipt = Application.__table__, BallotReceipt.__table__
+        candidate, round_table = RoundCandidate.__table__, VoteRound.__table__
         started = time.perf_counter()
         now = utcnow()
+        # The audit row first, as `enter_instance` writes it.
+        connection.execute(insert(AuditEvent.__table__).values(created_dt=now, **audit))
+        if ballot_round is not None:
+            # `record_ballot`: the receipt, the chosen candidates' counts, the round's ballots cast.
+            connection.execute(insert(receipt).values(round_id=ballot_round, voter_id=actor))
+            if chosen:
+                connection.execute(update(candidate).where(
+                    candidate.c.round_id == ballot_round, candidate.c.id.in_(chosen), candidate.c.status == CandidateStatus.candidate,
+                ).values(votes=candidate.c.votes))
+            connection.execute(update(round_table).where(round_table.c.id == ballot_round)
+                               .values(ballots_cast=round_table.c.ballots_cast))
+        else:
+            connection.execute(update(application).where(application.c.instance_id == instance_id)
+                               .values(status=application.c.status))
         changed = connection.execute(
             update(ProcessInstance.__table__)
             .where(ProcessInstance.__table__.c.id == instance_id, ProcessInstance.__table__.c.lock_version == version)
-            .values(state_json=state_json, updated_dt=now, next_timer_dt=None, lock_version=version + 1)
+            .values(state_json=state_json, updated_dt=now, next_timer_dt=next_timer, lock_version=version + 1)
         ).rowcount
         assert changed == 1
         connection.execute(update(HumanTask.__table__).where(HumanTask.__table__.c.id == task_id).values(**own_values))
-        connection.execute(insert(AuditEvent.__table__).values(created_dt=now, **audit))
         if inbox_rows:
             connection.execute(insert(HumanTask.__table__), [dict(row, created_dt=now) for row in inbox_rows])
-        connection.execute(update(application).where(application.c.instance_id == instance_id)
-                           .values(status=application.c.status))
         if evidence_row is not None:
             connection.execute(insert(EvidenceLink.__table__).values(evidence_id=evidence_row, instance_id=instance_id))
         db.session.commit()
@@ -279,22 +395,29 @@ def write_floor(setup: Setup, task_id: int, probe: Probe, evidence_id: str | Non
         if evidence_row is not None:
             db.session.execute(EvidenceLink.__table__.delete().where(
                 EvidenceLink.evidence_id == evidence_row, EvidenceLink.instance_id == instance_id))
+        if ballot_round is not None:
+            db.session.execute(receipt.delete().where(receipt.c.round_id == ballot_round, receipt.c.voter_id == actor))
         db.session.commit()
     return elapsed
 
 
 def old_bare_round_trip(setup: Setup, task_id: int, data: dict) -> float:
     """(a_old) The previous reference: the spec deserialised from JSON on every step, the real handlers
-    (their database reads) inside, rolled back."""
+    (their database reads) inside, rolled back. For a secret ballot the real secret handler counts
+    the answers instead of the form data entering the task (its flushed rows rolled back too)."""
     with setup.app.test_request_context():
         task = db.session.get(HumanTask, task_id)
         instance = db.session.get(ProcessInstance, task.instance_id)
         full_json = json.dumps({**json.loads(instance.state_json), **json.loads(instance.version.spec_json)})
+        secret = _real_secret_handler(setup, task, data) if task.secret_handler else None
         started = time.perf_counter()
         workflow = SERIALIZER.deserialize_json(full_json)
         workflow.script_engine = setup.engine.script_engine
         spiff_task = workflow.get_task_from_id(UUID(task.bpmn_task_id))
-        spiff_task.task_spec.add_data_from_form(spiff_task, data)
+        if secret is not None:
+            secret(spiff_task)
+        else:
+            spiff_task.task_spec.add_data_from_form(spiff_task, data)
         spiff_task.run()
         workflow.do_engine_steps()
         SERIALIZER.serialize_json(workflow)
@@ -351,6 +474,9 @@ def http_complete(setup: Setup, step: str, task_id: int, actor_id: int) -> float
         session["_fresh"] = True
     if step == "fill_declaration":
         post = dict(data=declaration_post(actor_id), content_type="multipart/form-data")
+    elif step == "ballot":
+        # The task page's form is multipart (one checkbox per chosen candidate) with its submit button.
+        post = dict(data={"choices": setup.choices[task_id], "_action": "submit"}, content_type="multipart/form-data")
     else:
         post = dict(data=REVIEW)
     served: list[float] = []
@@ -384,20 +510,20 @@ def empty_commits(app, count: int) -> list[float]:
     return samples
 
 
-def measure(app, samples: int, warmup: int) -> dict:
+def measure(app, samples: int, warmup: int, steps: tuple[str, ...] = STEPS) -> dict:
     """Every step: a, w, b (and a_old), c interleaved per sample; statements; ratios and verdicts."""
-    setup = Setup(app, samples + warmup)
+    setup = Setup(app, samples + warmup, steps=steps)
     counter = StatementCounter(app)
     rng = random.Random(5)
     results = {}
-    for step in STEPS:
+    for step in steps:
         timings = {"a": [], "w": [], "b": [], "c": [], "a_old": []}
         statements = {"b": [], "c": []}
         tasks = setup.tasks[step]
         half = len(tasks) // 2
         for index in range(half):
             (task_id, actor_id), (twin_id, twin_actor) = tasks[index], tasks[half + index]
-            data = step_data(setup, step, actor_id)
+            data = step_data(setup, step, task_id, actor_id)
             kinds = ["awb", "c"]
             rng.shuffle(kinds)
             for kind in kinds:
@@ -453,7 +579,7 @@ def _compare(timings: dict[str, list[float]], commits: list[float], statements: 
 
 def profile_service_layer(app, count: int) -> dict:
     """Where (b)'s time goes: cProfile over extra service-layer completions of the review step."""
-    setup = Setup(app, count // 2 + 1, prefix="profile")
+    setup = Setup(app, count // 2 + 1, prefix="profile", steps=("school_review",))
     tasks = setup.tasks["school_review"][:count]
     import cProfile
 
@@ -475,6 +601,7 @@ HTTP_PARTS = (
     ("form parsing and validation (ours)", "webapp/forms/library.py", "parse_submission"),
     ("", "webapp/forms/library.py", "validate"),
     ("complete_task (= most of b)", "webapp/workflow/operations.py", "complete_task"),
+    ("  of which the secret ballot's handler", "handlers/school_vote.py", "record_ballot"),
     ("evidence links", "webapp/evidence/operations.py", "link_to_instance"),
     ("the outcome message", "webapp/workflow/outcomes.py", "outcome_after"),
     ("commit", "sqlalchemy/orm/session.py", "commit"),
@@ -492,7 +619,7 @@ def profile_http(app, step: str, count: int) -> dict:
     import cProfile
     import pstats
 
-    setup = Setup(app, count // 2 + 1, prefix=f"http{step[:4]}")
+    setup = Setup(app, count // 2 + 1, prefix=f"http{step[:4]}", steps=(step,))
     tasks = setup.tasks[step][:count]
     profiler = cProfile.Profile()
     for task_id, actor_id in tasks:
@@ -534,16 +661,22 @@ def report(database: str, results: dict) -> None:
 
 def main() -> None:
     """Run on PostgreSQL (durable settings) and on SQLite; save bench/results/bench_step_overhead.json."""
-    args = common.arguments(__doc__, extra=[("--samples", dict(type=int, default=None,
-                            help="samples per kind and step (default 150, 20 with --quick)"))])
+    args = common.arguments(__doc__, extra=[
+        ("--samples", dict(type=int, default=None, help="samples per kind and step (default 150, 20 with --quick)")),
+        ("--steps", dict(default=",".join(STEPS), help=f"comma-separated steps to measure (default: {','.join(STEPS)})")),
+    ])
     samples, warmup = (20, 3) if args.quick else (150, 10)
     if args.samples:
         samples = args.samples
+    steps = tuple(step.strip() for step in args.steps.split(",") if step.strip())
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise SystemExit(f"unknown steps {sorted(unknown)}; known: {', '.join(STEPS)}")
     load_before = common.load_average()
     server, pg_info = common.start_bench_postgres()
     try:
         pg_app = common.make_app(server.url)
-        postgres = measure(pg_app, samples, warmup)
+        postgres = measure(pg_app, samples, warmup, steps)
         report("PostgreSQL", postgres)
         profile = profile_service_layer(pg_app, 20 if args.quick else 60)
         print("  (b) self time by library, review step on PostgreSQL:", profile["self_time_s_by_library"])
@@ -556,7 +689,7 @@ def main() -> None:
                 print(f"      {part:<42} {share * 100:5.1f} %  ≈ {share * median_c:5.2f} ms")
     finally:
         server.stop()
-    sqlite = measure(common.make_app(common.sqlite_url()), samples, warmup)
+    sqlite = measure(common.make_app(common.sqlite_url()), samples, warmup, steps)
     report("SQLite", sqlite)
     common.save_result("bench_step_overhead", {
         "samples_per_kind": samples, "warmup": warmup, "load_average_before": load_before,

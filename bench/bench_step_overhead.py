@@ -15,6 +15,18 @@ The floor is what any implementation must pay for a completion:
 (c) the whole request. For every sample the order of (a, w, b) and (c) is shuffled so drift
 (other people's load on this machine) hits all alike. Targets: b ≤ 2 × (a + w), c ≤ 3 × (a + w).
 
+Steps (STEPS): the declaration (eligibility service tasks + DMN), the school review, and a
+committee member's secret ballot in the school vote that does not close its round (a round
+of three members; the first member's ballot for (a, w, b), the second's for (c)). A secret
+ballot's answers never enter the task's data: `complete_task` hands them to the secret handler
+(`record_ballot`) and runs the task without them. That handler is no service task, so the
+probe cannot replay it; it is treated as the other handlers are: (a) runs the task as
+`complete_task` does with the handler stubbed (not called: its Python is in neither (a) nor
+(w), as the other handlers' Python is not); its rows — the ballot receipt, one vote more to
+each chosen candidate, the round's ballots cast — are in (w), in place of the application row
+of the other steps; the audit row carries no data. The closing ballot (the last member's,
+which counts the round and publishes the list through service tasks) is not measured.
+
 Kept beside it for one release: the old ratio b/(a_old + empty commit), where (a_old) restored
 the spec from JSON on every step and ran the real handlers (their reads included) — an inflated
 floor that made the service layer look 1.3–1.9× the engine when it was 4–5×.

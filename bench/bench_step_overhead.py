@@ -303,7 +303,8 @@ def probe_step(setup: "Setup", task_id: int, data: dict) -> Probe:
         instance = db.session.get(ProcessInstance, task.instance_id)
         before = {str(t.id) for t in _restore(setup, instance).get_tasks(state=SpiffState.READY, manual=True)}
         recorder = RecordingScriptEngine(setup.engine)
-        workflow = _run_step(setup, instance, task, data, recorder, secret=_real_secret_handler(setup, task, data))
+        secret = _real_secret_handler(setup, task, data) if task.secret_handler else None
+        workflow = _run_step(setup, instance, task, data, recorder, secret=secret)
         new_ready = [t for t in workflow.get_tasks(state=SpiffState.READY, manual=True) if str(t.id) not in before]
         probe = Probe(recorder.results, workflow_state_to_json(workflow), len(new_ready),
                       None if task.secret_handler else data, data)

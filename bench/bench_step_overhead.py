@@ -15,17 +15,22 @@ The floor is what any implementation must pay for a completion:
 (c) the whole request. For every sample the order of (a, w, b) and (c) is shuffled so drift
 (other people's load on this machine) hits all alike. Targets: b ≤ 2 × (a + w), c ≤ 3 × (a + w).
 
-Steps (STEPS): the declaration (eligibility service tasks + DMN), the school review, and a
-committee member's secret ballot in the school vote that does not close its round (a round
-of three members; the first member's ballot for (a, w, b), the second's for (c)). A secret
-ballot's answers never enter the task's data: `complete_task` hands them to the secret handler
-(`record_ballot`) and runs the task without them. That handler is no service task, so the
-probe cannot replay it; it is treated as the other handlers are: (a) runs the task as
+Steps (STEPS): the declaration (eligibility service tasks + DMN), the school review, a
+committee member's secret ballot in the school vote that does not close its round (`ballot`: a
+round of three members; the first member's ballot for (a, w, b), the second's for (c)), and the
+closing ballot (`closing_ballot`: the third member's, which counts the round and publishes the
+list through the service tasks `close_round` and `publish_notice`; twin rounds for (c)). A
+secret ballot's answers never enter the task's data: `complete_task` hands them to the secret
+handler (`record_ballot`) and runs the task without them. That handler is no service task, so
+the probe cannot replay it; it is treated as the other handlers are: (a) runs the task as
 `complete_task` does with the handler stubbed (not called: its Python is in neither (a) nor
 (w), as the other handlers' Python is not); its rows — the ballot receipt, one vote more to
 each chosen candidate, the round's ballots cast — are in (w), in place of the application row
-of the other steps; the audit row carries no data. The closing ballot (the last member's,
-which counts the round and publishes the list through service tasks) is not measured.
+of the other steps; the audit row carries no data. The closing ballot's service tasks are
+replayed in (a) like any other; their rows (the candidates' ranks, the published list's
+notifications, the round's status and notice dates) are in (w), as the probe saw them sent.
+The issue's targets name the declaration, the review and the ballot; the closing ballot is
+measured against the same targets for information.
 
 Kept beside it for one release: the old ratio b/(a_old + empty commit), where (a_old) restored
 the spec from JSON on every step and ran the real handlers (their reads included) — an inflated
@@ -45,7 +50,8 @@ from uuid import UUID
 import common
 from drive import PDF, local_today, submit_form
 
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import bindparam, event, func, insert, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from webapp.processes.school_vote import operations as vote
@@ -58,7 +64,10 @@ from webapp.engine.timers import next_timer_fire_time
 from webapp.evidence.operations import link_to_instance, store_upload
 from webapp.extensions import db
 from webapp.generator import PopulationSize, generate_population
-from webapp.models import AuditEvent, Evidence, EvidenceLink, HumanTask, ProcessInstance, TaskState, User, utcnow
+from webapp.models import (
+    AuditEvent, Evidence, EvidenceLink, HumanTask, Notification, ProcessInstance, TaskState, User, utcnow,
+)
+from webapp.workflow.advance import rows_kept_for_the_advance
 from webapp.workflow.operations import complete_task
 
 TODAY = date.today()
@@ -68,7 +77,7 @@ ELIGIBLE = dict(
     professional_title="intermediate", education="bachelor", subject="mathematics", open_classes_5y=5,
     papers_awarded_5y=3, research_projects_5y=1, has_it_certificate=True,
 )
-STEPS = ("fill_declaration", "school_review", "ballot")
+STEPS = ("fill_declaration", "school_review", "ballot", "closing_ballot")
 # A ballot's round: this many accepted applications (the call's default quota is 2 places).
 CANDIDATES_PER_ROUND = 3
 
@@ -111,6 +120,8 @@ class Setup:
     the second committee member's — so neither closes the round (three members), whichever of
     the two runs first; a round costs three applications taken through start, declaration and
     review, and its opening, so one round per sample keeps the setup at half the cost of twins.
+    The closing ballot is the third member's, of round i and of round samples + i (twins): the
+    two ballots before it are cast by `prepare` (untimed) unless the ballot step cast them.
     """
 
     def __init__(self, app, samples: int, prefix: str = "g", steps: tuple[str, ...] = STEPS) -> None:
@@ -121,8 +132,24 @@ class Setup:
         self.tasks: dict[str, list[tuple[int, int]]] = {}
         if "fill_declaration" in steps or "school_review" in steps:
             self._applications(samples, prefix)
-        if "ballot" in steps:
-            self.tasks["ballot"] = self._ballots(samples, prefix)
+        self.earlier_ballots: list[tuple[int, int]] = []  # cast before the closing ballots (`prepare`)
+        if "ballot" in steps or "closing_ballot" in steps:
+            rounds = self._rounds(2 * samples if "closing_ballot" in steps else samples, prefix)
+            if "ballot" in steps:
+                self.tasks["ballot"] = [r[0] for r in rounds[:samples]] + [r[1] for r in rounds[:samples]]
+            if "closing_ballot" in steps:
+                self.tasks["closing_ballot"] = [r[2] for r in rounds]
+                self.earlier_ballots = [ballot for r in rounds for ballot in r[:2]]
+
+    def prepare(self, step: str) -> None:
+        """Untimed, before a step is measured: the closing ballots' rounds get their first two ballots."""
+        if step != "closing_ballot":
+            return
+        for task_id, actor_id in self.earlier_ballots:
+            with self.app.test_request_context():
+                still_open = db.session.get(HumanTask, task_id).state is TaskState.open
+            if still_open:
+                service_complete(self, task_id, actor_id, {"choices": self.choices[task_id]})
 
     def _applications(self, samples: int, prefix: str) -> None:
         """Applications waiting at the declaration and at the school review."""
@@ -166,17 +193,18 @@ class Setup:
                 db.session.commit()
         return result
 
-    def _ballots(self, samples: int, prefix: str) -> list[tuple[int, int]]:
-        """A school vote round per sample, each in a school of its own with three committee members
-        and three accepted applications; the first member's ballot for (a, w, b), the second's for (c).
+    def _rounds(self, count: int, prefix: str) -> list[list[tuple[int, int]]]:
+        """`count` school vote rounds, each in a school of its own with three committee members and
+        three accepted applications; each round's three ballots (task id, member id), by member.
 
         The rounds are opened as the vote page does (`open_round`, deadline a week ahead, the
-        call's default quota of 2). Each ballot names the round's first two candidates.
+        call's default quota of 2). Each ballot names the round's first two candidates: the
+        closing ballot then recommends them, with no tie (the third gets no vote, not passed).
         """
         app = self.app
         with app.test_request_context():
             population = generate_population(
-                PopulationSize(cities=1, counties=1, schools=samples, teachers=8 * samples),
+                PopulationSize(cities=1, counties=1, schools=count, teachers=8 * count),
                 prefix=f"{prefix}v", assessments=True, profile=ELIGIBLE,
             )
             db.session.commit()
@@ -184,7 +212,7 @@ class Setup:
         by_school: dict[int, list[int]] = {}
         for teacher_id in population.teacher_ids:
             by_school.setdefault(population.teacher_school[teacher_id], []).append(teacher_id)
-        first, second = [], []
+        rounds = []
         for school_id in population.school_ids:
             teachers = by_school[school_id][:CANDIDATES_PER_ROUND]
             assert len(teachers) == CANDIDATES_PER_ROUND, f"school {school_id} has too few teachers"
@@ -202,10 +230,9 @@ class Setup:
                 assert len(ballots) == 3 and all(t.secret_handler for t in ballots), "three members, three secret ballots"
                 for task in ballots:
                     self.choices[task.id] = candidates
-                first.append((ballots[0].id, ballots[0].assignee_id))
-                second.append((ballots[1].id, ballots[1].assignee_id))
+                rounds.append([(task.id, task.assignee_id) for task in ballots])
                 db.session.commit()
-        return first + second
+        return rounds
 
 
 def _file(content: bytes):
@@ -224,7 +251,7 @@ def step_data(setup: Setup, step: str, task_id: int, actor_id: int) -> dict:
     """What the service layer completes the step with."""
     if step == "fill_declaration":
         return declaration(setup.evidence[actor_id])
-    if step == "ballot":
+    if step in ("ballot", "closing_ballot"):
         return {"choices": setup.choices[task_id]}
     return REVIEW
 
@@ -255,14 +282,65 @@ class ReplayScriptEngine(ScriptEngine):
 
 class Probe:
     """What the engine does at one sample's step: the handlers' results, the new state, the new inbox
-    rows, the audit row's data (None for a secret ballot: its answers are kept nowhere) and the answers."""
+    rows, the audit row's data (None for a secret ballot: its answers are kept nowhere), the answers,
+    and for a ballot what its handlers wrote to the vote's tables (`VoteWrites`)."""
 
-    def __init__(self, handler_results, state_json, new_ready, audit_data, answers) -> None:
+    def __init__(self, handler_results, state_json, new_ready, audit_data, answers, vote=None) -> None:
         self.handler_results = handler_results
         self.state_json = state_json
         self.new_ready = new_ready
         self.audit_data = audit_data
         self.answers = answers
+        self.vote = vote
+
+
+class VoteWrites:
+    """The rows a ballot's handlers wrote in the probe: the round's UPDATEs (the columns of each: an
+    autoflush inside the step, and the final flush), how many candidates the count ranked (one
+    executemany UPDATE), the notifications inserted (the published list tells each candidate)."""
+
+    def __init__(self, round_id: int, round_updates: list[list[str]], ranked: int, notifications: list[dict]) -> None:
+        self.round_id = round_id
+        self.round_updates = round_updates
+        self.ranked = ranked
+        self.notifications = notifications
+
+
+class _Statements:
+    """The statements sent on the session's connection inside the block (text, parameters, executemany)."""
+
+    def __enter__(self):
+        self.seen = []
+        self.connection = db.session.connection()
+        event.listen(self.connection, "before_cursor_execute", self._seen)
+        return self
+
+    def _seen(self, _conn, _cursor, statement, parameters, _context, executemany) -> None:
+        self.seen.append((statement, parameters, executemany))
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(self.connection, "before_cursor_execute", self._seen)
+
+
+def _vote_writes(instance_id: int, notifications_before: int, statements: list) -> VoteWrites:
+    """After the probe's run, before its rollback: what the vote's handlers changed (see `VoteWrites`)."""
+    round_ = next(row for row in db.session.identity_map.values()
+                  if isinstance(row, VoteRound) and row.instance_id == instance_id)
+    # The round's UPDATEs sent inside the step (autoflushes), then what the final flush would send.
+    updates = [[assignment.split("=")[0].strip() for assignment in statement.split(" SET ", 1)[1].split(" WHERE ")[0].split(", ")]
+               for statement, _parameters, _many in statements if statement.startswith("UPDATE vote_round SET")]
+    state = sa_inspect(round_)
+    pending = [attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()]
+    if pending:
+        updates.append(pending)
+    ranked = sum(len(parameters) if executemany else 1 for statement, parameters, executemany in statements
+                 if statement.startswith("UPDATE round_candidate SET") and " rank=" in statement)
+    table = Notification.__table__
+    notifications = [  # the columns the handler's INSERT names (those it leaves empty are not)
+        {key: value for key, value in row.items() if key != "id" and value is not None}
+        for row in db.session.execute(select(table).where(table.c.id > notifications_before)).mappings()
+    ]
+    return VoteWrites(round_.id, updates, ranked, notifications)
 
 
 def _run_step(setup: "Setup", instance: ProcessInstance, task: HumanTask, data: dict, script_engine, secret=None):
@@ -304,10 +382,16 @@ def probe_step(setup: "Setup", task_id: int, data: dict) -> Probe:
         before = {str(t.id) for t in _restore(setup, instance).get_tasks(state=SpiffState.READY, manual=True)}
         recorder = RecordingScriptEngine(setup.engine)
         secret = _real_secret_handler(setup, task, data) if task.secret_handler else None
-        workflow = _run_step(setup, instance, task, data, recorder, secret=secret)
+        ballot = task.secret_handler == "record_ballot"
+        notifications_before = db.session.scalar(select(func.max(Notification.id))) or 0
+        # As in `complete_task`: the rows the handlers load stay in the session for the whole step.
+        with rows_kept_for_the_advance():
+            with _Statements() as statements:
+                workflow = _run_step(setup, instance, task, data, recorder, secret=secret)
+            vote = _vote_writes(instance.id, notifications_before, statements.seen) if ballot else None
         new_ready = [t for t in workflow.get_tasks(state=SpiffState.READY, manual=True) if str(t.id) not in before]
         probe = Probe(recorder.results, workflow_state_to_json(workflow), len(new_ready),
-                      None if task.secret_handler else data, data)
+                      None if task.secret_handler else data, data, vote)
         db.session.rollback()  # the handlers' row updates
     return probe
 
@@ -348,15 +432,25 @@ def write_floor(setup: Setup, task_id: int, probe: Probe, evidence_id: str | Non
     its handler writes the ballot receipt (a scratch row with the real round and voter, deleted
     again outside the clock, so (b) can write its own), one vote more to each chosen candidate
     (here the same UPDATE leaving the counts as they are) and the round's count of ballots cast
-    (the round's own value again).
+    (the round's own value again). The closing ballot's service tasks add, as the probe saw them:
+    the ranked candidates' rank, pass and status (one executemany UPDATE, their own values), the
+    notifications of the published list (scratch rows with the probe's values, deleted outside
+    the clock), and the round's closing, status and notice columns (own values, the same UPDATE).
     """
     with setup.app.test_request_context():
         task = db.session.get(HumanTask, task_id)
         instance_id, version = task.instance_id, task.instance.lock_version
         state_json, next_timer = task.instance.state_json, task.instance.next_timer_dt
-        ballot_round = db.session.scalar(select(VoteRound.id).filter_by(instance_id=instance_id)) \
-            if task.secret_handler == "record_ballot" else None
-        chosen = [int(value) for value in (probe.answers.get("choices") or [])] if ballot_round else []
+        vote_writes = probe.vote
+        ballot_round = vote_writes.round_id if vote_writes else None
+        chosen = [int(value) for value in (probe.answers.get("choices") or [])] if vote_writes else []
+        ranked = list(db.session.scalars(
+            select(RoundCandidate.id).filter_by(round_id=ballot_round, status=CandidateStatus.candidate)
+            .order_by(RoundCandidate.id)
+        ))[:vote_writes.ranked] if vote_writes and vote_writes.ranked else []
+        assert not vote_writes or len(ranked) == vote_writes.ranked
+        notifications = vote_writes.notifications if vote_writes else []
+        scratch_notifications: list[int] = []
         actor = task.assignee_id
         own_values = dict(assignee_id=actor, state=task.state, completed_dt=task.completed_dt,
                           completed_by_id=task.completed_by_id, draft_json=task.draft_json)
@@ -373,7 +467,7 @@ def write_floor(setup: Setup, task_id: int, probe: Probe, evidence_id: str | Non
         db.session.commit()
         connection = db.session.connection()
         application, receipt = Application.__table__, BallotReceipt.__table__
-        candidate, round_table = RoundCandidate.__table__, VoteRound.__table__
+        candidate, round_table, notification = RoundCandidate.__table__, VoteRound.__table__, Notification.__table__
         started = time.perf_counter()
         now = utcnow()
         # The audit row first, as `enter_instance` writes it.
@@ -385,8 +479,20 @@ def write_floor(setup: Setup, task_id: int, probe: Probe, evidence_id: str | Non
                 connection.execute(update(candidate).where(
                     candidate.c.round_id == ballot_round, candidate.c.id.in_(chosen), candidate.c.status == CandidateStatus.candidate,
                 ).values(votes=candidate.c.votes))
-            connection.execute(update(round_table).where(round_table.c.id == ballot_round)
-                               .values(ballots_cast=round_table.c.ballots_cast))
+            if ranked:  # `close_round`'s executemany
+                connection.execute(
+                    update(candidate).where(candidate.c.id == bindparam("candidate_id"))
+                    .values(rank=candidate.c.rank, passed=candidate.c.passed, status=candidate.c.status),
+                    [{"candidate_id": candidate_id} for candidate_id in ranked],
+                )
+            if notifications:  # `publish_notice`: the list's events, one INSERT
+                scratch_notifications = connection.execute(
+                    insert(notification).returning(notification.c.id),
+                    [dict(row, created_dt=now, email_next_dt=now) for row in notifications],
+                ).scalars().all()
+            for columns in vote_writes.round_updates:
+                connection.execute(update(round_table).where(round_table.c.id == ballot_round)
+                                   .values(**{column: round_table.c[column] for column in columns}))
         else:
             connection.execute(update(application).where(application.c.instance_id == instance_id)
                                .values(status=application.c.status))
@@ -410,6 +516,8 @@ def write_floor(setup: Setup, task_id: int, probe: Probe, evidence_id: str | Non
                 EvidenceLink.evidence_id == evidence_row, EvidenceLink.instance_id == instance_id))
         if ballot_round is not None:
             db.session.execute(receipt.delete().where(receipt.c.round_id == ballot_round, receipt.c.voter_id == actor))
+        if scratch_notifications:
+            db.session.execute(notification.delete().where(notification.c.id.in_(scratch_notifications)))
         db.session.commit()
     return elapsed
 
@@ -487,7 +595,7 @@ def http_complete(setup: Setup, step: str, task_id: int, actor_id: int) -> float
         session["_fresh"] = True
     if step == "fill_declaration":
         post = dict(data=declaration_post(actor_id), content_type="multipart/form-data")
-    elif step == "ballot":
+    elif step in ("ballot", "closing_ballot"):
         # The task page's form is multipart (one checkbox per chosen candidate) with its submit button.
         post = dict(data={"choices": setup.choices[task_id], "_action": "submit"}, content_type="multipart/form-data")
     else:
@@ -532,6 +640,7 @@ def measure(app, samples: int, warmup: int, steps: tuple[str, ...] = STEPS) -> d
     for step in steps:
         timings = {"a": [], "w": [], "b": [], "c": [], "a_old": []}
         statements = {"b": [], "c": []}
+        setup.prepare(step)
         tasks = setup.tasks[step]
         half = len(tasks) // 2
         for index in range(half):
@@ -615,6 +724,8 @@ HTTP_PARTS = (
     ("", "webapp/forms/library.py", "validate"),
     ("complete_task (= most of b)", "webapp/workflow/operations.py", "complete_task"),
     ("  of which the secret ballot's handler", "handlers/school_vote.py", "record_ballot"),
+    ("  of which the count and the notice", "handlers/school_vote.py", "close_round"),
+    ("", "handlers/school_vote.py", "publish_notice"),
     ("evidence links", "webapp/evidence/operations.py", "link_to_instance"),
     ("the outcome message", "webapp/workflow/outcomes.py", "outcome_after"),
     ("commit", "sqlalchemy/orm/session.py", "commit"),
@@ -633,6 +744,7 @@ def profile_http(app, step: str, count: int) -> dict:
     import pstats
 
     setup = Setup(app, count // 2 + 1, prefix=f"http{step[:4]}", steps=(step,))
+    setup.prepare(step)
     tasks = setup.tasks[step][:count]
     profiler = cProfile.Profile()
     for task_id, actor_id in tasks:

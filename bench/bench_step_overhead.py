@@ -343,7 +343,7 @@ def _vote_writes(instance_id: int, notifications_before: int, statements: list) 
     return VoteWrites(round_.id, updates, ranked, notifications)
 
 
-def _run_step(setup: "Setup", instance: ProcessInstance, task: HumanTask, data: dict, script_engine, secret=None):
+def _run_step(setup: Setup, instance: ProcessInstance, task: HumanTask, data: dict, script_engine, secret=None):
     """Restore on the cached spec (as `WorkflowEngine.restore`), run the task and the engine steps.
 
     A secret ballot's answers do not enter the task's data: `complete_task` hands them to the

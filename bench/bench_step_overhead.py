@@ -817,7 +817,7 @@ def main() -> None:
     sqlite = measure(common.make_app(common.sqlite_url()), samples, warmup, steps)
     report("SQLite", sqlite)
     common.save_result("bench_step_overhead", {
-        "samples_per_kind": samples, "warmup": warmup, "load_average_before": load_before,
+        "samples_per_kind": samples, "warmup": warmup, "steps": list(steps), "load_average_before": load_before,
         "postgresql_settings": pg_info["settings"],
         "load_average_after": common.load_average(),
         "notes": "(a) = the engine as the app runs it (cached spec, sandboxed script engine), the handlers stubbed "
@@ -825,7 +825,10 @@ def main() -> None:
                  "statements and one durable commit; floor = a + w. (b) = complete_task + link_to_instance + commit, "
                  "its arguments (user with roles, task row) loaded before the clock starts. (c) = the whole request: "
                  "session, permission checks, form parsing and validation, file upload, complete_task, evidence links, "
-                 "commit, redirect. a_old/empty_commit: the old, inflated reference, kept for one release.",
+                 "commit, redirect. a_old/empty_commit: the old, inflated reference, kept for one release. "
+                 "ballot / closing_ballot: a committee member's secret ballot (not the last / the last of a round of "
+                 "three); the secret handler record_ballot is stubbed in (a) (not called), its rows and those of the "
+                 "closing ballot's service tasks are in (w).",
         "postgresql": postgres, "sqlite": sqlite, "profile_b_postgresql": profile,
         "profile_c_postgresql": http_profile,
     }, pg_info["version"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import (
@@ -426,3 +426,29 @@ def test_demo_fast_forward_command_ends_a_notice(app, login):
     assert result.exit_code == 0, result.output
     assert "Advanced 1 instances." in result.output
     assert _round(app, ids["round"]).status is RoundStatus.reporting
+
+
+def test_a_later_round_votes_only_on_new_applications_for_the_places_left(app, login):
+    # Two applications accepted, the vote opened on them (2 places: the default quota).
+    accepted_applications(app, login, ["t001", "t004"])
+    first = _open_round(app, login)
+    assert set(first) >= {"t001", "t004"}
+    # A third application is accepted while the first vote runs: it waits for a vote of its own, but
+    # the first round may still fill both places, so none is left to vote on.
+    accepted_applications(app, login, ["t007"])
+    admin = login("s1admin")
+    refused = admin.post(f"/vote/schools/{first['school']}/rounds",
+                         data={"cycle_id": first["cycle"], "deadline": (date.today() + timedelta(days=3)).isoformat()})
+    assert refused.status_code == 409
+    assert "推荐名额已由此前的评议占满" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(VoteRound.id))) == 1
+    # t004 withdraws: the first round can fill one place only, so one is left for the new application.
+    assert login("t004").post(f"/vote/candidates/{first['t004']}/withdraw").status_code == 302
+    second = _open_round(app, login)
+    assert second["round"] != first["round"]
+    round_ = _round(app, second["round"])
+    # Only the application no round holds; t001 stays in the first round alone.
+    assert sorted(c.teacher.username for c in round_.candidates) == ["t007"]
+    assert round_.quota == 1
+    assert sorted(c.teacher.username for c in _round(app, first["round"]).candidates) == ["t001", "t004"]

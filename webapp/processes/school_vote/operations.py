@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ...core.errors import Conflict, NotFound
 from ...engine.runtime import WorkflowEngine
@@ -25,6 +25,8 @@ from .models import CandidateStatus, RoundCandidate, RoundStatus, VoteRound
 PROCESS_ID = "school_vote"
 # Rounds that hold their applications: a cancelled round lets them enter a new one.
 ACTIVE = tuple(status for status in RoundStatus if status is not RoundStatus.cancelled)
+# Rounds whose list is not decided yet: they may still fill every place they were given.
+UNDECIDED = (RoundStatus.voting, RoundStatus.no_quorum, RoundStatus.tie)
 
 
 def admin_schools(user: User) -> list[Organisation]:
@@ -42,22 +44,42 @@ def school_of_admin(user: User, school_id: int) -> Organisation:
 
 def ready_to_vote(school: Organisation) -> list[tuple[ApplicationCycle, int]]:
     """Cycles with accepted applications of the school that are in no active round, and how many."""
-    # Only this school's rounds can hold its applications: the check stays small however many
-    # rounds the province has open.
-    held = (
-        select(RoundCandidate.application_id)
-        .join(VoteRound)
-        .where(VoteRound.school_id == school.id, VoteRound.status.in_(ACTIVE))
-    )
     rows = db.session.execute(
         select(ApplicationCycle, func.count(Application.id))
         .join(Application, Application.cycle_id == ApplicationCycle.id)
         .where(Application.school_id == school.id, Application.status == ApplicationStatus.accepted,
-               Application.id.not_in(held))
+               Application.id.not_in(_held(school.id)))
         .group_by(ApplicationCycle.id)
         .order_by(ApplicationCycle.year.desc(), ApplicationCycle.id)
     ).all()
     return [(cycle, count) for cycle, count in rows]
+
+
+def _held(school_id: int):
+    """The applications the school's active rounds hold (only this school's rounds can hold its
+    applications: the check stays small however many rounds the province has open)."""
+    return (
+        select(RoundCandidate.application_id)
+        .join(VoteRound)
+        .where(VoteRound.school_id == school_id, VoteRound.status.in_(ACTIVE))
+    )
+
+
+def places_taken(school_id: int, cycle_id: int) -> int:
+    """The school's places in a call that its earlier rounds already fill: an undecided round as
+    many as it can still fill (its places, at most its candidates still in it), a decided one
+    its recommended candidates (a withdrawal or an upheld objection gives a place back)."""
+    in_round = func.sum(case((RoundCandidate.status.in_([CandidateStatus.withdrawn, CandidateStatus.removed]), 0),
+                             else_=1))
+    recommended = func.sum(case((RoundCandidate.status == CandidateStatus.recommended, 1), else_=0))
+    rows = db.session.execute(
+        select(VoteRound.status, VoteRound.quota, in_round, recommended)
+        .join(RoundCandidate, RoundCandidate.round_id == VoteRound.id)
+        .where(VoteRound.school_id == school_id, VoteRound.cycle_id == cycle_id, VoteRound.status.in_(ACTIVE))
+        .group_by(VoteRound.id, VoteRound.status, VoteRound.quota)
+    ).all()
+    return sum(min(quota, candidates or 0) if status in UNDECIDED else (chosen or 0)
+               for status, quota, candidates, chosen in rows)
 
 
 def school_rounds(school: Organisation) -> list[VoteRound]:
@@ -76,15 +98,21 @@ def open_round(engine: WorkflowEngine, user: User, school: Organisation, cycle_i
     members = committee_member_ids(school.id)
     if not members:
         raise Conflict(_("The school has no qualification committee members; add them before opening a vote."))
-    quota = cycle.school_quota(school.teacher_headcount)
-    if quota <= 0:
+    places = cycle.school_quota(school.teacher_headcount)
+    if places <= 0:
         raise Conflict(_("The county has set no places for this school in this call."))
+    # A later round (applications accepted after a vote opened) votes on the places left only.
+    quota = places - places_taken(school.id, cycle.id)
+    if quota <= 0:
+        raise Conflict(_("All %(places)d places of this school in this call are filled by its earlier vote: "
+                         "the applications accepted since then cannot be voted on.", places=places))
     round_ = VoteRound(school_id=school.id, cycle_id=cycle.id, level=cycle.level, category=cycle.category,
                        quota=quota, members=len(members), ballot_deadline_dt=deadline_dt, opened_by_id=user.id)
     db.session.add(round_)
     applications = db.session.scalars(
         select(Application).where(Application.school_id == school.id, Application.cycle_id == cycle.id,
-                                  Application.status == ApplicationStatus.accepted).order_by(Application.id)
+                                  Application.status == ApplicationStatus.accepted,
+                                  Application.id.not_in(_held(school.id))).order_by(Application.id)
     ).all()
     round_.candidates = [RoundCandidate(application_id=a.id, teacher_id=a.teacher_id) for a in applications]
     db.session.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -59,8 +59,8 @@ def record_ballot(context: dict, user_id: int, answers: dict) -> None:
     choices = {int(value) for value in (answers.get("choices") or [])}
     if len(choices) > round_.quota:
         raise Conflict(_("A ballot may name at most %(quota)d candidates.", quota=round_.quota))
-    db.session.add(BallotReceipt(round_id=round_.id, voter_id=user_id))
-    db.session.flush()  # a second ballot of the same member fails here (unique receipt)
+    # One INSERT, not a flush of the session: a second ballot of the same member fails here (unique receipt).
+    db.session.execute(insert(BallotReceipt).values(round_id=round_.id, voter_id=user_id))
     if choices:
         db.session.execute(
             update(RoundCandidate)

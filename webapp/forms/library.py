@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from . import messages
 from .checks import check_form_schema, check_ui_schema, json_path, walk_objects
 from .errors import FieldError, FormFileError
-from .parsing import StoreFile, Submission, evidence_in, parse_object
+from .parsing import StoreFile, Submission, evidence_in, has_file_field, parse_object
 from .rendering import render_form
 from .source import file_stamp, is_plain_filename, is_ui_filename, read_json, safe_path
 from .spec import FieldSpec, FormTooLarge, build_fields, label_at
@@ -49,6 +49,7 @@ class FormLibrary:
         self._refs_checked: dict[str, dict[str, tuple]] = {}
         # filename -> (its checked schema, whether it binds options or limits from the process data).
         self._binding: dict[str, tuple[dict, bool]] = {}
+        self._with_files: dict[str, tuple[dict, bool]] = {}
         # Resolves $refs between form files; refuses everything else (see _retrieve).
         self.registry = Registry(retrieve=self._retrieve)
 
@@ -235,6 +236,16 @@ class FormLibrary:
     def evidence_ids(self, filename: str, data: dict) -> set[str]:
         """Every evidence id that `data` cites in the form's file fields."""
         return evidence_in(self.fields(filename), data)
+
+    def takes_files(self, filename: str) -> bool:
+        """True if the form has a file field: only then must its page post multipart/form-data
+        (parsing a multipart body costs the server more than a plain one, even with no file in it)."""
+        schema = self._checked_schema(filename)
+        cached = self._with_files.get(filename)
+        if cached is None or cached[0] is not schema:  # known per version of the file, as `_binds`
+            cached = (schema, has_file_field(self.fields(filename)))
+            self._with_files[filename] = cached
+        return cached[1]
 
     def parse_submission(self, filename: str, form: MultiDict, files: MultiDict,
                          store_file: StoreFile, previous: dict | None = None,

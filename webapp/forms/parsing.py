@@ -104,6 +104,11 @@ def evidence_in(specs: list[FieldSpec], data: object) -> set[str]:
     return found
 
 
+def has_file_field(specs: list[FieldSpec]) -> bool:
+    """True if any field of the form (in groups and repeated rows too) takes an upload."""
+    return any(spec.kind in ("evidence", "evidence_list") or has_file_field(spec.children) for spec in specs)
+
+
 def join_name(prefix: str, key: str) -> str:
     """Name of a sub-field: 'address' + 'city' -> 'address.city'."""
     return f"{prefix}.{key}" if prefix else key

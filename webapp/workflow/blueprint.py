@@ -221,6 +221,6 @@ def _render_task(row: HumanTask, data: dict | None, errors: list):
     panel = render_panel(row, context) if row.panel else None
     return render_template(
         "workflow/task.html", task=row, form_html=form_html, errors=errors, earlier=earlier, panel=panel,
-        can_release=can_release(current_user, row),
+        can_release=can_release(current_user, row), multipart=bool(row.form_file) and library.takes_files(row.form_file),
     )
 

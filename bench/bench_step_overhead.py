@@ -596,8 +596,9 @@ def http_complete(setup: Setup, step: str, task_id: int, actor_id: int) -> float
     if step == "fill_declaration":
         post = dict(data=declaration_post(actor_id), content_type="multipart/form-data")
     elif step in ("ballot", "closing_ballot"):
-        # The task page's form is multipart (one checkbox per chosen candidate) with its submit button.
-        post = dict(data={"choices": setup.choices[task_id], "_action": "submit"}, content_type="multipart/form-data")
+        # As the task page posts it: a plain form (no file field, so not multipart since 57cf884), one
+        # checkbox per chosen candidate and the submit button.
+        post = dict(data={"choices": setup.choices[task_id], "_action": "submit"})
     else:
         post = dict(data=REVIEW)
     served: list[float] = []

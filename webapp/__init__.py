@@ -33,6 +33,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
 def forget_cached_rows(app: Flask) -> None:
     """Forget what this process keeps of database rows (tests empty the database between cases)."""
+    from .auth.cache import forget_cached_users
     from .calendar import forget_cached_calendar
 
     from .definitions.sets import forget as forget_definitions
@@ -41,6 +42,7 @@ def forget_cached_rows(app: Flask) -> None:
     forget_definitions(app)
     app.extensions.pop("org_kind_cache", None)
     forget_cached_calendar(app)
+    forget_cached_users(app)
 
 
 def _init_extensions(app: Flask) -> None:

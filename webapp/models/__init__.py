@@ -13,3 +13,4 @@ from .scheduler import SchedulerFailure, SchedulerJob  # noqa: F401
 from .definitions import DefinitionDraft, DefinitionFormSet, DefinitionPublication  # noqa: F401
 from .security import LoginEvent, RateLimitCounter  # noqa: F401
 from .import_job import ImportJob  # noqa: F401
+from . import auth_version  # noqa: F401  (its triggers join `create_all`)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import false as sa_false, true as sa_true, JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import FetchedValue, false as sa_false, true as sa_true, JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
@@ -34,6 +34,10 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # 身份证号 (18 characters, checksum verified on entry): what a re-import matches people by.
     id_number: Mapped[Optional[str]] = mapped_column(String(18), unique=True)
+    # Raised by database triggers whenever this row, the user's roles, their organisations or the
+    # teacher profile change (models/auth_version.py): what the per-process user cache checks on
+    # every request. Never written by the ORM (server_onupdate: a flush only expires it).
+    auth_version: Mapped[int] = mapped_column(Integer, server_default="0", server_onupdate=FetchedValue())
 
     roles: Mapped[list["RoleAssignment"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -41,7 +41,10 @@ def load_user(user_id: int) -> User | None:
     connection = session.connection()
     sqlite_unwritten = connection.dialect.name != "postgresql" and not connection.connection.driver_connection.in_transaction
     cache = user_cache()
-    if user_id in cache:
+    # Unflushed changes in this session: a merge could overwrite them (an organisation it already
+    # holds, say), and the load below flushes them first. Requests load their user before writing.
+    pending = bool(session.new or session.dirty or session.deleted)
+    if user_id in cache and not pending:
         stamp = connection.execute(_STAMP, {"id": user_id}).first()
         if stamp is None or not stamp.is_active:
             return None
@@ -53,7 +56,6 @@ def load_user(user_id: int) -> User | None:
     # its own load: what it reads is then committed, and a committed stamp names one state of the
     # rows for good. A stamp this transaction raised could be rolled back, then reached again by
     # another change.
-    pending = bool(session.new or session.dirty or session.deleted)
     row = session.execute(
         select(User, _unwritten_column(connection.dialect.name))
         .options(*_with_roles_and_profile()).where(User.id == user_id)

@@ -142,7 +142,7 @@ def test_the_first_sheets_rows_are_padded_lists_read_no_further_than_asked(app, 
     for (so one row more than allowed tells a sheet too long), the workbook closed either way."""
     from flask_babel import force_locale
 
-    from webapp.imports import xlsx
+    from webapp.imports import rows, xlsx
     from webapp.processes.conferral import holders_import
     from webapp.processes.training import excel
 
@@ -160,8 +160,8 @@ def test_the_first_sheets_rows_are_padded_lists_read_no_further_than_asked(app, 
     close = xlsx.Workbook.close
     monkeypatch.setattr(xlsx.Workbook, "close", lambda self: (closed.append(True), close(self))[1])
     everything = [(1, ["a", None, "c"]), (3, [None, 2]), (4, [4]), (5, [5]), (6, [6]), (7, [7])]
-    assert list(xlsx.first_sheet_rows(data, 100)) == everything
-    assert list(xlsx.first_sheet_rows(data, 4)) == everything[:3]
+    assert list(rows.first_sheet_rows(data, 100)) == everything
+    assert list(rows.first_sheet_rows(data, 4)) == everything[:3]
     assert len(closed) == 2
     with app.test_request_context(), force_locale("en"):
         # Both callers count the sheet's last row number, not the rows it holds (the header is row 1,

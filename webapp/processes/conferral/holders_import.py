@@ -18,7 +18,8 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...imports.lookup import matching
-from ...imports.xlsx import LayoutError, cell_text, first_sheet_rows
+from ...imports.rows import cell_text, first_sheet_rows
+from ...imports.xlsx import LayoutError
 from ...register.bulk import HeldTitle, import_titles
 from ...models import Organisation, TeacherProfile, TitleHolding, TitleStatus, User
 from ...titles import CATEGORIES, LEVELS

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from openpyxl.utils import get_column_letter
 
-from ...imports.xlsx import LayoutError, cell_text, first_sheet_rows
+from ...imports.rows import cell_text, first_sheet_rows
+from ...imports.xlsx import LayoutError
 from .labels import COMPONENTS, MARKS
 from .models import TraineeStatus, TrainingCohort
 

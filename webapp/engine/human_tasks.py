@@ -7,7 +7,7 @@ from flask import current_app
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..calendar import end_of_working_days
 from ..extensions import db
@@ -27,13 +27,16 @@ def ready_user_task_ids(workflow: BpmnWorkflow) -> set[str]:
 def sync_human_tasks(
     instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None, new: bool = False,
     open_before: set[str] | None = None,
-) -> list[HumanTask]:
-    """Create rows for newly READY user tasks and close rows whose task moved on; return new rows.
+) -> list[dict]:
+    """Create rows for newly READY user tasks and close rows whose task moved on; return the new
+    rows' values.
 
     `new`: the instance was created in this transaction and cannot have rows yet (no query).
     `open_before`: the BPMN ids of the tasks whose rows are open (the READY user tasks of the
     state as it was stored, less a task the caller completed itself). With it nothing is read:
     the rows of tasks that moved on are closed with one UPDATE, and only when there are any.
+    New rows are written with one Core INSERT (no ORM objects: nobody in the request uses them,
+    and the unit of work costs more than the statement).
     """
     now = now or utcnow()
     ready = {str(task.id): task for task in workflow.get_tasks(state=SpiffState.READY, manual=True)}
@@ -47,68 +50,68 @@ def sync_human_tasks(
                        table.c.state == TaskState.open)
                 .values(state=TaskState.cancelled, completed_dt=now, reminder_dt=None)
             )
-        created = [_new_row(instance, task, workflow, now) for task_id, task in ready.items() if task_id not in open_before]
-        db.session.add_all(created)
-        return created
-    open_rows = [] if new else db.session.scalars(
-        select(HumanTask).filter_by(instance_id=instance.id, state=TaskState.open)
-    ).all()
-    for row in open_rows:
-        if row.bpmn_task_id not in ready:
-            row.state = TaskState.cancelled
-            row.completed_dt = now
-            row.reminder_dt = None
-    known = {row.bpmn_task_id for row in open_rows}
-    created = [
-        _new_row(instance, task, workflow, now) for task_id, task in ready.items() if task_id not in known
-    ]
-    db.session.add_all(created)
+        known = open_before
+    else:
+        open_rows = [] if new else db.session.scalars(
+            select(HumanTask).filter_by(instance_id=instance.id, state=TaskState.open)
+        ).all()
+        for row in open_rows:
+            if row.bpmn_task_id not in ready:
+                row.state = TaskState.cancelled
+                row.completed_dt = now
+                row.reminder_dt = None
+        known = {row.bpmn_task_id for row in open_rows}
+    created = [new_row_values(instance, task, workflow, now) for task_id, task in ready.items() if task_id not in known]
+    if created:
+        db.session.connection().execute(insert(HumanTask.__table__), created)
     return created
 
 
-def _new_row(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datetime) -> HumanTask:
-    """Build the inbox row for one READY user task."""
+def new_row_values(instance: ProcessInstance, task, workflow: BpmnWorkflow, now: datetime) -> dict:
+    """The columns of the inbox row for one READY user task (every row has the same keys)."""
     spec = task.task_spec
     role = _role_of(spec).at_level(_instance_level(instance))
     properties = spec.extensions.get("properties", {})
     limits = getattr(workflow.script_engine, "limits", None)
-    row = HumanTask(
-        instance_id=instance.id,
-        process_id=instance.process_id,
-        bpmn_task_id=str(task.id),
-        task_name=step_name(spec),
-        title=(spec.bpmn_name or spec.name)[:200],
-        title_en=(properties.get("nameEn") or None),
-        role=role,
-        org_id=_task_org_id(task, properties.get("scopeOrg"), workflow, instance, role),
-        subject_user_id=instance.subject_user_id,
-        subject_name=(instance.title or "")[:100],
-        subject_name_en=(instance.title_en or "")[:100] or None,
-        form_file=properties.get("formJsonSchemaFilename"),
-        ui_form_file=properties.get("formUiSchemaFilename"),
-        instructions=render_instructions(spec.extensions.get("instructionsForEndUser"), task.data, limits),
-        instructions_en=render_instructions(properties.get("instructionsEn"), task.data, limits),
-        created_dt=now,
-        due_dt=_due_date(task, properties.get("dueIn"), workflow, now),
-        state=TaskState.open,
-        panel=properties.get("panel") or None,
-        secret_handler=properties.get("secretHandler") or None,
-    )
+    name = step_name(spec)
+    org_id = _task_org_id(task, properties.get("scopeOrg"), workflow, instance, role)
+    due_dt = _due_date(task, properties.get("dueIn"), workflow, now)
     # The reminder and event policies are registered from outside the engine (webapp.engine.registry).
     registry = workflow.script_engine.registry
-    # Both go in the row's own INSERT (no rows of other tables).
-    row.reminder_dt = registry.first_reminder(instance.process_id, step_name(spec), row.due_dt, now, instance.org_path)
-    if registry.announces(instance.process_id, step_name(spec)):
-        row.announce_dt = now
+    assignee_id, personal = None, False
     if role is Role.teacher:
         # A teacher's step belongs to the teacher the instance is about, nobody else.
-        row.assignee_id = instance.subject_user_id
-        row.personal = True
+        assignee_id, personal = instance.subject_user_id, True
     elif properties.get("assignee"):
         # A step for one named person (one ballot per committee member): an expression giving a user id.
-        row.assignee_id = _assignee(task, properties["assignee"], workflow, role, row.org_id)
-        row.personal = True
-    return row
+        assignee_id, personal = _assignee(task, properties["assignee"], workflow, role, org_id), True
+    return {
+        "instance_id": instance.id,
+        "process_id": instance.process_id,
+        "bpmn_task_id": str(task.id),
+        "task_name": name,
+        "title": (spec.bpmn_name or spec.name)[:200],
+        "title_en": properties.get("nameEn") or None,
+        "role": role,
+        "org_id": org_id,
+        "subject_user_id": instance.subject_user_id,
+        "subject_name": (instance.title or "")[:100],
+        "subject_name_en": (instance.title_en or "")[:100] or None,
+        "assignee_id": assignee_id,
+        "personal": personal,
+        "form_file": properties.get("formJsonSchemaFilename"),
+        "ui_form_file": properties.get("formUiSchemaFilename"),
+        "instructions": render_instructions(spec.extensions.get("instructionsForEndUser"), task.data, limits),
+        "instructions_en": render_instructions(properties.get("instructionsEn"), task.data, limits),
+        "state": TaskState.open,
+        "created_dt": now,
+        "due_dt": due_dt,
+        "panel": properties.get("panel") or None,
+        "secret_handler": properties.get("secretHandler") or None,
+        # Both go in the row's own INSERT (no rows of other tables).
+        "reminder_dt": registry.first_reminder(instance.process_id, name, due_dt, now, instance.org_path),
+        "announce_dt": now if registry.announces(instance.process_id, name) else None,
+    }
 
 
 def refresh_open_row(row: HumanTask, task) -> None:

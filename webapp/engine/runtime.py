@@ -134,12 +134,19 @@ class WorkflowEngine:
         return workflow_from_json(instance.state_json, spec_json, self.script_engine)
 
     def store(self, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None) -> None:
-        """Write the workflow's state, status and next timer onto the instance row."""
-        instance.state_json = workflow_state_to_json(workflow)
-        instance.next_timer_dt = next_timer_fire_time(workflow)
+        """Write the workflow's state, status and next timer onto the instance row (the ORM's copy)."""
+        for key, value in self.state_values(instance, workflow, now).items():
+            setattr(instance, key, value)
+
+    @staticmethod
+    def state_values(instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime | None = None) -> dict:
+        """The instance row's columns that the workflow's state sets: state, next timer and,
+        when it has just ended, its status and end time."""
+        values = {"state_json": workflow_state_to_json(workflow), "next_timer_dt": next_timer_fire_time(workflow)}
         if workflow.is_completed() and instance.status is InstanceStatus.running:
-            instance.status = InstanceStatus.completed
-            instance.completed_dt = now or utcnow()
+            values["status"] = InstanceStatus.completed
+            values["completed_dt"] = now or utcnow()
+        return values
 
 
 _PENDING_VERSIONS = "pending_process_versions"

@@ -55,10 +55,33 @@ def advance(
         if caused_by_database(error):
             raise  # not the diagram's fault: the whole request rolls back
         stop_with_error(instance, error)
-    engine.store(instance, workflow, now)
+    if new or instance.status is InstanceStatus.error or db.session.is_modified(instance):
+        # A new instance, one flagged by the error above, or changed by a handler: the ORM writes it.
+        engine.store(instance, workflow, now)
+    else:
+        write_state(instance, engine.state_values(instance, workflow, now), now)
     if instance.status is InstanceStatus.running or instance.status is InstanceStatus.completed:
         sync_human_tasks(instance, workflow, now, new=new, open_before=open_before)
     flush_or_conflict()
+
+
+def write_state(instance: ProcessInstance, values: dict, now: datetime) -> None:
+    """The instance's new state in one version-checked Core UPDATE; the ORM's copy learns it
+    without a flush. A concurrent action that saved first makes it match no row: `InstanceChanged`.
+
+    This is the check `enter_instance` leaves to the end. The row's lock is taken here, after the
+    handlers' writes, as the ORM's flush took it before.
+    """
+    table = ProcessInstance.__table__
+    values = {**values, "updated_dt": now, "lock_version": instance.lock_version + 1}
+    result = db.session.connection().execute(
+        update(table).where(table.c.id == instance.id, table.c.lock_version == instance.lock_version).values(**values)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again."))
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
 
 
 def stop_with_error(instance: ProcessInstance, error: Exception) -> None:

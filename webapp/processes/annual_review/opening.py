@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import insert, select, update, bindparam
 
 from ...core.errors import Conflict
-from ...engine.human_tasks import _new_row
+from ...engine.human_tasks import new_row_values
 from ...engine.runtime import WorkflowEngine
 from ...engine.serialization import workflow_state_to_json
 from ...extensions import db
@@ -63,16 +63,15 @@ def _template(engine: WorkflowEngine, level: str, category: str, year: SchoolYea
         raise RuntimeError("the review id is missing from the template state")
     now = utcnow()
     probe = ProcessInstance(process_id=PROCESS_ID, org_path=school.path, org_id=school.id, title="", state_json="")
-    row = _new_row(probe, ready[0], workflow, now)
-    values = {column: getattr(row, column) for column in (
+    row = new_row_values(probe, ready[0], workflow, now)
+    values = {column: row[column] for column in (
         "process_id", "bpmn_task_id", "task_name", "title", "title_en", "role", "form_file", "ui_form_file",
         "instructions", "instructions_en", "due_dt", "panel", "secret_handler", "personal")}
     values["personal"] = True
-    reminder = row.reminder_dt
-    announced = row.announce_dt is not None
-    for obj in (row, probe):
-        if obj is not None and obj in db.session:
-            db.session.expunge(obj)
+    reminder = row["reminder_dt"]
+    announced = row["announce_dt"] is not None
+    if probe in db.session:
+        db.session.expunge(probe)
     return _Template(version_id, state_json, values, reminder, announced)
 
 

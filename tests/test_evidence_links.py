@@ -35,3 +35,36 @@ def test_same_bytes_uploaded_by_others_are_not_linked(app, demo):
         colleague = next(user for user in others if user.username == "t004")
         assert linked_evidence(colleague, instance.id, digest) is None
         assert own_upload(colleague, digest).uploaded_by_id == colleague.id
+
+
+def test_an_upload_is_on_disk_durably_before_its_row_can_commit(app, demo, monkeypatch, tmp_path):
+    """The file's bytes, its name in its directory and new directories' names are fsynced."""
+    import io
+    import os
+
+    from werkzeug.datastructures import FileStorage
+
+    from webapp.evidence.operations import evidence_path, store_upload
+
+    synced: list[tuple[str, bool]] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(handle):
+        path = os.readlink(f"/proc/self/fd/{handle}")
+        synced.append((path, os.path.isdir(path)))
+        real_fsync(handle)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setitem(app.config, "EVIDENCE_DIR", str(tmp_path / "evidence"))
+    with app.test_request_context():
+        teacher = db.session.scalar(select(User).filter_by(username="t001"))
+        upload = FileStorage(io.BytesIO(b"%PDF-1.4 durable"), filename="证书.pdf", content_type="application/pdf")
+        evidence_id = store_upload(teacher, upload, {})
+        target = evidence_path(evidence_id.removeprefix("sha256-"))
+        assert target.read_bytes() == b"%PDF-1.4 durable"
+    files = [path for path, is_dir in synced if not is_dir]
+    directories = [path for path, is_dir in synced if is_dir]
+    assert len(files) == 1  # the spooled bytes
+    assert files[0].startswith(str(tmp_path / "evidence"))
+    # The renamed name, and the names of the two directories the digest made: all three levels.
+    assert directories == [str(target.parent), str(target.parent.parent), str(target.parent.parent.parent)]

@@ -634,6 +634,32 @@ def test_cache_follows_file_changes(forms_dir):
     assert library.schema("f.schema.json")["title"] == "新的标题"
 
 
+def test_field_tree_is_built_once_per_version_of_its_files(forms_dir):
+    """`fields` keeps the tree of an unbound form until the form, its UI file or a file its
+    $refs reach changes; a form bound from process data gets a tree of its own each time."""
+    library = FormLibrary(forms_dir)
+    write(forms_dir, "parts.schema.json", {"$defs": {"name": {"type": "string", "title": "姓名"}}})
+    write(forms_dir, "f.schema.json", form_schema(a={"$ref": "parts.schema.json#/$defs/name"}))
+    write(forms_dir, "f.uischema.json", {"a": {"ui:widget": "textarea"}})
+    first = library.fields("f.schema.json")
+    assert library.fields("f.schema.json") is first
+    assert first[0].label == "姓名"
+    with_ui = library.fields("f.schema.json", "f.uischema.json")
+    assert with_ui is not first
+    assert (with_ui[0].kind, first[0].kind) == ("textarea", "text")
+    write(forms_dir, "parts.schema.json", {"$defs": {"name": {"type": "string", "title": "全名"}}})
+    os.utime(forms_dir / "parts.schema.json", ns=(1, 1))
+    changed = library.fields("f.schema.json")
+    assert changed is not first and changed[0].label == "全名"
+    write(forms_dir, "f.schema.json", form_schema(b={"type": "string"}))
+    assert [field.key for field in library.fields("f.schema.json")] == ["b"]
+    write(forms_dir, "pick.schema.json", form_schema(c={"type": "string", "x-options": "people"}))
+    people = {"people": [{"value": "1", "title": "甲"}]}
+    bound = library.fields("pick.schema.json", context=people)
+    assert library.fields("pick.schema.json", context=people) is not bound
+    assert [choice.value for choice in bound[0].choices] == ["1"]
+
+
 def test_check_all_reports_every_broken_file(forms_dir, library):
     write(forms_dir, "ok.uischema.json", {"ui:order": ["name", "*"]})
     write(forms_dir, "bad.uischema.json", {"name": {"ui:widget": "colour-picker"}})

@@ -49,7 +49,8 @@ class FormLibrary:
         self._refs_checked: dict[str, dict[str, tuple]] = {}
         # filename -> (its checked schema, whether it binds options or limits from the process data).
         self._binding: dict[str, tuple[dict, bool]] = {}
-        self._with_files: dict[str, tuple[dict, bool]] = {}
+        # (filename, ui filename) -> (schema, ui, ref stamps, the field tree built from them).
+        self._fields: dict[tuple[str, str | None], tuple] = {}
         # Resolves $refs between form files; refuses everything else (see _retrieve).
         self.registry = Registry(retrieve=self._retrieve)
 
@@ -206,7 +207,10 @@ class FormLibrary:
         (items ``{"value", "title", "title_en"}``); ``"x-max-items"`` / ``"x-min-items"`` name a
         number in the context. A ballot's candidates and its quota are bound this way.
         """
-        schema = self._checked_schema(filename)
+        return self._bind(filename, self._checked_schema(filename), context)
+
+    def _bind(self, filename: str, schema: dict, context: dict | None) -> dict:
+        """`schema` itself when it binds nothing from `context`, else a bound copy."""
         if not context or not self._binds(filename, schema):
             return schema
         bound = copy.deepcopy(schema)
@@ -227,11 +231,26 @@ class FormLibrary:
         return cached[1]
 
     def fields(self, filename: str, ui_filename: str | None = None, context: dict | None = None) -> list[FieldSpec]:
-        """The field tree of a form, as used by render and parse_submission."""
-        schema = self._bound_schema(filename, context)
-        ui = self._document(ui_filename, "ui", check_ui_schema) if ui_filename else {}
+        """The field tree of a form, as used by render and parse_submission (do not change it).
+
+        Built once per version of the form's files when nothing is bound from the process data
+        (most forms): a completion asked for it three times (parsing, its keys, its evidence).
+        Labels are read per language when shown, so one tree serves both languages.
+        """
+        checked = self._checked_schema(filename)
+        schema = self._bind(filename, checked, context)
+        ui = self._document(ui_filename, "ui", check_ui_schema) if ui_filename else None
+        unbound = schema is checked
+        if unbound:
+            stamps = self._refs_checked.get(filename)  # a new dict whenever a referenced file changed
+            cached = self._fields.get((filename, ui_filename))
+            if cached is not None and cached[0] is schema and cached[1] is ui and cached[2] is stamps:
+                return cached[3]
         with self._as_form_file_error(filename):
-            return build_fields(schema, ui, self._resolver(schema))
+            built = build_fields(schema, ui or {}, self._resolver(schema))
+        if unbound:
+            self._fields[(filename, ui_filename)] = (schema, ui, stamps, built)
+        return built
 
     def evidence_ids(self, filename: str, data: dict) -> set[str]:
         """Every evidence id that `data` cites in the form's file fields."""
@@ -240,12 +259,7 @@ class FormLibrary:
     def takes_files(self, filename: str) -> bool:
         """True if the form has a file field: only then must its page post multipart/form-data
         (parsing a multipart body costs the server more than a plain one, even with no file in it)."""
-        schema = self._checked_schema(filename)
-        cached = self._with_files.get(filename)
-        if cached is None or cached[0] is not schema:  # known per version of the file, as `_binds`
-            cached = (schema, has_file_field(self.fields(filename)))
-            self._with_files[filename] = cached
-        return cached[1]
+        return has_file_field(self.fields(filename))
 
     def parse_submission(self, filename: str, form: MultiDict, files: MultiDict,
                          store_file: StoreFile, previous: dict | None = None,

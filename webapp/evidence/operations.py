@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.datastructures import FileStorage
 
+from ..core.durable import make_directories, sync_directories
 from ..extensions import db
 from ..models import Evidence, EvidenceLink, ProcessInstance, User, utcnow
 from ..workflow.permissions import can_view_instance
@@ -38,12 +39,11 @@ def store_upload(user: User, upload: FileStorage, field_schema: dict) -> str:
     digest, size, temp_path = _spool(upload, current_app.config["EVIDENCE_MAX_BYTES"])
     try:
         target = evidence_path(digest)
-        created = _make_directories(target.parent)
+        created = make_directories(target.parent)
         os.replace(temp_path, target)
-        # The row commits durably with the request: the file and its name must be on disk first,
-        # or a crash could leave a committed row citing bytes that are gone.
-        for directory in (target.parent, *created):
-            _fsync_directory(directory)
+        # The row commits durably with the request: the file and its name must be on disk first
+        # (the bytes were fsynced while spooled), see `core.durable`.
+        sync_directories(target.parent, *created)
     finally:
         if os.path.exists(temp_path):
             os.unlink(temp_path)
@@ -79,26 +79,6 @@ def _spool(upload: FileStorage, max_bytes: int) -> tuple[str, int, str]:
         out.flush()
         os.fsync(out.fileno())
     return digest.hexdigest(), size, temp_path
-
-
-def _make_directories(directory: Path) -> list[Path]:
-    """Create `directory` and missing parents; return the parents whose entries changed."""
-    missing = []
-    while not directory.exists():
-        missing.append(directory)
-        directory = directory.parent
-    for path in reversed(missing):
-        path.mkdir(exist_ok=True)
-    return [path.parent for path in missing]
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the directory's entries (a renamed or created name) durable."""
-    handle = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def evidence_path(digest_hex: str) -> Path:

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ...core.durable import write_durably
 from ...core.errors import Conflict, NotFound
 from ...extensions import db
 from ...models import Organisation, User, utcnow
@@ -42,7 +43,7 @@ def preview(user: User, county: Organisation, filename: str, data: bytes) -> tup
     digest = hashlib.sha256(data).hexdigest()
     path = _store_dir() / f"{digest}.xlsx"
     if not path.exists():
-        path.write_bytes(data)
+        write_durably(path, data)  # the row below will point to it
     upload = ServiceImport(county_id=county.id, uploaded_by_id=user.id, filename=(filename or "upload.xlsx")[:200],
                            digest=digest, summary=counts(checked))
     db.session.add(upload)

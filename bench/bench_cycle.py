@@ -38,7 +38,8 @@ from webapp.extensions import db
 from webapp.generator import Population
 from webapp.models import HumanTask, ProcessInstance, User
 
-TARGET_COMPLETIONS_PER_S = 200
+# Issue 19: the county cycle on PostgreSQL, by worker processes.
+TARGET_COMPLETIONS_PER_S = {1: 100, 2: 180}
 TARGET_RSS_MB = 300
 FLAT_LIMIT = 1.25  # cost per completion at 100,000 instances / at 1,000
 
@@ -325,8 +326,8 @@ def profiled_run(driver: Driver, teachers: list[int]) -> dict:
 
 def main() -> None:
     """County on PostgreSQL and SQLite, province on PostgreSQL, memory; save bench/results/bench_cycle.json."""
-    args = common.arguments(__doc__, extra=[("--workers", dict(type=int, default=1,
-                            help="also drive the PostgreSQL county with this many worker processes")),
+    args = common.arguments(__doc__, extra=[("--workers", dict(type=int, default=2,
+                            help="also drive the PostgreSQL county with this many worker processes (default 2; 1: only one)")),
                                             ("--county-only", dict(action="store_true",
                             help="only the county on PostgreSQL (1 worker, and --workers N if given); nothing saved")),
                                             ("--skip-single", dict(action="store_true",
@@ -354,7 +355,17 @@ def main() -> None:
         results["memory_after_county_run"] = common.rss_mb()
     finally:
         server.stop()
+    throughput = {
+        f"county cycle on PostgreSQL, {workers} worker(s): >= {target} completions/s":
+            f'{common.verdict(results[name]["completions_per_s"], target, lower_is_better=False)} '
+            f'({results[name]["completions_per_s"]}/s)'
+        for workers, target in TARGET_COMPLETIONS_PER_S.items()
+        for name in [("county_postgresql" if workers == 1 else f"county_postgresql_{workers}_workers")]
+        if name in results
+    }
     if args.county_only:
+        for name, verdict in throughput.items():
+            print(f"  {name}: {verdict}")
         return
     server, pg_info = common.start_bench_postgres()
     try:
@@ -366,14 +377,13 @@ def main() -> None:
     results["county_sqlite"] = county_run(common.sqlite_url(), "SQLite", args.quick)
     gc.collect()
     memory = results["memory_at_end"] = common.rss_mb()
-    county_rate = max(run["completions_per_s"] for name, run in results.items() if name.startswith("county_postgresql"))
-    results["targets"] = {
-        f"completions/s on PostgreSQL >= {TARGET_COMPLETIONS_PER_S}": common.verdict(county_rate, TARGET_COMPLETIONS_PER_S, lower_is_better=False),
+    results["targets"] = dict(throughput)
+    results["targets"].update({
         f"cost per completion flat from 1,000 to 100,000 instances (≤ ×{FLAT_LIMIT})": results["province_postgresql"]["flat"],
         f"resident memory after the runs <= {TARGET_RSS_MB} MB": common.verdict(memory["rss_mb"], TARGET_RSS_MB),
         f"scoring completion <= {SCORING_LIMIT} × a self-application step (PostgreSQL county)":
             (results["county_postgresql"].get("scoring") or {}).get("verdict", "not measured"),
-    }
+    })
     print(f"\nmemory of this app process after the runs: {memory} "
           f"(after the PostgreSQL runs: {results['memory_after_postgresql_runs']})")
     for name, verdict in results["targets"].items():

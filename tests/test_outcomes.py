@@ -45,6 +45,27 @@ def test_an_ineligible_submission_says_so_at_once_with_reasons_and_what_to_do(ap
     assert 'class="next-step"' in row and "data-confirm=" in row  # the step to correct; withdrawal asks first
 
 
+def test_a_step_that_ends_its_process_says_so_without_looking_for_open_steps(app, login):
+    """Accepting an application ends its self-application: the message says the process is done,
+    and no query looks for steps still open (an ended instance has none)."""
+    from .helpers import counting
+
+    cycle = cycle_id_for(app, "backbone")
+    for username in ("t001", "t004"):  # two, so the first review is not the last before the vote
+        teacher = login(username)
+        submit(teacher, start_application(teacher, cycle), declaration())
+    admin = login("s1admin")
+    first = task_id_in_inbox(admin, "学校审核申报")
+    with counting(app) as seen:
+        response = submit(admin, first, {"review_decision": "accept"})
+    tone, outcome = _flash(_follow(admin, response))
+    assert tone == "success"
+    assert "流程已办结。" in outcome
+    assert "等待" not in outcome
+    open_step_reads = [text for text in seen if "human_task.state" in text and "user_account.display_name" in text]
+    assert open_step_reads == []
+
+
 def test_after_a_review_the_next_one_then_the_vote(app, login):
     cycle = cycle_id_for(app, "backbone")
     for username in ("t001", "t004"):

@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select
 
 from ..extensions import db
 from ..i18n import is_english, join_list
-from ..models import HumanTask, TaskState, User
+from ..models import HumanTask, InstanceStatus, TaskState, User
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,13 @@ def generic_outcome(user: User, task: HumanTask) -> Outcome:
     """'Submitted' + where the instance stands now + the user's next step of the same kind, if any."""
     english = is_english()
     message = _("Submitted: %(step)s.", step=task.display_title(english))
-    waiting = waiting_summary(task.instance_id, english)
+    # An instance that is no longer running has no open steps (its rows were closed with it):
+    # nothing to read. The ORM's copy of the instance holds the status the completion wrote.
+    running = task.instance.status is InstanceStatus.running
+    waiting = waiting_summary(task.instance_id, english) if running else ""
     if waiting:
         message += " " + _("Next: %(waiting)s.", waiting=waiting)
-    elif task.instance.status.value == "completed":
+    elif task.instance.status is InstanceStatus.completed:
         message += " " + _("The process is complete.")
     links = []
     following = next_task_of_kind(user, task)

@@ -77,3 +77,9 @@ def parenthesised(text, english: bool | None = None) -> str:
     """A remark in the language's brackets: '（数学）' / ' (Mathematics)'."""
     english = is_english() if english is None else english
     return f" ({text})" if english else f"（{text}）"
+
+
+def in_language(chinese, english_text, english: bool):
+    """A text stored in both languages, in the page's: the English one falls back to the Chinese
+    (names and titles an administrator left untranslated stay as entered)."""
+    return (english_text or chinese) if english else chinese

@@ -9,6 +9,7 @@ from sqlalchemy import false as sa_false, JSON, Enum, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import in_language
 from ..roles import Role
 from .base import UTCDateTime, utcnow
 from .org import Organisation
@@ -80,7 +81,7 @@ class ProcessInstance(db.Model):
 
     def display_title(self, english: bool) -> str:
         """The instance's title in the page's language (names in it stay as entered)."""
-        return (self.title_en or self.title) if english else self.title
+        return in_language(self.title, self.title_en, english)
 
 
 class TaskState(enum.Enum):
@@ -153,15 +154,15 @@ class HumanTask(db.Model):
 
     def display_title(self, english: bool) -> str:
         """The step's name in the page's language."""
-        return (self.title_en or self.title) if english else self.title
+        return in_language(self.title, self.title_en, english)
 
     def display_subject(self, english: bool) -> str | None:
         """What the step is about (the instance's title) in the page's language."""
-        return (self.subject_name_en or self.subject_name) if english else self.subject_name
+        return in_language(self.subject_name, self.subject_name_en, english)
 
     def display_instructions(self, english: bool) -> str | None:
         """The rendered instructions in the page's language."""
-        return (self.instructions_en or self.instructions) if english else self.instructions
+        return in_language(self.instructions, self.instructions_en, english)
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         """True if the task is open past its due time."""
@@ -189,4 +190,4 @@ class AuditEvent(db.Model):
 
     def display_task_title(self, english: bool) -> str | None:
         """The step's name in the page's language (the diagram's nameEn for English)."""
-        return (self.task_title_en or self.task_title) if english else self.task_title
+        return in_language(self.task_title, self.task_title_en, english)

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
 from ..extensions import db
-from ..i18n import is_english, join_list
+from ..i18n import in_language, is_english, join_list
 from ..models import HumanTask, InstanceStatus, TaskState, User
 
 
@@ -92,7 +92,7 @@ def waiting_summary(instance_id: int, english: bool) -> str:
     ).all()
     steps: dict[str, tuple[str, set[str]]] = {}
     for name, title, title_en, role, person in rows:
-        label = (title_en or title) if english else title
+        label = in_language(title, title_en, english)
         steps.setdefault(name, (label, set()))[1].add(person or role.label)
     return join_list([_("%(step)s — waiting for %(who)s", step=label, who=join_list(sorted(who), english))
                       for label, who in steps.values()], english)

@@ -26,6 +26,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale, get_locale
 from sqlalchemy import update
 
+from ..core.durable import write_durably
 from ..extensions import db
 from ..models import ImportJob
 from ..models.base import utcnow
@@ -98,6 +99,10 @@ class BackgroundImport:
         folder = Path(app.config["INSTANCE_DIR"]) / "imports"
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{self.file_prefix}{job_id}.xlsx"
+
+    def keep_upload(self, app: Flask, job_id: int, data: bytes) -> None:
+        """Store the job's file before its row commits, whole and durably (`core.durable`)."""
+        write_durably(self.upload_path(app, job_id), data)
 
     def forget_upload(self, app: Flask, job_id: int) -> None:
         """The stored upload and its checked rows, removed once the job is over."""

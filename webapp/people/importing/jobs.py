@@ -123,4 +123,4 @@ def _finish(job: ImportJob, status: str, *, problems=None, summary=None, finishe
 
 JOB = BackgroundImport(kind="people", file_prefix="", phases={"check": _check, "apply": _apply},
                        secret_keys=("password_hash",))
-start, upload_path = JOB.start, JOB.upload_path
+start, upload_path, keep_upload = JOB.start, JOB.upload_path, JOB.keep_upload

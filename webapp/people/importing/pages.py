@@ -84,7 +84,7 @@ def upload_import():
                     summary={"password_hash": generate_password_hash(password)})
     db.session.add(job)
     db.session.flush()
-    jobs.upload_path(_app(), job.id).write_bytes(data)
+    jobs.keep_upload(_app(), job.id, data)
     db.session.commit()
     jobs.start(job.id, "check")
     return redirect(url_for("people.import_job", job_id=job.id))

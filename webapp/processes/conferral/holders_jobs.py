@@ -28,7 +28,7 @@ def create(county: Organisation, actor_id: int, file_name: str, data: bytes) -> 
                     status="checking", total=0, done=0, summary={})
     db.session.add(job)
     db.session.flush()
-    JOB.upload_path(current_app._get_current_object(), job.id).write_bytes(data)
+    JOB.keep_upload(current_app._get_current_object(), job.id, data)
     return job
 
 

@@ -39,12 +39,16 @@ SQL statements per completion, (b) and (c), are printed per step.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
+import shutil
+import tempfile
 import time
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import common
@@ -58,6 +62,7 @@ from webapp.processes.school_vote import operations as vote
 from webapp.processes.school_vote.models import BallotReceipt, CandidateStatus, RoundCandidate, VoteRound
 from webapp.processes.self_application.operations import start_application
 from webapp.processes.self_application.models import Application
+from webapp.core.durable import write_durably
 from webapp.engine.sandbox import ScriptEngine
 from webapp.engine.serialization import SERIALIZER, workflow_from_json, workflow_state_to_json
 from webapp.engine.timers import next_timer_fire_time
@@ -531,12 +536,6 @@ def upload_floor(setup: Setup, user_id: int) -> float:
     back and the file removed outside the clock. Not part of (w), which the issue defines as
     the completion's rows; printed beside it for information: the form's upload is in (c) only.
     """
-    import hashlib
-    import tempfile
-    from pathlib import Path
-
-    from webapp.core.durable import write_durably
-
     content = PDF + f"% upload floor {uuid.uuid4()}\n".encode()
     directory = Path(tempfile.mkdtemp(prefix="upload-floor-"))
     with setup.app.test_request_context():
@@ -549,7 +548,6 @@ def upload_floor(setup: Setup, user_id: int) -> float:
             content_type="application/pdf", size=len(content), uploaded_dt=utcnow()))
         elapsed = time.perf_counter() - started
         db.session.rollback()
-    import shutil
     shutil.rmtree(directory)
     return elapsed
 

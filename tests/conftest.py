@@ -141,3 +141,17 @@ def logged_in_sessions(app):
 def login(app, demo):
     """`login('t001')` → a logged-in Session."""
     return lambda username: Session(app, username)
+
+
+@pytest.fixture
+def fsynced(monkeypatch):
+    """The paths `os.fsync` is called on from here on, in order (the calls still happen)."""
+    paths: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(handle):
+        paths.append(os.readlink(f"/proc/self/fd/{handle}"))
+        real_fsync(handle)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    return paths

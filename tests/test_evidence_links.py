@@ -37,7 +37,7 @@ def test_same_bytes_uploaded_by_others_are_not_linked(app, demo):
         assert own_upload(colleague, digest).uploaded_by_id == colleague.id
 
 
-def test_an_upload_is_on_disk_durably_before_its_row_can_commit(app, demo, monkeypatch, tmp_path):
+def test_an_upload_is_on_disk_durably_before_its_row_can_commit(app, demo, monkeypatch, tmp_path, fsynced):
     """The file's bytes, its name in its directory and new directories' names are fsynced."""
     import io
     import os
@@ -46,15 +46,6 @@ def test_an_upload_is_on_disk_durably_before_its_row_can_commit(app, demo, monke
 
     from webapp.evidence.operations import evidence_path, store_upload
 
-    synced: list[tuple[str, bool]] = []
-    real_fsync = os.fsync
-
-    def recording_fsync(handle):
-        path = os.readlink(f"/proc/self/fd/{handle}")
-        synced.append((path, os.path.isdir(path)))
-        real_fsync(handle)
-
-    monkeypatch.setattr(os, "fsync", recording_fsync)
     monkeypatch.setitem(app.config, "EVIDENCE_DIR", str(tmp_path / "evidence"))
     with app.test_request_context():
         teacher = db.session.scalar(select(User).filter_by(username="t001"))
@@ -62,8 +53,8 @@ def test_an_upload_is_on_disk_durably_before_its_row_can_commit(app, demo, monke
         evidence_id = store_upload(teacher, upload, {})
         target = evidence_path(evidence_id.removeprefix("sha256-"))
         assert target.read_bytes() == b"%PDF-1.4 durable"
-    files = [path for path, is_dir in synced if not is_dir]
-    directories = [path for path, is_dir in synced if is_dir]
+    files = [path for path in fsynced if not os.path.isdir(path)]
+    directories = [path for path in fsynced if os.path.isdir(path)]
     assert len(files) == 1  # the spooled bytes
     assert files[0].startswith(str(tmp_path / "evidence"))
     # The renamed name, and the names of the two directories the digest made: all three levels.

@@ -558,19 +558,27 @@ def _holders_job(app, office, base: str, sheet):
     return page
 
 
+def _holds_county_backbone(username: str, conferred_on: date) -> int:
+    """The teacher's id, holding an active county backbone title: conferred here (not committed)
+    unless an earlier test of this module gave it, so each test also runs on its own."""
+    from webapp import register
+
+    teacher = db.session.scalar(select(User).where(User.username == username))
+    held = db.session.scalar(select(TitleHolding.id).filter_by(
+        user_id=teacher.id, level="county", category="backbone", active=True))
+    if held is None:
+        register.confer(user_id=teacher.id, level="county", category="backbone", conferred_on=conferred_on,
+                        term_years=5, subject=None, org_id=teacher.profile.school_id,
+                        county_id=teacher.profile.school.parent_id, allowance_monthly=None, source="test")
+    return teacher.id
+
+
 def test_existing_title_holders_are_imported_from_excel_all_or_nothing(app, county, sessions):
     from openpyxl import load_workbook
 
-    from webapp import register
-
     with app.test_request_context():  # t017 holds the title (the conferral test before this one gives it)
-        t017 = db.session.scalar(select(User).where(User.username == "t017"))
-        if db.session.scalar(select(TitleHolding.id).filter_by(
-                user_id=t017.id, level="county", category="backbone", active=True)) is None:
-            register.confer(user_id=t017.id, level="county", category="backbone", conferred_on=date(2023, 9, 1),
-                            term_years=5, subject=None, org_id=t017.profile.school_id,
-                            county_id=t017.profile.school.parent_id, allowance_monthly=None, source="test")
-            db.session.commit()
+        _holds_county_backbone("t017", date(2023, 9, 1))
+        db.session.commit()
     office = sessions("county")
     base = f"/conferral/register/{county['county']}/import"
     template = office.get(f"{base}/template.xlsx")
@@ -634,19 +642,11 @@ def test_existing_title_holders_are_imported_from_excel_all_or_nothing(app, coun
 
 
 def test_the_bulk_import_keeps_the_registers_rule_of_one_active_title(app, county):
-    from webapp import register
     from webapp.register import RegisterError
     from webapp.register.bulk import HeldTitle, import_titles
 
     with app.test_request_context():
-        teacher = db.session.scalar(select(User).where(User.username == "t001"))
-        user_id = teacher.id
-        held_now = db.session.scalar(select(TitleHolding.id).filter_by(
-            user_id=user_id, level="county", category="backbone", active=True))
-        if held_now is None:  # run on its own: the import test before it gave t001 this title
-            register.confer(user_id=user_id, level="county", category="backbone", conferred_on=date(2022, 9, 1),
-                            term_years=5, subject="mathematics", org_id=teacher.profile.school_id,
-                            county_id=teacher.profile.school.parent_id, allowance_monthly=None, source="test")
+        user_id = _holds_county_backbone("t001", date(2022, 9, 1))  # the import test before gave it; alone, here
         held = HeldTitle(user_id=user_id, level="county", category="backbone", conferred_on=date(2024, 1, 1),
                          valid_until=date(2029, 1, 1), certificate_no="NEW-1")
         before = db.session.query(TitleHolding).count()

@@ -66,8 +66,9 @@ def advance(
 
 
 def write_state(instance: ProcessInstance, values: dict, now: datetime) -> None:
-    """The instance's new state in one version-checked Core UPDATE; the ORM's copy learns it
-    without a flush. A concurrent action that saved first makes it match no row: `InstanceChanged`.
+    """The instance's new state (`{}`: the version bump alone) in one version-checked Core UPDATE;
+    the ORM's copy learns it without a flush. A concurrent action that saved first makes it match
+    no row: `InstanceChanged`.
 
     This is the check `enter_instance` leaves to the end. The row's lock is taken here, after the
     handlers' writes, as the ORM's flush took it before.
@@ -79,9 +80,14 @@ def write_state(instance: ProcessInstance, values: dict, now: datetime) -> None:
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again."))
+        raise instance_changed()
     for key, value in values.items():
         set_committed_value(instance, key, value)
+
+
+def instance_changed() -> InstanceChanged:
+    """What a person is told when a concurrent action on the same instance saved first."""
+    return InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again."))
 
 
 def stop_with_error(instance: ProcessInstance, error: Exception) -> None:
@@ -139,19 +145,10 @@ def lock_instance(instance: ProcessInstance) -> None:
     """
     if instance.lock_version is None:  # created in this transaction: nobody else can see it
         return
-    now = utcnow()
     table = ProcessInstance.__table__
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.connection().execute(select(table.c.id).where(table.c.id == instance.id).with_for_update())
-    result = db.session.connection().execute(
-        update(table).where(table.c.id == instance.id, table.c.lock_version == instance.lock_version)
-        .values(lock_version=instance.lock_version + 1, updated_dt=now)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again."))
-    set_committed_value(instance, "lock_version", instance.lock_version + 1)
-    set_committed_value(instance, "updated_dt", now)
+    write_state(instance, {}, utcnow())  # the version bump alone
 
 
 # Rows the handlers load during an advance stay in the session's identity map until it ends.
@@ -200,7 +197,7 @@ def flush_or_conflict() -> None:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise InstanceChanged(_("Someone else acted on this process at the same time. Reload and try again.")) from None
+        raise instance_changed() from None
 
 
 def audit(instance: ProcessInstance | int, actor: User | None, action: str, task: HumanTask | None = None,
